@@ -1,0 +1,49 @@
+// The ops networks are written in. Each function allocates its output on the inputs' backend,
+// builds an OpCall and dispatches it through the backend seam (backend.h). Networks never touch
+// tensor memory directly, so they run unchanged on any backend.
+//
+// Conventions: feature maps NHWC; token sequences [B, N, C]; PyTorch weight layouts as read
+// from model files (conversion happens in prepare_*). Outputs are F32 unless stated.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "pixforge/core/backend.h"
+
+namespace pixforge::ops {
+
+// Weight preparation (once, at load). `weight`/`bias` are host tensors in any float dtype.
+std::shared_ptr<const PreparedWeight> prepare_conv2d(Backend& backend, const Tensor& weight_oihw,
+                                                     const Tensor* bias, const Conv2dSpec& spec);
+std::shared_ptr<const PreparedWeight> prepare_linear(Backend& backend, const Tensor& weight_out_in,
+                                                     const Tensor* bias);
+
+// y = act(conv(x, w) + bias) [+ residual]. x NHWC; residual has the output's shape.
+Tensor conv2d(const Tensor& x, const PreparedWeight& w, Activation act = Activation::None,
+              const Tensor* residual = nullptr);
+// y = act(x · wᵀ + bias) [+ residual]. x [..., in] -> [..., out].
+Tensor linear(const Tensor& x, const PreparedWeight& w, Activation act = Activation::None,
+              const Tensor* residual = nullptr);
+
+// Normalisations; the optional activation is fused (GroupNorm + SiLU in every resnet block).
+Tensor group_norm(const Tensor& x, int groups, const Tensor& gamma, const Tensor& beta, float eps,
+                  Activation act = Activation::None);
+Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps);
+
+Tensor softmax(const Tensor& x);  // over the last dim
+Tensor activation(const Tensor& x, Activation act);
+Tensor geglu(const Tensor& x);  // [..., 2n] -> x[..., :n] * gelu(x[..., n:])
+Tensor upsample_nearest(const Tensor& x, int factor);
+
+// softmax(q kᵀ · scale) v per head, computed in tiles (memory linear in sequence length).
+Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, int heads, float scale,
+                 bool causal = false);
+
+Tensor add(const Tensor& a, const Tensor& b);  // b: a's shape, or a's trailing dims (broadcast)
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor scale_bias(const Tensor& x, float scale, float bias = 0.0f);
+Tensor concat(const std::vector<Tensor>& parts, int axis);  // 2..4 parts
+Tensor convert(const Tensor& x, DType dtype);
+
+}  // namespace pixforge::ops
