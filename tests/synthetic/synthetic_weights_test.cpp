@@ -35,9 +35,28 @@ TEST(SyntheticWeights, RolesGiveNormScalesNearOneAndSmallBiases) {
 
 TEST(SyntheticWeights, WritesReadableSafetensors) {
   const auto path = std::filesystem::temp_directory_path() / "pixforge_synthetic_test.safetensors";
-  synthetic::write_safetensors({{"a.weight", Shape{3, 2}}, {"a.bias", Shape{3}}}, DType::F16, path.string());
+  synthetic::write_safetensors({{"a.weight", Shape{3, 2}}, {"a.bias", Shape{3}}}, DType::F16,
+                               path.string());
   EXPECT_GT(std::filesystem::file_size(path), 8u + 6 * 2 + 3 * 2);
   std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace pixforge
+
+namespace pixforge {
+namespace {
+
+TEST(SyntheticWeights, ComponentSourceStripsPrefixButKeepsFullNameValues) {
+  const std::vector<synthetic::LayoutEntry> layout = {
+      {"model.diffusion_model.out.2.weight", Shape{4, 8, 3, 3}}, {"first_stage_model.x.bias", Shape{2}}};
+  auto unet = synthetic::make_component_source(layout, "model.diffusion_model.");
+  ASSERT_EQ(unet->tensors().size(), 1u);
+  const TensorInfo& t = unet->require("out.2.weight");
+  const auto expected = synthetic::values("model.diffusion_model.out.2.weight", Shape{4, 8, 3, 3});
+  EXPECT_EQ(0, std::memcmp(t.data, expected.data(), expected.size() * sizeof(float)));
+  EXPECT_EQ(unet->find("first_stage_model.x.bias"), nullptr);
+  EXPECT_THROW(unet->require("missing"), ModelFormatError);
 }
 
 }  // namespace

@@ -32,3 +32,22 @@ std::vector<LayoutEntry> read_layout(const std::string& path);
 void write_safetensors(const std::vector<LayoutEntry>& layout, DType dtype, const std::string& path);
 
 }  // namespace pixforge::synthetic
+
+#include <memory>
+
+#include "pixforge/io/tensor_source.h"
+
+namespace pixforge::synthetic {
+
+// An in-memory TensorSource holding synthetic f32 values for every layout entry. Tensor `name`
+// in the source holds the values generated for `value_prefix + name`: networks read canonical
+// names (e.g. "input_blocks.0.0.weight") while the values match a single-file checkpoint's full
+// names (e.g. "model.diffusion_model.input_blocks.0.0.weight"), as the Python goldens use.
+std::unique_ptr<TensorSource> make_source(const std::vector<LayoutEntry>& layout,
+                                          const std::string& value_prefix = "");
+// Same, for the entries of a layout whose names start with `strip_prefix`, stripped of it
+// (values generated from the full name): a component of a full-checkpoint layout.
+std::unique_ptr<TensorSource> make_component_source(const std::vector<LayoutEntry>& layout,
+                                                    const std::string& strip_prefix);
+
+}  // namespace pixforge::synthetic
