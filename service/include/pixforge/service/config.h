@@ -1,0 +1,87 @@
+// Service configuration from `pixforge.toml`. Policy is code: the retention periods, the notice
+// and the processor table here are the single source that drives the sweeper, the API
+// (`GET /api/v1/privacy`) and the notice page the user reads before consenting.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace pixforge::service {
+
+// An external party that receives data (a remote generation provider, a prompt enhancer).
+struct Processor {
+  std::string name;
+  std::string data_sent;  // what leaves this machine
+  std::string purpose;
+  std::string use_limit;  // what the processor may do with it
+  std::string location;
+};
+
+struct Retention {
+  double upload_hours = 24;             // source images, after the job completes or fails
+  double prompt_hours = 24;             // prompt text, after the result is returned
+  double output_days = 7;               // generated images of anonymous sessions
+  double account_inactivity_days = 90;  // account content, unless premium
+  double request_log_days = 30;
+  double analytics_days = 183;  // aggregated counters, at most ~6 months
+  double soft_deleted_days = 30;
+  double session_idle_days = 30;  // anonymous sessions with no activity
+};
+
+struct Notice {
+  int version = 1;
+  std::string last_updated = "2026-11-23";
+  std::string operator_name = "the operator of this Pixforge instance";
+  std::string contact = "";
+};
+
+struct Limits {
+  std::size_t max_body_bytes = 16u << 20;      // whole request, uploads included
+  std::int64_t max_image_pixels = 4'194'304;   // decoded upload (2048 x 2048)
+  int max_image_side = 4096;
+  int max_width = 2048;
+  int max_height = 2048;
+  int max_steps = 150;
+  int max_batch = 4;
+  int max_prompt_chars = 4000;
+  double ip_rate_per_s = 20;   // token bucket refill per truncated IP
+  double ip_burst = 60;
+  double key_rate_per_s = 10;  // token bucket refill per API key
+  double key_burst = 30;
+  std::int64_t daily_quota_images = 500;  // per account per UTC day
+  int login_failures = 5;                 // then refuse for login_lockout_s
+  int login_lockout_s = 900;
+  int read_timeout_s = 30;
+  int write_timeout_s = 30;
+};
+
+struct ServerSettings {
+  std::string listen = "127.0.0.1";
+  int port = 8080;
+  std::string tls_cert;  // TLS when both are set
+  std::string tls_key;
+  std::string data_dir = "pixforge-data";
+  std::string master_key_file;  // default <data_dir>/master.key; env PIXFORGE_MASTER_KEY wins
+  std::string model;            // model file the generator loads (empty: no generation)
+  int sweep_interval_s = 300;
+};
+
+struct ServiceConfig {
+  ServerSettings server;
+  Notice notice;
+  Retention retention;
+  Limits limits;
+  std::vector<Processor> processors;
+};
+
+// Parses a TOML document; unknown keys and wrong types are errors naming the key.
+ServiceConfig parse_config(const std::string& toml_text, const std::string& source_name);
+ServiceConfig load_config(const std::string& path);  // throws naming the file
+
+// The machine-readable policy served at GET /api/v1/privacy.
+nlohmann::json policy_json(const ServiceConfig& config);
+
+}  // namespace pixforge::service

@@ -1,0 +1,613 @@
+// Store on SQLite: one connection guarded by a mutex (SQLite serialises writers anyway; the
+// service's hot reads are short), WAL so readers of other processes (the CLI) never block.
+#include <sqlite3.h>
+
+#include <mutex>
+
+#include "pixforge/service/store.h"
+#include "sqlite_db.h"
+#include "sqlite_schema.h"
+
+namespace pixforge::service {
+namespace {
+
+using sqlite::Stmt;
+
+OwnerRow read_owner(const Stmt& s) {
+  return {s.text(0), s.text(1), s.blob(2), s.i64(3), s.i64(4), s.i32(5) != 0, s.i32(6) != 0};
+}
+constexpr const char* kOwnerCols =
+    "id, kind, wrapped_key, created_ms, last_active_ms, training_use, restricted";
+
+AccountRow read_account(const Stmt& s) {
+  return {s.text(0), s.text(1), s.blob(2), s.text(3), s.text(4), s.i64(5), s.i32(6) != 0};
+}
+constexpr const char* kAccountCols =
+    "owner_id, username, email_sealed, password_hash, role, age_confirmed_ms, premium";
+
+JobRow read_job(const Stmt& s) {
+  JobRow j;
+  j.id = s.text(0);
+  j.owner_id = s.text(1);
+  j.kind = s.text(2);
+  j.state = s.text(3);
+  j.params_sealed = s.blob(4);
+  j.prompt_sealed = s.blob(5);
+  j.error_code = s.text(6);
+  j.api = s.text(7);
+  j.created_ms = s.i64(8);
+  j.started_ms = s.i64(9);
+  j.finished_ms = s.i64(10);
+  j.returned_ms = s.i64(11);
+  j.cancel_requested = s.i32(12) != 0;
+  return j;
+}
+constexpr const char* kJobCols =
+    "id, owner_id, kind, state, params_sealed, prompt_sealed, error_code, api, created_ms, "
+    "started_ms, finished_ms, returned_ms, cancel_requested";
+
+BlobRow read_blob(const Stmt& s) {
+  return {s.text(0), s.text(1), s.text(2), s.text(3), s.i64(4), s.i64(5)};
+}
+constexpr const char* kBlobCols = "b.id, b.owner_id, IFNULL(b.job_id, ''), b.kind, b.created_ms, b.size";
+
+ApiKeyRow read_key(const Stmt& s) {
+  return {s.text(0), s.text(1), s.text(2), s.text(3), s.i32(4), s.i64(5), s.i64(6)};
+}
+constexpr const char* kKeyCols =
+    "id, owner_id, key_hash, scopes, notice_version, created_ms, revoked_ms";
+
+std::string sql(const char* a, const char* cols, const char* b) {
+  return std::string(a) + cols + b;
+}
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(const std::string& path, const Key& audit_key) : audit_key_(audit_key) {
+    if (sqlite3_open_v2(path.c_str(), &db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        nullptr) != SQLITE_OK) {
+      const std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+      sqlite3_close(db_);
+      throw std::runtime_error("cannot open database " + path + ": " + msg);
+    }
+    sqlite3_busy_timeout(db_, 5000);
+    sqlite::exec(db_, "PRAGMA journal_mode=WAL");
+    sqlite::exec(db_, "PRAGMA foreign_keys=ON");
+    sqlite::exec(db_, "PRAGMA secure_delete=ON");
+    sqlite::exec(db_, "PRAGMA synchronous=NORMAL");
+    migrate();
+  }
+  ~SqliteStore() override { sqlite3_close(db_); }
+
+  // --- owners -----------------------------------------------------------------------------
+  void create_owner(const OwnerRow& o) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_,
+           "INSERT INTO owners (id, kind, wrapped_key, created_ms, last_active_ms, training_use, "
+           "restricted) VALUES (?,?,?,?,?,?,?)");
+    s.bind(1, o.id).bind(2, o.kind).bind(3, o.wrapped_key).bind(4, o.created_ms);
+    s.bind(5, o.last_active_ms).bind(6, o.training_use).bind(7, o.restricted).run();
+  }
+  std::optional<OwnerRow> find_owner(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, sql("SELECT ", kOwnerCols, " FROM owners WHERE id = ?").c_str());
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return read_owner(s);
+  }
+  void touch_owner(const std::string& id, std::int64_t now) override {
+    std::lock_guard lock(mu_);
+    Stmt(db_, "UPDATE owners SET last_active_ms = ? WHERE id = ?").bind(1, now).bind(2, id).run();
+  }
+  void delete_owner(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    Stmt(db_, "DELETE FROM owners WHERE id = ?").bind(1, id).run();
+    // Move the deletion out of the WAL into the main file (where secure_delete zeroed the
+    // freed pages), so the destroyed wrapped key does not survive in the log.
+    sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  }
+  void set_training_use(const std::string& id, bool value, std::int64_t now) override {
+    std::lock_guard lock(mu_);
+    sqlite::Transaction tx(db_);
+    Stmt(db_, "UPDATE owners SET training_use = ? WHERE id = ?").bind(1, value).bind(2, id).run();
+    Stmt(db_, "INSERT INTO training_history (owner_id, value, at_ms) VALUES (?,?,?)")
+        .bind(1, id)
+        .bind(2, value)
+        .bind(3, now)
+        .run();
+    tx.commit();
+  }
+  std::vector<TrainingChange> training_history(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "SELECT value, at_ms FROM training_history WHERE owner_id = ? ORDER BY id");
+    s.bind(1, id);
+    std::vector<TrainingChange> out;
+    while (s.step()) out.push_back({s.i32(0) != 0, s.i64(1)});
+    return out;
+  }
+  void set_restricted(const std::string& id, bool value) override {
+    std::lock_guard lock(mu_);
+    Stmt(db_, "UPDATE owners SET restricted = ? WHERE id = ?").bind(1, value).bind(2, id).run();
+  }
+  std::vector<OwnerRow> idle_owners(const std::string& kind, std::int64_t before) override {
+    std::lock_guard lock(mu_);
+    // Premium accounts are kept regardless of inactivity (P3).
+    Stmt s(db_, sql("SELECT ", kOwnerCols,
+                    " FROM owners WHERE kind = ? AND last_active_ms < ? AND id NOT IN "
+                    "(SELECT owner_id FROM accounts WHERE premium = 1)")
+                    .c_str());
+    s.bind(1, kind).bind(2, before);
+    std::vector<OwnerRow> out;
+    while (s.step()) out.push_back(read_owner(s));
+    return out;
+  }
+
+  // --- accounts ---------------------------------------------------------------------------
+  void create_account(const AccountRow& a) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, sql("INSERT INTO accounts (", kAccountCols, ") VALUES (?,?,?,?,?,?,?)").c_str());
+    s.bind(1, a.owner_id).bind(2, a.username).bind(3, a.email_sealed).bind(4, a.password_hash);
+    s.bind(5, a.role).bind(6, a.age_confirmed_ms).bind(7, a.premium);
+    try {
+      s.run();
+    } catch (const Stmt::ConstraintError&) {
+      throw StoreConflict("username is taken");
+    }
+  }
+  std::optional<AccountRow> find_account(const std::string& owner_id) override {
+    return account_where("owner_id", owner_id);
+  }
+  std::optional<AccountRow> find_account_by_username(const std::string& username) override {
+    return account_where("username", username);
+  }
+  void update_account_email(const std::string& owner_id, const Bytes& email) override {
+    std::lock_guard lock(mu_);
+    Stmt(db_, "UPDATE accounts SET email_sealed = ? WHERE owner_id = ?")
+        .bind(1, email)
+        .bind(2, owner_id)
+        .run();
+  }
+  void set_role(const std::string& owner_id, const std::string& role) override {
+    std::lock_guard lock(mu_);
+    Stmt(db_, "UPDATE accounts SET role = ? WHERE owner_id = ?").bind(1, role).bind(2, owner_id).run();
+  }
+
+  // --- sessions ---------------------------------------------------------------------------
+  void create_session(const SessionRow& r) override {
+    std::lock_guard lock(mu_);
+    Stmt(db_,
+         "INSERT INTO sessions (token_hash, owner_id, csrf_token, created_ms, last_seen_ms) "
+         "VALUES (?,?,?,?,?)")
+        .bind(1, r.token_hash)
+        .bind(2, r.owner_id)
+        .bind(3, r.csrf_token)
+        .bind(4, r.created_ms)
+        .bind(5, r.last_seen_ms)
+        .run();
+  }
+  std::optional<SessionRow> find_session(const std::string& token_hash) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_,
+           "SELECT token_hash, owner_id, csrf_token, created_ms, last_seen_ms FROM sessions "
+           "WHERE token_hash = ?");
+    s.bind(1, token_hash);
+    if (!s.step()) return std::nullopt;
+    return SessionRow{s.text(0), s.text(1), s.text(2), s.i64(3), s.i64(4)};
+  }
+  void touch_session(const std::string& token_hash, std::int64_t now) override {
+    std::lock_guard lock(mu_);
+    Stmt(db_, "UPDATE sessions SET last_seen_ms = ? WHERE token_hash = ?")
+        .bind(1, now)
+        .bind(2, token_hash)
+        .run();
+  }
+  void delete_session(const std::string& token_hash) override {
+    std::lock_guard lock(mu_);
+    Stmt(db_, "DELETE FROM sessions WHERE token_hash = ?").bind(1, token_hash).run();
+  }
+
+  // --- consent ----------------------------------------------------------------------------
+  void add_consent(const ConsentRow& c) override {
+    std::lock_guard lock(mu_);
+    Stmt(db_,
+         "INSERT INTO consents (owner_id, notice_version, scope, given_ms) VALUES (?,?,?,?)")
+        .bind(1, c.owner_id)
+        .bind(2, c.notice_version)
+        .bind(3, c.scope)
+        .bind(4, c.given_ms)
+        .run();
+  }
+  void withdraw_consents(const std::string& owner_id, const std::string& scope,
+                         std::int64_t now) override {
+    std::lock_guard lock(mu_);
+    Stmt(db_,
+         "UPDATE consents SET withdrawn_ms = ? WHERE owner_id = ? AND scope = ? AND "
+         "withdrawn_ms = 0")
+        .bind(1, now)
+        .bind(2, owner_id)
+        .bind(3, scope)
+        .run();
+  }
+  std::vector<ConsentRow> consents(const std::string& owner_id) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_,
+           "SELECT id, owner_id, notice_version, scope, given_ms, withdrawn_ms FROM consents "
+           "WHERE owner_id = ? ORDER BY id");
+    s.bind(1, owner_id);
+    std::vector<ConsentRow> out;
+    while (s.step()) out.push_back({s.i64(0), s.text(1), s.i32(2), s.text(3), s.i64(4), s.i64(5)});
+    return out;
+  }
+
+  // --- API keys ---------------------------------------------------------------------------
+  void create_api_key(const ApiKeyRow& k) override {
+    std::lock_guard lock(mu_);
+    Stmt(db_, sql("INSERT INTO api_keys (", kKeyCols, ") VALUES (?,?,?,?,?,?,?)").c_str())
+        .bind(1, k.id)
+        .bind(2, k.owner_id)
+        .bind(3, k.key_hash)
+        .bind(4, k.scopes)
+        .bind(5, k.notice_version)
+        .bind(6, k.created_ms)
+        .bind(7, k.revoked_ms)
+        .run();
+  }
+  std::optional<ApiKeyRow> find_api_key(const std::string& key_hash) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, sql("SELECT ", kKeyCols, " FROM api_keys WHERE key_hash = ?").c_str());
+    s.bind(1, key_hash);
+    if (!s.step()) return std::nullopt;
+    return read_key(s);
+  }
+  std::vector<ApiKeyRow> api_keys(const std::string& owner_id) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, sql("SELECT ", kKeyCols, " FROM api_keys WHERE owner_id = ? ORDER BY created_ms")
+                    .c_str());
+    s.bind(1, owner_id);
+    std::vector<ApiKeyRow> out;
+    while (s.step()) out.push_back(read_key(s));
+    return out;
+  }
+  bool revoke_api_key(const std::string& owner_id, const std::string& id,
+                      std::int64_t now) override {
+    std::lock_guard lock(mu_);
+    Stmt(db_,
+         "UPDATE api_keys SET revoked_ms = ? WHERE owner_id = ? AND id = ? AND revoked_ms = 0")
+        .bind(1, now)
+        .bind(2, owner_id)
+        .bind(3, id)
+        .run();
+    return sqlite3_changes(db_) > 0;
+  }
+  void renew_api_key_consent(const std::string& owner_id, const std::string& id,
+                             int version) override {
+    std::lock_guard lock(mu_);
+    Stmt(db_, "UPDATE api_keys SET notice_version = ? WHERE owner_id = ? AND id = ?")
+        .bind(1, version)
+        .bind(2, owner_id)
+        .bind(3, id)
+        .run();
+  }
+
+  // --- jobs -------------------------------------------------------------------------------
+  void create_job(const JobRow& j) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, sql("INSERT INTO jobs (", kJobCols, ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)").c_str());
+    s.bind(1, j.id).bind(2, j.owner_id).bind(3, j.kind).bind(4, j.state).bind(5, j.params_sealed);
+    s.bind(6, j.prompt_sealed).bind(7, j.error_code).bind(8, j.api).bind(9, j.created_ms);
+    s.bind(10, j.started_ms).bind(11, j.finished_ms).bind(12, j.returned_ms);
+    s.bind(13, j.cancel_requested).run();
+  }
+  std::optional<JobRow> find_job(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, sql("SELECT ", kJobCols, " FROM jobs WHERE id = ?").c_str());
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return read_job(s);
+  }
+  std::vector<JobRow> jobs(const std::string& owner_id) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, sql("SELECT ", kJobCols, " FROM jobs WHERE owner_id = ? ORDER BY created_ms")
+                    .c_str());
+    s.bind(1, owner_id);
+    std::vector<JobRow> out;
+    while (s.step()) out.push_back(read_job(s));
+    return out;
+  }
+  std::optional<JobRow> claim_next_job(std::int64_t now) override {
+    std::lock_guard lock(mu_);
+    sqlite::Transaction tx(db_);
+    Stmt s(db_, sql("SELECT ", kJobCols,
+                    " FROM jobs WHERE state = 'queued' ORDER BY created_ms, rowid LIMIT 1")
+                    .c_str());
+    if (!s.step()) return std::nullopt;
+    JobRow j = read_job(s);
+    Stmt(db_, "UPDATE jobs SET state = 'running', started_ms = ? WHERE id = ?")
+        .bind(1, now)
+        .bind(2, j.id)
+        .run();
+    tx.commit();
+    j.state = "running";
+    j.started_ms = now;
+    return j;
+  }
+  void finish_job(const std::string& id, const std::string& state, const std::string& error,
+                  std::int64_t now) override {
+    std::lock_guard lock(mu_);
+    Stmt(db_, "UPDATE jobs SET state = ?, error_code = ?, finished_ms = ? WHERE id = ?")
+        .bind(1, state)
+        .bind(2, error)
+        .bind(3, now)
+        .bind(4, id)
+        .run();
+  }
+  bool request_cancel(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    Stmt(db_,
+         "UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND state IN ('queued', 'running')")
+        .bind(1, id)
+        .run();
+    return sqlite3_changes(db_) > 0;
+  }
+  void mark_returned(const std::string& id, std::int64_t now) override {
+    std::lock_guard lock(mu_);
+    Stmt(db_, "UPDATE jobs SET returned_ms = ? WHERE id = ? AND returned_ms = 0")
+        .bind(1, now)
+        .bind(2, id)
+        .run();
+  }
+  int queue_position(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_,
+           "SELECT (SELECT COUNT(*) FROM jobs q WHERE q.state = 'queued' AND "
+           "(q.created_ms < j.created_ms OR (q.created_ms = j.created_ms AND q.rowid < j.rowid))) "
+           "FROM jobs j WHERE j.id = ? AND j.state = 'queued'");
+    s.bind(1, id);
+    return s.step() ? s.i32(0) : -1;
+  }
+  int recover_interrupted_jobs(bool requeue) override {
+    std::lock_guard lock(mu_);
+    if (requeue)
+      sqlite::exec(db_, "UPDATE jobs SET state = 'queued', started_ms = 0 WHERE state = 'running'");
+    else
+      sqlite::exec(db_,
+                   "UPDATE jobs SET state = 'failed', error_code = 'interrupted' WHERE state = "
+                   "'running'");
+    return sqlite3_changes(db_);
+  }
+  void delete_job(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    Stmt(db_, "DELETE FROM jobs WHERE id = ?").bind(1, id).run();
+  }
+  int purge_prompts(std::int64_t returned_before, std::int64_t finished_before) override {
+    std::lock_guard lock(mu_);
+    // A prompt goes 24 h after its result was returned; a result never fetched still may not
+    // keep the prompt longer than 24 h after the job ended.
+    Stmt(db_,
+         "UPDATE jobs SET prompt_sealed = NULL WHERE prompt_sealed IS NOT NULL AND "
+         "((returned_ms > 0 AND returned_ms < ?) OR (finished_ms > 0 AND finished_ms < ?))")
+        .bind(1, returned_before)
+        .bind(2, finished_before)
+        .run();
+    return sqlite3_changes(db_);
+  }
+
+  // --- blobs ------------------------------------------------------------------------------
+  void add_blob(const BlobRow& b) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_,
+           "INSERT INTO blobs (id, owner_id, job_id, kind, created_ms, size) VALUES "
+           "(?,?,NULLIF(?, ''),?,?,?)");
+    s.bind(1, b.id).bind(2, b.owner_id).bind(3, b.job_id).bind(4, b.kind).bind(5, b.created_ms);
+    s.bind(6, b.size).run();
+  }
+  std::optional<BlobRow> find_blob(const std::string& id) override {
+    auto rows = blobs_where("b.id = ?", id);
+    if (rows.empty()) return std::nullopt;
+    return rows.front();
+  }
+  std::vector<BlobRow> blobs(const std::string& owner_id) override {
+    return blobs_where("b.owner_id = ?", owner_id);
+  }
+  std::vector<BlobRow> all_blobs() override { return blobs_where("1 = ?", "1"); }
+  void delete_blob(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    Stmt(db_, "DELETE FROM blobs WHERE id = ?").bind(1, id).run();
+  }
+  std::vector<BlobRow> expired_uploads(std::int64_t before) override {
+    std::lock_guard lock(mu_);
+    // An upload whose job is gone (deleted) is expired too: nothing can use it any more.
+    Stmt s(db_, sql("SELECT ", kBlobCols,
+                    " FROM blobs b LEFT JOIN jobs j ON j.id = b.job_id WHERE b.kind = 'upload' "
+                    "AND ((j.id IS NULL AND b.created_ms < ?) OR (j.finished_ms > 0 AND "
+                    "j.finished_ms < ?))")
+                    .c_str());
+    s.bind(1, before).bind(2, before);
+    std::vector<BlobRow> out;
+    while (s.step()) out.push_back(read_blob(s));
+    return out;
+  }
+  std::vector<BlobRow> expired_outputs(const std::string& owner_kind, std::int64_t before) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, sql("SELECT ", kBlobCols,
+                    " FROM blobs b JOIN owners o ON o.id = b.owner_id WHERE b.kind = 'output' "
+                    "AND o.kind = ? AND b.created_ms < ?")
+                    .c_str());
+    s.bind(1, owner_kind).bind(2, before);
+    std::vector<BlobRow> out;
+    while (s.step()) out.push_back(read_blob(s));
+    return out;
+  }
+
+  // --- audit ------------------------------------------------------------------------------
+  AuditRow append_audit(std::int64_t at, const std::string& actor, const std::string& event,
+                        const std::string& subject, const std::string& detail) override {
+    std::lock_guard lock(mu_);
+    sqlite::Transaction tx(db_);
+    AuditRow row{0, at, actor, event, subject, detail, "", ""};
+    Stmt last(db_, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+    if (last.step()) {
+      row.seq = last.i64(0) + 1;
+      row.prev_hash = last.text(1);
+    } else {
+      row.seq = 1;
+      row.prev_hash = std::string(64, '0');
+    }
+    row.hash = audit_hash(audit_key_, row);
+    Stmt(db_,
+         "INSERT INTO audit_log (seq, at_ms, actor, event, subject, detail, prev_hash, hash) "
+         "VALUES (?,?,?,?,?,?,?,?)")
+        .bind(1, row.seq)
+        .bind(2, row.at_ms)
+        .bind(3, row.actor)
+        .bind(4, row.event)
+        .bind(5, row.subject)
+        .bind(6, row.detail)
+        .bind(7, row.prev_hash)
+        .bind(8, row.hash)
+        .run();
+    tx.commit();
+    return row;
+  }
+  std::vector<AuditRow> audit_rows() override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_,
+           "SELECT seq, at_ms, actor, event, subject, detail, prev_hash, hash FROM audit_log "
+           "ORDER BY seq");
+    std::vector<AuditRow> out;
+    while (s.step())
+      out.push_back({s.i64(0), s.i64(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6),
+                     s.text(7)});
+    return out;
+  }
+
+  // --- request log, analytics, quotas ------------------------------------------------------
+  void add_request_log(const RequestLogRow& r) override {
+    std::lock_guard lock(mu_);
+    Stmt(db_,
+         "INSERT INTO request_log (at_ms, method, endpoint, status, latency_us, ip) VALUES "
+         "(?,?,?,?,?,?)")
+        .bind(1, r.at_ms)
+        .bind(2, r.method)
+        .bind(3, r.endpoint)
+        .bind(4, r.status)
+        .bind(5, r.latency_us)
+        .bind(6, r.ip)
+        .run();
+  }
+  std::vector<RequestLogRow> request_logs() override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_,
+           "SELECT at_ms, method, endpoint, status, latency_us, ip FROM request_log ORDER BY id");
+    std::vector<RequestLogRow> out;
+    while (s.step())
+      out.push_back({s.i64(0), s.text(1), s.text(2), s.i32(3), s.i64(4), s.text(5)});
+    return out;
+  }
+  int delete_request_logs_before(std::int64_t before) override {
+    std::lock_guard lock(mu_);
+    Stmt(db_, "DELETE FROM request_log WHERE at_ms < ?").bind(1, before).run();
+    return sqlite3_changes(db_);
+  }
+  void bump_counter(const std::string& day, const std::string& name, std::int64_t n) override {
+    std::lock_guard lock(mu_);
+    Stmt(db_,
+         "INSERT INTO analytics (day, name, value) VALUES (?,?,?) ON CONFLICT(day, name) DO "
+         "UPDATE SET value = value + excluded.value")
+        .bind(1, day)
+        .bind(2, name)
+        .bind(3, n)
+        .run();
+  }
+  std::int64_t counter(const std::string& day, const std::string& name) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "SELECT value FROM analytics WHERE day = ? AND name = ?");
+    s.bind(1, day).bind(2, name);
+    return s.step() ? s.i64(0) : 0;
+  }
+  int delete_counters_before(const std::string& day) override {
+    std::lock_guard lock(mu_);
+    Stmt(db_, "DELETE FROM analytics WHERE day < ?").bind(1, day).run();
+    return sqlite3_changes(db_);
+  }
+  bool consume_quota(const std::string& owner_id, const std::string& day, std::int64_t n,
+                     std::int64_t limit) override {
+    std::lock_guard lock(mu_);
+    // One statement: the check and the increment cannot interleave with another request's.
+    Stmt(db_,
+         "INSERT INTO quota_usage (owner_id, day, used) SELECT ?1, ?2, ?3 WHERE ?3 <= ?4 "
+         "ON CONFLICT(owner_id, day) DO UPDATE SET used = used + ?3 WHERE used + ?3 <= ?4")
+        .bind(1, owner_id)
+        .bind(2, day)
+        .bind(3, n)
+        .bind(4, limit)
+        .run();
+    return sqlite3_changes(db_) > 0;
+  }
+
+  std::int64_t oldest(const std::string& category) override {
+    static const std::pair<const char*, const char*> queries[] = {
+        {"uploads", "SELECT MIN(created_ms) FROM blobs WHERE kind = 'upload'"},
+        {"outputs", "SELECT MIN(created_ms) FROM blobs WHERE kind = 'output'"},
+        {"prompts", "SELECT MIN(created_ms) FROM jobs WHERE prompt_sealed IS NOT NULL"},
+        {"request_logs", "SELECT MIN(at_ms) FROM request_log"},
+        {"sessions", "SELECT MIN(last_active_ms) FROM owners WHERE kind = 'session'"},
+        {"accounts", "SELECT MIN(last_active_ms) FROM owners WHERE kind = 'account'"},
+    };
+    std::lock_guard lock(mu_);
+    for (const auto& [name, query] : queries) {
+      if (category != name) continue;
+      Stmt s(db_, query);
+      return s.step() ? s.i64(0) : 0;
+    }
+    throw std::invalid_argument("unknown data category: " + category);
+  }
+
+ private:
+  void migrate() {
+    Stmt v(db_, "PRAGMA user_version");
+    v.step();
+    const auto have = static_cast<std::size_t>(v.i64(0));
+    if (have > sqlite::kMigrations.size())
+      throw std::runtime_error("database schema version " + std::to_string(have) +
+                               " is newer than this build supports (" +
+                               std::to_string(sqlite::kMigrations.size()) + ")");
+    for (std::size_t i = have; i < sqlite::kMigrations.size(); ++i) {
+      sqlite::Transaction tx(db_);
+      sqlite::exec(db_, sqlite::kMigrations[i]);
+      sqlite::exec(db_, ("PRAGMA user_version = " + std::to_string(i + 1)).c_str());
+      tx.commit();
+    }
+  }
+  std::optional<AccountRow> account_where(const char* column, const std::string& value) {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, (std::string("SELECT ") + kAccountCols + " FROM accounts WHERE " + column + " = ?")
+                    .c_str());
+    s.bind(1, value);
+    if (!s.step()) return std::nullopt;
+    return read_account(s);
+  }
+  std::vector<BlobRow> blobs_where(const char* where, const std::string& value) {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, (std::string("SELECT ") + kBlobCols + " FROM blobs b WHERE " + where +
+                 " ORDER BY b.created_ms")
+                    .c_str());
+    s.bind(1, value);
+    std::vector<BlobRow> out;
+    while (s.step()) out.push_back(read_blob(s));
+    return out;
+  }
+
+  sqlite3* db_ = nullptr;
+  std::mutex mu_;
+  Key audit_key_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> open_sqlite_store(const std::string& path, const Key& audit_key) {
+  return std::make_unique<SqliteStore>(path, audit_key);
+}
+
+}  // namespace pixforge::service
