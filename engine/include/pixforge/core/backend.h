@@ -55,6 +55,9 @@ class PreparedWeight {
   // Logical shape: conv [Cout, Cin/groups, kh, kw]; linear [out, in].
   virtual const Shape& shape() const = 0;
   virtual bool has_bias() const = 0;
+  // Conv geometry the weight was prepared with (conv weights carry it, so OpCall needs no spec);
+  // linear weights return the default.
+  virtual Conv2dSpec conv_spec() const { return {}; }
 };
 
 // What to prepare: host tensors as read from a model file (any float dtype).
@@ -96,6 +99,16 @@ class UnsupportedOp : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// The output shape of a well-formed call, computed from its inputs and params (and, for
+// Conv2d/Linear, the prepared weight's logical shape). Throws std::invalid_argument naming the
+// op and the offending shapes when the call is malformed (wrong rank, mismatched channels,
+// bad groups, non-float dtype, ...). ops.cpp uses it to allocate OpCall::out; every backend's
+// supports_op() calls it too, so all agree on what a well-formed call is.
+Shape op_output_shape(const OpCall& call);
+
+// True for the element types ops compute on (F32, F16, BF16).
+bool is_float_dtype(DType t);
 
 class Backend {
  public:

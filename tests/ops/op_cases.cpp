@@ -1,0 +1,341 @@
+#include "op_cases.h"
+
+#include <cmath>
+
+namespace pixforge::testing {
+
+namespace {
+
+constexpr DType F32 = DType::F32, F16 = DType::F16, BF16 = DType::BF16;
+
+std::string act_name(Activation a) {
+  static const char* names[] = {"none",      "relu",       "silu",    "gelu",
+                                "gelu_tanh", "quick_gelu", "sigmoid", "tanh"};
+  return names[static_cast<int>(a)];
+}
+
+BuiltCall single(OpKind kind, std::vector<Tensor> tensors, OpParams params = {}) {
+  BuiltCall b;
+  b.tensors = std::move(tensors);
+  b.call.kind = kind;
+  for (std::size_t i = 0; i < b.tensors.size(); ++i) b.call.in[i] = &b.tensors[i];
+  b.call.params = params;
+  return b;
+}
+
+struct ConvCase {
+  std::int64_t n, h, w, cin, cout, kh, kw;
+  Conv2dSpec spec;
+  bool bias;
+  Activation act;
+  bool residual;
+  DType in_dtype;
+};
+
+OpCase conv_case(const ConvCase& c) {
+  const Conv2dSpec& s = c.spec;
+  std::string name = "conv2d x[" + std::to_string(c.n) + "," + std::to_string(c.h) + "," +
+                     std::to_string(c.w) + "," + std::to_string(c.cin) + "] cout " +
+                     std::to_string(c.cout) + " k" + std::to_string(c.kh) + "x" +
+                     std::to_string(c.kw) + " s" + std::to_string(s.stride_h) + "," +
+                     std::to_string(s.stride_w) + " pad(t" + std::to_string(s.pad_top) + ",b" +
+                     std::to_string(s.pad_bottom) + ",l" + std::to_string(s.pad_left) + ",r" +
+                     std::to_string(s.pad_right) + ") dil" + std::to_string(s.dilation_h) + "," +
+                     std::to_string(s.dilation_w) + " g" + std::to_string(s.groups) +
+                     (c.bias ? " bias" : "") + " act " + act_name(c.act) +
+                     (c.residual ? " residual" : "") + " in " + std::string(dtype_name(c.in_dtype));
+  return {name, OpKind::Conv2d, kExact, kBf16, [c](Backend& be, std::mt19937& rng) {
+            BuiltCall b;
+            const float bound = 1.0f / std::sqrt(float(c.cin / c.spec.groups * c.kh * c.kw));
+            Tensor w = random_tensor(be, rng, {c.cout, c.cin / c.spec.groups, c.kh, c.kw}, F32,
+                                     -bound, bound);
+            Tensor bias = random_tensor(be, rng, {c.cout});
+            b.weight = ops::prepare_conv2d(be, w, c.bias ? &bias : nullptr, c.spec);
+            b.tensors.push_back(random_tensor(be, rng, {c.n, c.h, c.w, c.cin}, c.in_dtype));
+            if (c.residual) {
+              OpCall probe;
+              probe.kind = OpKind::Conv2d;
+              probe.in[0] = &b.tensors[0];
+              probe.weight = b.weight.get();
+              b.tensors.push_back(random_tensor(be, rng, op_output_shape(probe)));
+            }
+            b.call.kind = OpKind::Conv2d;
+            b.call.in[0] = &b.tensors[0];
+            if (c.residual) b.call.in[1] = &b.tensors[1];
+            b.call.weight = b.weight.get();
+            b.call.params.act = c.act;
+            return b;
+          }};
+}
+
+Conv2dSpec spec(int stride, int pad, int dil = 1, int groups = 1) {
+  return {stride, stride, pad, pad, pad, pad, dil, dil, groups};
+}
+
+void add_conv_cases(std::vector<OpCase>& v) {
+  const auto N = Activation::None;
+  v.push_back(conv_case({1, 5, 7, 3, 4, 3, 3, spec(1, 1), true, N, false, F32}));
+  v.push_back(conv_case({2, 6, 5, 5, 7, 3, 3, {2, 2, 0, 1, 0, 1, 1, 1, 1}, false, N, false, F32}));
+  v.push_back(conv_case({1, 8, 8, 6, 9, 1, 1, spec(1, 0), true, Activation::Silu, true, F32}));
+  v.push_back(conv_case({1, 9, 7, 4, 6, 3, 3, spec(1, 2, 2), true, N, false, F32}));
+  v.push_back(conv_case({1, 6, 6, 8, 8, 3, 3, spec(1, 1, 1, 4), true, N, false, F32}));
+  v.push_back(
+      conv_case({1, 7, 5, 16, 12, 3, 3, spec(2, 1, 1, 2), true, Activation::Gelu, false, F32}));
+  v.push_back(conv_case({1, 8, 8, 40, 24, 3, 3, spec(1, 1), true, N, true, F32}));
+  v.push_back(
+      conv_case({1, 6, 6, 6, 6, 3, 3, spec(1, 1, 1, 6), true, Activation::Relu, false, F32}));
+  v.push_back(conv_case({2, 5, 6, 7, 5, 3, 3, spec(1, 1), true, N, true, F16}));
+  v.push_back(conv_case({1, 6, 9, 3, 5, 2, 3, {1, 2, 1, 0, 2, 1, 1, 1, 1}, true, N, false, BF16}));
+  v.push_back(conv_case({1, 16, 16, 32, 64, 3, 3, spec(1, 1), true, Activation::Silu, true, F32}));
+  v.push_back(conv_case({2, 4, 4, 64, 33, 1, 1, spec(1, 0), false, N, false, F32}));
+}
+
+void add_linear_cases(std::vector<OpCase>& v) {
+  struct L {
+    Shape x;
+    std::int64_t out;
+    bool bias;
+    Activation act;
+    bool residual;
+    DType dt;
+  };
+  const std::vector<L> ls = {{{3, 5, 7}, 9, true, Activation::None, false, F32},
+                             {{1, 77, 40}, 64, true, Activation::Gelu, false, F32},
+                             {{4, 13}, 3, false, Activation::None, true, F32},
+                             {{2, 3, 8}, 16, true, Activation::QuickGelu, false, BF16},
+                             {{1, 1, 1}, 1, true, Activation::None, false, F32},
+                             {{2, 33, 96}, 80, true, Activation::GeluTanh, true, F16},
+                             {{1, 64, 320}, 320, true, Activation::None, true, F32}};
+  for (const L& l : ls) {
+    std::string name = "linear x" + l.x.str() + " out " + std::to_string(l.out) +
+                       (l.bias ? " bias" : "") + " act " + act_name(l.act) +
+                       (l.residual ? " residual" : "") + " in " + std::string(dtype_name(l.dt));
+    v.push_back({name, OpKind::Linear, kExact, kBf16, [l](Backend& be, std::mt19937& rng) {
+                   BuiltCall b;
+                   const float bound = 1.0f / std::sqrt(float(l.x[-1]));
+                   Tensor w = random_tensor(be, rng, {l.out, l.x[-1]}, F32, -bound, bound);
+                   Tensor bias = random_tensor(be, rng, {l.out});
+                   b.weight = ops::prepare_linear(be, w, l.bias ? &bias : nullptr);
+                   b.tensors.push_back(random_tensor(be, rng, l.x, l.dt));
+                   Shape out = l.x;
+                   out[-1] = l.out;
+                   if (l.residual) b.tensors.push_back(random_tensor(be, rng, out));
+                   b.call.kind = OpKind::Linear;
+                   b.call.in[0] = &b.tensors[0];
+                   if (l.residual) b.call.in[1] = &b.tensors[1];
+                   b.call.weight = b.weight.get();
+                   b.call.params.act = l.act;
+                   return b;
+                 }});
+  }
+}
+
+void add_norm_cases(std::vector<OpCase>& v) {
+  struct G {
+    Shape x;
+    int groups;
+    float eps;
+    Activation act;
+    DType dt;
+  };
+  const std::vector<G> gs = {{{1, 4, 4, 32}, 32, 1e-5f, Activation::None, F32},
+                             {{2, 3, 5, 12}, 3, 1e-5f, Activation::Silu, F32},
+                             {{1, 7, 9, 64}, 32, 1e-6f, Activation::Silu, F32},
+                             {{2, 16, 10}, 5, 1e-5f, Activation::None, F32},
+                             {{1, 5, 3, 96}, 32, 1e-6f, Activation::Silu, BF16},
+                             {{1, 1, 1, 8}, 2, 1e-5f, Activation::None, F32}};
+  for (const G& g : gs) {
+    std::string name = "group_norm x" + g.x.str() + " groups " + std::to_string(g.groups) +
+                       " eps " + std::to_string(g.eps) + " act " + act_name(g.act) + " in " +
+                       std::string(dtype_name(g.dt));
+    v.push_back({name, OpKind::GroupNorm, kExact, kExact, [g](Backend& be, std::mt19937& rng) {
+                   OpParams p;
+                   p.groups = g.groups;
+                   p.eps = g.eps;
+                   p.act = g.act;
+                   // An offset mean tests the variance computation's cancellation.
+                   return single(
+                       OpKind::GroupNorm,
+                       {random_tensor(be, rng, g.x, g.dt, 2.0f, 5.0f),
+                        random_tensor(be, rng, {g.x[-1]}), random_tensor(be, rng, {g.x[-1]})},
+                       p);
+                 }});
+  }
+  for (Shape x : {Shape{2, 7, 40}, Shape{1, 5, 33}, Shape{3, 1}, Shape{1, 77, 768}}) {
+    v.push_back({"layer_norm x" + x.str(), OpKind::LayerNorm, kExact, kExact,
+                 [x](Backend& be, std::mt19937& rng) {
+                   OpParams p;
+                   p.eps = 1e-5f;
+                   return single(OpKind::LayerNorm,
+                                 {random_tensor(be, rng, x, F32, -3.0f, 4.0f),
+                                  random_tensor(be, rng, {x[-1]}), random_tensor(be, rng, {x[-1]})},
+                                 p);
+                 }});
+  }
+}
+
+void add_elementwise_cases(std::vector<OpCase>& v) {
+  for (Shape x : {Shape{2, 3, 17}, Shape{1, 1}, Shape{4, 100}, Shape{1, 8, 4096}}) {
+    v.push_back({"softmax x" + x.str() + " range 30", OpKind::Softmax, kExact, kExact,
+                 [x](Backend& be, std::mt19937& rng) {
+                   return single(OpKind::Softmax, {random_tensor(be, rng, x, F32, -30.0f, 30.0f)});
+                 }});
+  }
+  for (int a = 0; a <= static_cast<int>(Activation::Tanh); ++a) {
+    const auto act = static_cast<Activation>(a);
+    v.push_back(
+        {"activation " + act_name(act) + " x[3, 37]", OpKind::Activation, kExact, kExact,
+         [act](Backend& be, std::mt19937& rng) {
+           OpParams p;
+           p.act = act;
+           return single(OpKind::Activation, {random_tensor(be, rng, {3, 37}, F32, -6, 6)}, p);
+         }});
+  }
+  v.push_back(
+      {"geglu x[2, 5, 38]", OpKind::Geglu, kExact, kExact, [](Backend& be, std::mt19937& rng) {
+         return single(OpKind::Geglu, {random_tensor(be, rng, {2, 5, 38}, F32, -4, 4)});
+       }});
+  v.push_back({"geglu x[1, 9, 2560] bf16", OpKind::Geglu, kExact, kExact,
+               [](Backend& be, std::mt19937& rng) {
+                 return single(OpKind::Geglu, {random_tensor(be, rng, {1, 9, 2560}, BF16, -4, 4)});
+               }});
+  for (auto [x, f] : {std::pair{Shape{1, 3, 5, 7}, 2}, std::pair{Shape{2, 2, 3, 4}, 3},
+                      std::pair{Shape{1, 4, 4, 320}, 2}}) {
+    v.push_back({"upsample_nearest x" + x.str() + " factor " + std::to_string(f),
+                 OpKind::UpsampleNearest, 0.0, 0.0, [x, f](Backend& be, std::mt19937& rng) {
+                   OpParams p;
+                   p.factor = f;
+                   return single(OpKind::UpsampleNearest, {random_tensor(be, rng, x)}, p);
+                 }});
+  }
+  v.push_back({"scale_bias x[4, 9] * 0.18215 - 0.5", OpKind::ScaleBias, kExact, kExact,
+               [](Backend& be, std::mt19937& rng) {
+                 OpParams p;
+                 p.scale = 0.18215f;
+                 p.bias = -0.5f;
+                 return single(OpKind::ScaleBias, {random_tensor(be, rng, {4, 9})}, p);
+               }});
+}
+
+void add_binary_cases(std::vector<OpCase>& v) {
+  struct B {
+    Shape a, b;
+    DType bt;
+  };
+  const std::vector<B> bs = {{{2, 3, 5}, {2, 3, 5}, F32},
+                             {{2, 4, 4, 7}, {7}, F32},
+                             {{2, 4, 3, 7}, {3, 7}, F32},
+                             {{3, 11}, {3, 11}, BF16},
+                             {{1, 8, 8, 320}, {320}, F16}};
+  for (OpKind kind : {OpKind::Add, OpKind::Mul}) {
+    for (const B& c : bs) {
+      v.push_back(
+          {std::string(op_name(kind)) + " a" + c.a.str() + " b" + c.b.str() + " " +
+               std::string(dtype_name(c.bt)),
+           kind, kExact, kExact, [kind, c](Backend& be, std::mt19937& rng) {
+             return single(kind, {random_tensor(be, rng, c.a), random_tensor(be, rng, c.b, c.bt)});
+           }});
+    }
+  }
+}
+
+void add_layout_cases(std::vector<OpCase>& v) {
+  struct C {
+    std::vector<Shape> parts;
+    int axis;
+  };
+  const std::vector<C> cs = {{{{1, 3, 3, 4}, {1, 3, 3, 5}}, -1},
+                             {{{2, 2, 3}, {2, 1, 3}, {2, 4, 3}}, 1},
+                             {{{1, 5}, {2, 5}, {1, 5}, {3, 5}}, 0},
+                             {{{1, 4, 4, 320}, {1, 4, 4, 640}}, 3}};
+  for (const C& c : cs) {
+    std::string name = "concat axis " + std::to_string(c.axis);
+    for (const Shape& s : c.parts) name.append(" ").append(s.str());
+    v.push_back({name, OpKind::Concat, 0.0, 0.0, [c](Backend& be, std::mt19937& rng) {
+                   std::vector<Tensor> parts;
+                   for (const Shape& s : c.parts) parts.push_back(random_tensor(be, rng, s));
+                   OpParams p;
+                   p.axis = c.axis;
+                   return single(OpKind::Concat, std::move(parts), p);
+                 }});
+  }
+  for (auto [from, to] :
+       {std::pair{F32, BF16}, std::pair{F32, F16}, std::pair{BF16, F32}, std::pair{F16, BF16}}) {
+    v.push_back(
+        {"convert [3, 41] " + std::string(dtype_name(from)) + " -> " + std::string(dtype_name(to)),
+         OpKind::Convert, 0.0, 0.0, [from, to](Backend& be, std::mt19937& rng) {
+           BuiltCall b = single(OpKind::Convert, {random_tensor(be, rng, {3, 41}, from)});
+           b.out_dtype = to;
+           return b;
+         }});
+  }
+}
+
+void add_attention_cases(std::vector<OpCase>& v) {
+  struct A {
+    std::int64_t b, nq, nk, heads, d, dv;
+    bool causal;
+    DType dt;
+  };
+  const std::vector<A> as = {
+      {1, 7, 7, 1, 40, 40, false, F32},     {2, 13, 9, 2, 64, 64, false, F32},
+      {1, 33, 77, 8, 80, 80, false, F32},   {1, 17, 17, 3, 8, 8, true, F32},
+      {1, 5, 11, 2, 16, 24, false, F32},    {2, 70, 70, 2, 40, 40, true, F32},
+      {1, 300, 260, 1, 32, 32, false, F32}, {1, 130, 77, 5, 64, 64, false, BF16},
+      {1, 1, 1, 1, 1, 1, false, F32},       {1, 9, 4, 2, 40, 40, true, F16}};
+  for (const A& a : as) {
+    std::string name = "attention B" + std::to_string(a.b) + " Nq" + std::to_string(a.nq) + " Nk" +
+                       std::to_string(a.nk) + " heads " + std::to_string(a.heads) + " D" +
+                       std::to_string(a.d) + " Dv" + std::to_string(a.dv) +
+                       (a.causal ? " causal" : "") + " in " + std::string(dtype_name(a.dt));
+    v.push_back({name, OpKind::Attention, kExact, kBf16, [a](Backend& be, std::mt19937& rng) {
+                   OpParams p;
+                   p.heads = static_cast<int>(a.heads);
+                   p.scale = 1.0f / std::sqrt(static_cast<float>(a.d));
+                   p.causal = a.causal;
+                   // A range of 3 gives peaked softmax rows, exercising the online rescaling.
+                   return single(OpKind::Attention,
+                                 {random_tensor(be, rng, {a.b, a.nq, a.heads * a.d}, a.dt, -3, 3),
+                                  random_tensor(be, rng, {a.b, a.nk, a.heads * a.d}, a.dt, -3, 3),
+                                  random_tensor(be, rng, {a.b, a.nk, a.heads * a.dv}, a.dt)},
+                                 p);
+                 }});
+  }
+}
+
+}  // namespace
+
+Tensor random_tensor(Backend& backend, std::mt19937& rng, Shape shape, DType dtype, float lo,
+                     float hi) {
+  std::uniform_real_distribution<float> dist(lo, hi);
+  std::vector<float> values(static_cast<std::size_t>(shape.numel()));
+  for (float& x : values) x = dist(rng);
+  return Tensor::from_host(backend, shape, values, dtype);
+}
+
+double nmse(const std::vector<float>& actual, const std::vector<float>& expected) {
+  double err = 0, ref = 0;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const double d = double{actual[i]} - expected[i];
+    err += d * d;
+    ref += double{expected[i]} * expected[i];
+  }
+  return ref > 0 ? err / ref : err;
+}
+
+const std::vector<OpCase>& op_cases() {
+  static const std::vector<OpCase> cases = [] {
+    std::vector<OpCase> v;
+    add_conv_cases(v);
+    add_linear_cases(v);
+    add_norm_cases(v);
+    add_elementwise_cases(v);
+    add_binary_cases(v);
+    add_layout_cases(v);
+    add_attention_cases(v);
+    return v;
+  }();
+  return cases;
+}
+
+}  // namespace pixforge::testing
