@@ -1,19 +1,28 @@
-// The CPU backend: dispatch by op to the fast kernels (one file per op family), falling back to
-// the reference loops for calls a fast path does not cover.
+// The CPU backend: a switch on the op calling one kernel function per op family (cpu_*.cpp).
+// Conv and linear run on oneDNN; the rest are our own OpenMP-parallel, vectorised loops on
+// oneDNN's OpenMP pool (never a second thread pool).
 #include "pixforge/cpu/cpu_backend.h"
 
 #include <omp.h>
 
+#include "cpu_kernels.h"
 #include "host_backend.h"
 
 namespace pixforge {
 
 namespace {
 
+// bf16 compute needs native bf16 dot products (avx512_bf16 or AMX); otherwise f32.
+DType effective_compute_type(DType requested) {
+  if (requested == DType::F32) return DType::F32;
+  return dnnl::get_effective_cpu_isa() >= dnnl::cpu_isa::avx512_core_bf16 ? DType::BF16
+                                                                          : DType::F32;
+}
+
 class CpuBackend final : public cpu::HostBackend {
  public:
-  explicit CpuBackend(const CpuBackendOptions& options) : compute_type_(options.compute_type) {
-    if (compute_type_ != DType::F32) compute_type_ = DType::BF16;
+  explicit CpuBackend(const CpuBackendOptions& options)
+      : compute_type_(effective_compute_type(options.compute_type)) {
     if (options.threads > 0) omp_set_num_threads(options.threads);
   }
 
@@ -23,20 +32,36 @@ class CpuBackend final : public cpu::HostBackend {
   bool supports_op(const OpCall& call) const override {
     if (!well_formed(call)) return false;
     const bool needs_weight = call.kind == OpKind::Conv2d || call.kind == OpKind::Linear;
-    return !needs_weight || dynamic_cast<const cpu::F32PreparedWeight*>(call.weight) != nullptr;
+    const auto* w = dynamic_cast<const cpu::CpuWeight*>(call.weight);
+    if (!needs_weight) return true;
+    return w != nullptr && (call.kind == OpKind::Conv2d) == (w->shape().rank() == 4);
   }
 
   void compute(const OpCall& call) override {
     if (!supports_op(call)) unsupported(call);
-    const auto* w = dynamic_cast<const cpu::F32PreparedWeight*>(call.weight);
-    cpu::reference_compute(call, w ? &w->data() : nullptr);
+    if (call.out->numel() == 0) return;
+    run(call);
   }
 
   std::shared_ptr<const PreparedWeight> prepare_weight(const WeightDesc& desc) override {
-    return std::make_shared<cpu::F32PreparedWeight>(*this, pool_, desc);
+    if (desc.use == WeightDesc::Use::Conv2d) {
+      return cpu::prepare_conv_weight(*this, pool_, desc, compute_type_);
+    }
+    return cpu::prepare_linear_weight(*this, pool_, desc, compute_type_);
   }
 
  private:
+  void run(const OpCall& call) {
+    switch (call.kind) {
+      case OpKind::Conv2d:
+        return cpu::conv2d(call, pool_);
+      case OpKind::Linear:
+        return cpu::linear(call, pool_);
+      default:
+        return cpu::reference_compute(call, nullptr);
+    }
+  }
+
   DType compute_type_;
 };
 

@@ -1,0 +1,121 @@
+// Convolution on oneDNN: NHWC activations, weights in the blocked layout oneDNN prefers (chosen
+// once at prepare time for a representative input), bias + activation + residual fused as
+// post-ops, primitives cached per input shape on the weight.
+#include <algorithm>
+#include <unordered_map>
+
+#include "cpu_kernels.h"
+
+namespace pixforge::cpu {
+
+namespace {
+
+using dims = dnnl::memory::dims;
+using tag = dnnl::memory::format_tag;
+using dt = dnnl::memory::data_type;
+
+struct ConvGeometry {
+  std::int64_t n, h, w, cin, cout, kh, kw;
+  Conv2dSpec spec;
+  bool bias;
+};
+
+dims weight_dims(const ConvGeometry& g) {
+  const std::int64_t groups = g.spec.groups;
+  if (groups == 1) return {g.cout, g.cin, g.kh, g.kw};
+  return {groups, g.cout / groups, g.cin / groups, g.kh, g.kw};
+}
+
+std::int64_t out_extent(std::int64_t in, std::int64_t k, int stride, int pad0, int pad1, int dil) {
+  return (in + pad0 + pad1 - (dil * (k - 1) + 1)) / stride + 1;
+}
+
+dnnl::convolution_forward::primitive_desc make_pd(const ConvGeometry& g,
+                                                  const dnnl::memory::desc& wmd, DType src_type,
+                                                  Activation act, bool residual) {
+  const Conv2dSpec& s = g.spec;
+  const std::int64_t ho = out_extent(g.h, g.kh, s.stride_h, s.pad_top, s.pad_bottom, s.dilation_h);
+  const std::int64_t wo = out_extent(g.w, g.kw, s.stride_w, s.pad_left, s.pad_right, s.dilation_w);
+  const dnnl::memory::desc src({g.n, g.cin, g.h, g.w}, dnnl_type(src_type), tag::nhwc);
+  const dnnl::memory::desc dst({g.n, g.cout, ho, wo}, dt::f32, tag::nhwc);
+  const dnnl::memory::desc bias =
+      g.bias ? dnnl::memory::desc({g.cout}, dt::f32, tag::a) : dnnl::memory::desc();
+  dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference,
+                                    dnnl::algorithm::convolution_direct, src, wmd, bias, dst,
+                                    {s.stride_h, s.stride_w}, {s.dilation_h - 1, s.dilation_w - 1},
+                                    {s.pad_top, s.pad_left}, {s.pad_bottom, s.pad_right});
+  dnnl::post_ops ops;
+  append_activation(ops, act);
+  if (residual) ops.append_sum(1.0f);
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(ops);
+  return {d, attr, dnnl_engine()};
+}
+
+ConvGeometry geometry(const CpuWeight& w, const Tensor& x) {
+  const Shape& s = w.shape();
+  const Conv2dSpec spec = w.conv_spec();
+  return {x.dim(0), x.dim(1), x.dim(2), s[1] * spec.groups, s[0], s[2], s[3], spec, w.has_bias()};
+}
+
+CachedPrimitive build(const CpuWeight& w, const ConvGeometry& g, DType src_type, Activation act,
+                      bool residual) {
+  // Prefer the layout prepared at load; a shape for which oneDNN's chosen kernel wants another
+  // layout gets it once (weights_as) rather than failing.
+  try {
+    auto pd = make_pd(g, w.prepared_desc(), src_type, act, residual);
+    return {dnnl::convolution_forward(pd), w.weights_as(pd.weights_desc())};
+  } catch (const dnnl::error&) {
+    const dnnl::memory::desc any(weight_dims(g), dnnl_type(w.compute_type()), tag::any);
+    auto pd = make_pd(g, any, src_type, act, residual);
+    return {dnnl::convolution_forward(pd), w.weights_as(pd.weights_desc())};
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<const PreparedWeight> prepare_conv_weight(Backend& backend, HostPool& pool,
+                                                          const WeightDesc& desc, DType compute) {
+  const Shape& s = desc.weight->shape();
+  ConvGeometry g{1,    0,    0,         s[1] * desc.conv.groups, s[0],
+                 s[2], s[3], desc.conv, desc.bias != nullptr};
+  // A representative input: 32x32 (or the kernel's extent) is where SD's blocked kernels and
+  // their weight layouts are already in their steady state.
+  g.h = std::max<std::int64_t>(32, desc.conv.dilation_h * (g.kh - 1) + 1);
+  g.w = std::max<std::int64_t>(32, desc.conv.dilation_w * (g.kw - 1) + 1);
+  const dnnl::memory::desc any(weight_dims(g), dnnl_type(compute), tag::any);
+  const auto pd = make_pd(g, any, compute, Activation::None, false);
+  const dnnl::memory::desc plain(weight_dims(g), dt::f32,
+                                 g.spec.groups == 1 ? tag::oihw : tag::goihw);
+  return std::make_shared<CpuWeight>(backend, pool, desc, compute, plain, pd.weights_desc());
+}
+
+void conv2d(const OpCall& call, HostPool& pool) {
+  const auto& w = static_cast<const CpuWeight&>(*call.weight);
+  const Tensor& x = *call.in[0];
+  const bool residual = call.in[1] != nullptr;
+  const DType src_type = w.compute_type();
+  const ConvGeometry g = geometry(w, x);
+  const PrimitiveKey key{g.n,
+                         g.h,
+                         g.w,
+                         static_cast<std::int64_t>(src_type),
+                         static_cast<std::int64_t>(call.params.act),
+                         residual};
+  const CachedPrimitive& prim =
+      w.primitive(key, [&] { return build(w, g, src_type, call.params.act, residual); });
+  const Staged src = stage_as(x, src_type, pool);
+  if (residual) copy_to_f32(*call.in[1], call.out->host<float>());
+  const auto& pd_src = dnnl::memory::desc({g.n, g.cin, g.h, g.w}, dnnl_type(src_type), tag::nhwc);
+  const dnnl::memory::desc dst_md(
+      {call.out->dim(0), call.out->dim(3), call.out->dim(1), call.out->dim(2)}, dt::f32, tag::nhwc);
+  dnnl::memory src_mem(pd_src, dnnl_engine(), src.data);
+  dnnl::memory dst_mem(dst_md, dnnl_engine(), call.out->data());
+  std::unordered_map<int, dnnl::memory> args{
+      {DNNL_ARG_SRC, src_mem}, {DNNL_ARG_WEIGHTS, prim.weights}, {DNNL_ARG_DST, dst_mem}};
+  if (w.bias() != nullptr) args.emplace(DNNL_ARG_BIAS, *w.bias());
+  prim.primitive.execute(dnnl_stream(), args);
+  dnnl_stream().wait();
+}
+
+}  // namespace pixforge::cpu
