@@ -1,0 +1,35 @@
+// Sigma schedules for a sampling run, as ComfyUI's calculate_sigmas and KSampler define them.
+// Every schedule is descending and ends in 0 (steps + 1 values, except ddim_uniform, which gives
+// ComfyUI's count: one step per 1000/steps stride of the 999 usable timesteps).
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "pixforge/sampling/discrete_schedule.h"
+
+namespace pixforge::sampling {
+
+enum class Scheduler { Normal, Karras, Exponential, SgmUniform, Simple, DdimUniform };
+
+// "normal", "karras", "exponential", "sgm_uniform", "simple", "ddim_uniform"; throws
+// std::invalid_argument listing them otherwise ("beta" is named as not supported).
+Scheduler parse_scheduler(std::string_view name);
+std::string_view scheduler_name(Scheduler s);
+
+// calculate_sigmas(model_sampling, scheduler, steps): steps >= 1.
+std::vector<float> calculate_sigmas(const DiscreteSchedule& schedule, Scheduler scheduler,
+                                    int steps);
+
+// k-diffusion's get_sigmas_karras / get_sigmas_exponential (float32, zero appended).
+std::vector<float> karras_sigmas(int n, double sigma_min, double sigma_max, double rho = 7.0);
+std::vector<float> exponential_sigmas(int n, double sigma_min, double sigma_max);
+
+// KSampler.set_steps + calculate_sigmas: with denoise < 1 (img2img strength) the last steps + 1
+// sigmas of a schedule for int(steps / denoise) steps; with `discard_penultimate` (ComfyUI does
+// it for dpm_2) the schedule is made one step longer and its second-to-last sigma dropped.
+// denoise must be in (0, 1]; steps in 1..10000.
+std::vector<float> sampling_sigmas(const DiscreteSchedule& schedule, Scheduler scheduler, int steps,
+                                   double denoise = 1.0, bool discard_penultimate = false);
+
+}  // namespace pixforge::sampling
