@@ -1,0 +1,73 @@
+// What one generation request asks for, independent of how it arrived (CLI flags, a PNG's
+// parameters chunk, the service's JSON), and the checks that run before anything is allocated.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pixforge/image/image.h"
+#include "pixforge/io/checkpoint.h"
+#include "pixforge/sampling/noise_generator.h"
+
+namespace pixforge::pipeline {
+
+// A request that cannot run; the message names the field, the value and what is allowed
+// (never the prompt text).
+class InvalidParams : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+enum class ComputeType { F32, BF16 };
+std::string_view compute_type_name(ComputeType t);      // "f32", "bf16"
+ComputeType parse_compute_type(std::string_view name);  // throws InvalidParams
+
+struct GenerationParams {
+  std::string prompt;
+  std::string negative_prompt;
+  int width = 512;
+  int height = 512;
+  int steps = 20;
+  double cfg_scale = 7.0;
+  std::int64_t seed = -1;         // -1: pick a random seed (resolve_seed)
+  std::string sampler = "euler";  // ComfyUI names: euler, euler_ancestral, dpmpp_2m, ...
+  std::string scheduler = "normal";
+  int batch_count = 1;              // runs one after another, seed + i each
+  int batch_size = 1;               // images per run, one noise draw for the whole batch
+  std::optional<Image> init_image;  // img2img when set (resized to width x height)
+  double strength = 0.75;           // img2img denoise, (0, 1]
+  sampling::RngKind rng = sampling::RngKind::TorchCpu;
+  std::optional<Prediction> prediction;  // overrides what the checkpoint says
+  int threads = 0;                       // 0: all cores
+  ComputeType compute = ComputeType::BF16;
+};
+
+// Bounds checked by validate(). Width and height must be multiples of 64: the UNet halves the
+// latent three times and joins skip connections of equal size, so the latent (pixels / 8) must
+// divide by 8. (ComfyUI accepts multiples of 8 by interpolating inside the UNet; we refuse
+// instead of silently changing the network.)
+struct ParamLimits {
+  int max_side = 4096;
+  std::int64_t max_pixels = 2048LL * 2048;  // per image; bounds VAE-decode activations
+  int max_steps = 1000;
+  double max_cfg = 100.0;
+  int max_batch_size = 16;
+  int max_batch_count = 1000;
+};
+
+// The sampler and scheduler names the pipeline runs (ComfyUI's spelling).
+const std::vector<std::string>& sampler_names();
+const std::vector<std::string>& scheduler_names();
+
+// Throws InvalidParams for the first problem found.
+void validate(const GenerationParams& params, const ParamLimits& limits = {});
+
+// The seed a run uses: params.seed, or a random one in [0, 2^32) when it is -1 (as A1111 and
+// stable-diffusion.cpp choose random seeds).
+std::int64_t resolve_seed(std::int64_t seed);
+
+}  // namespace pixforge::pipeline

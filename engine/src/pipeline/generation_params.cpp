@@ -1,0 +1,90 @@
+#include "pixforge/pipeline/generation_params.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <string>
+
+namespace pixforge::pipeline {
+namespace {
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+void require(bool ok, const std::string& message) {
+  if (!ok) throw InvalidParams(message);
+}
+
+void check_size(const char* name, int value, const ParamLimits& limits) {
+  require(value >= 64 && value <= limits.max_side && value % 64 == 0,
+          std::string(name) + " " + std::to_string(value) + " must be a multiple of 64 in 64.." +
+              std::to_string(limits.max_side));
+}
+
+}  // namespace
+
+std::string_view compute_type_name(ComputeType t) { return t == ComputeType::F32 ? "f32" : "bf16"; }
+
+ComputeType parse_compute_type(std::string_view name) {
+  if (name == "f32") return ComputeType::F32;
+  if (name == "bf16") return ComputeType::BF16;
+  throw InvalidParams("unknown compute type '" + std::string(name) + "': use f32 or bf16");
+}
+
+const std::vector<std::string>& sampler_names() {
+  static const std::vector<std::string> names = {
+      "euler",        "euler_ancestral", "heun", "dpm_2", "dpmpp_2m",
+      "dpmpp_2m_sde", "dpmpp_sde",       "lcm",  "ddim"};
+  return names;
+}
+
+const std::vector<std::string>& scheduler_names() {
+  // The sampling area's schedulers (sampling/schedulers.h parses exactly these).
+  static const std::vector<std::string> names = {"normal",      "karras", "exponential",
+                                                 "sgm_uniform", "simple", "ddim_uniform"};
+  return names;
+}
+
+void validate(const GenerationParams& p, const ParamLimits& limits) {
+  check_size("width", p.width, limits);
+  check_size("height", p.height, limits);
+  const std::int64_t pixels = static_cast<std::int64_t>(p.width) * p.height;
+  require(pixels <= limits.max_pixels, "image size " + std::to_string(p.width) + "x" +
+                                           std::to_string(p.height) + " exceeds the limit of " +
+                                           std::to_string(limits.max_pixels) + " pixels");
+  require(
+      p.steps >= 1 && p.steps <= limits.max_steps,
+      "steps " + std::to_string(p.steps) + " must be in 1.." + std::to_string(limits.max_steps));
+  require(std::isfinite(p.cfg_scale) && p.cfg_scale >= 0.0 && p.cfg_scale <= limits.max_cfg,
+          "cfg scale must be a number in 0.." + std::to_string(static_cast<int>(limits.max_cfg)));
+  require(p.seed >= -1, "seed must be -1 (random) or a non-negative integer");
+  const auto& samplers = sampler_names();
+  require(std::find(samplers.begin(), samplers.end(), p.sampler) != samplers.end(),
+          "unknown sampler '" + p.sampler + "': use one of " + join(samplers));
+  const auto& schedulers = scheduler_names();
+  require(std::find(schedulers.begin(), schedulers.end(), p.scheduler) != schedulers.end(),
+          "unknown scheduler '" + p.scheduler + "': use one of " + join(schedulers));
+  require(p.batch_size >= 1 && p.batch_size <= limits.max_batch_size,
+          "batch size " + std::to_string(p.batch_size) + " must be in 1.." +
+              std::to_string(limits.max_batch_size));
+  require(p.batch_count >= 1 && p.batch_count <= limits.max_batch_count,
+          "batch count " + std::to_string(p.batch_count) + " must be in 1.." +
+              std::to_string(limits.max_batch_count));
+  if (p.init_image) {
+    require(std::isfinite(p.strength) && p.strength > 0.0 && p.strength <= 1.0,
+            "strength must be in (0, 1]");
+    require(!p.init_image->empty(), "init image is empty");
+  }
+  require(p.threads >= 0 && p.threads <= 1024, "threads must be 0 (all cores) or a positive count");
+}
+
+std::int64_t resolve_seed(std::int64_t seed) {
+  if (seed >= 0) return seed;
+  std::random_device device;
+  return static_cast<std::int64_t>(device() & 0xffffffffu);
+}
+
+}  // namespace pixforge::pipeline
