@@ -1,0 +1,67 @@
+#include "pixforge/sampling/noise.h"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "pixforge/core/ops.h"
+
+namespace pixforge::sampling {
+
+std::vector<float> nchw_to_nhwc(const std::vector<float>& nchw, std::int64_t n, std::int64_t c,
+                                std::int64_t h, std::int64_t w) {
+  if (n < 0 || c < 0 || h < 0 || w < 0 || static_cast<std::int64_t>(nchw.size()) != n * c * h * w) {
+    throw std::invalid_argument("nchw_to_nhwc: " + std::to_string(nchw.size()) +
+                                " values do not form the given shape");
+  }
+  std::vector<float> out(nchw.size());
+  std::size_t o = 0;
+  for (std::int64_t b = 0; b < n; ++b) {
+    for (std::int64_t y = 0; y < h; ++y) {
+      for (std::int64_t x = 0; x < w; ++x) {
+        for (std::int64_t ch = 0; ch < c; ++ch) {
+          out[o++] = nchw[static_cast<std::size_t>(((b * c + ch) * h + y) * w + x)];
+        }
+      }
+    }
+  }
+  return out;
+}
+
+Tensor randn_nhwc(NoiseGenerator& gen, Backend& backend, const Shape& s) {
+  if (s.rank() != 4)
+    throw std::invalid_argument("randn_nhwc: expected an NHWC shape, got " + s.str());
+  const auto nchw = gen.randn(s.numel());
+  return Tensor::from_host(backend, s, nchw_to_nhwc(nchw, s[0], s[3], s[1], s[2]));
+}
+
+NoiseSampler::NoiseSampler(std::unique_ptr<NoiseGenerator> gen, Shape nhwc_shape)
+    : gen_(std::move(gen)), shape_(nhwc_shape) {
+  if (!gen_) throw std::invalid_argument("NoiseSampler: no generator");
+  if (shape_.rank() != 4) {
+    throw std::invalid_argument("NoiseSampler: expected an NHWC shape, got " + shape_.str());
+  }
+}
+
+NoiseSampler::NoiseSampler(const AncestralNoise& settings, std::uint64_t seed, Shape nhwc_shape)
+    : NoiseSampler(make_noise_generator(settings.rng,
+                                        seed + static_cast<std::uint64_t>(settings.seed_offset)),
+                   nhwc_shape) {}
+
+Tensor NoiseSampler::next(Backend& backend) { return randn_nhwc(*gen_, backend, shape_); }
+
+bool is_max_denoise(const DiscreteSchedule& schedule, float sigma0) {
+  const double max_sigma = schedule.sigma_max(), s = sigma0;
+  // math.isclose(max_sigma, s, rel_tol=1e-5) or s > max_sigma
+  return std::fabs(max_sigma - s) <= 1e-5 * std::max(std::fabs(max_sigma), std::fabs(s)) ||
+         s > max_sigma;
+}
+
+Tensor noise_scaling(const Tensor& noise, float sigma0, bool max_denoise, const Tensor* latent) {
+  // float32 arithmetic, as torch evaluates sqrt(1.0 + sigma ** 2.0) on a float32 sigma.
+  const float scale = max_denoise ? std::sqrt(1.0f + sigma0 * sigma0) : sigma0;
+  Tensor x = ops::scale_bias(noise, scale);
+  return latent != nullptr ? ops::add(x, *latent) : x;
+}
+
+}  // namespace pixforge::sampling

@@ -1,0 +1,148 @@
+// Samplers and the model denoiser against tools/reference/sampling_reference.py (k-diffusion /
+// ComfyUI restated in torch float32).
+//
+// Trajectories: every step's x and denoised are compared with |a - e| <= 2e-5 * max|e| + 1e-5 |e|
+// (max over that step). Both sides compute in float32, but our scalar coefficients (sigma
+// ratios, expm1, ancestral sigmas) are formed in double and each linear combination rounds in a
+// different order than torch's chain of tensor ops: a few float32 ulps per operation, amplified
+// at most ~10x over 7 steps by the multistep coefficients; 2e-5 of the step's scale bounds that
+// with margin, while any wrong coefficient, sign or noise draw shows up at the 1e-2 level.
+// Initial noise and ancestral noise are bit-exact torch streams (rng_test.cpp), so they add no
+// error of their own.
+#include "pixforge/sampling/sampler.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "pixforge/core/ops.h"
+#include "pixforge/cpu/cpu_backend.h"
+#include "pixforge/sampling/noise.h"
+#include "pixforge/sampling/schedulers.h"
+#include "pixforge/sampling/torch_cpu_rng.h"
+#include "testing/golden.h"
+#include "testing/paths.h"
+
+namespace pixforge::sampling {
+namespace {
+
+using testing::Golden;
+
+const Golden& golden() {
+  static const Golden g =
+      testing::load_golden(testing::golden_path("sampling/samplers.safetensors"), 1);
+  return g;
+}
+
+Backend& backend() {
+  static auto b = make_reference_backend();
+  return *b;
+}
+
+const Shape kShape{2, 5, 3, 4};  // NHWC of the reference's NCHW [2, 4, 5, 3]
+const std::size_t kNumel = 120;
+
+std::vector<float> step_slice(const std::vector<float>& all, std::size_t step) {
+  return {all.begin() + static_cast<std::ptrdiff_t>(step * kNumel),
+          all.begin() + static_cast<std::ptrdiff_t>((step + 1) * kNumel)};
+}
+
+::testing::AssertionResult close_to_scale(const std::vector<float>& got,
+                                          const std::vector<float>& expected) {
+  double scale = 0;
+  for (float v : expected) scale = std::max(scale, static_cast<double>(std::fabs(v)));
+  return testing::all_close(got, expected, 2e-5 * scale, 1e-5);
+}
+
+Denoiser toy_denoiser() {
+  Tensor b = Tensor::from_host(backend(), kShape, golden().at("toy.b").values);
+  return [b](const Tensor& x, float sigma) {
+    const float scale = 0.8f / (sigma * sigma + 1.0f);
+    return ops::add(ops::scale_bias(x, scale), b);
+  };
+}
+
+struct Case {
+  std::string name;
+  SamplerKind kind;
+  Scheduler scheduler;
+  int steps;
+  double denoise;
+  std::uint64_t seed;
+  std::int64_t offset;
+};
+
+const std::vector<Case> kCases = {
+    {"euler", SamplerKind::Euler, Scheduler::Karras, 6, 1.0, 42, 0},
+    {"euler_ancestral", SamplerKind::EulerAncestral, Scheduler::Karras, 6, 1.0, 42, 0},
+    {"euler_ancestral_offset1", SamplerKind::EulerAncestral, Scheduler::Normal, 5, 1.0, 7, 1},
+    {"heun", SamplerKind::Heun, Scheduler::Karras, 5, 1.0, 42, 0},
+    {"dpm_2", SamplerKind::Dpm2, Scheduler::Karras, 5, 1.0, 42, 0},
+    {"dpmpp_2m", SamplerKind::Dpmpp2m, Scheduler::Karras, 6, 1.0, 42, 0},
+    {"dpmpp_2m_sde", SamplerKind::Dpmpp2mSde, Scheduler::Karras, 6, 1.0, 3, 0},
+    {"dpmpp_sde", SamplerKind::DpmppSde, Scheduler::Karras, 5, 1.0, 3, 0},
+    {"lcm", SamplerKind::Lcm, Scheduler::SgmUniform, 4, 1.0, 11, 0},
+    {"ddim", SamplerKind::Ddim, Scheduler::DdimUniform, 6, 1.0, 42, 0},
+    {"euler_img2img", SamplerKind::Euler, Scheduler::Normal, 5, 0.6, 123, 0},
+    {"dpmpp_2m_img2img", SamplerKind::Dpmpp2m, Scheduler::Exponential, 6, 0.45, 5, 0},
+};
+
+// Names the case in gtest output instead of dumping its bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
+class SamplerTrajectory : public ::testing::TestWithParam<Case> {};
+
+TEST_P(SamplerTrajectory, EveryStepMatchesReference) {
+  const Case& c = GetParam();
+  const DiscreteSchedule schedule;
+  const auto sigmas = sampling_sigmas(schedule, c.scheduler, c.steps, c.denoise,
+                                      sampler_discards_penultimate_sigma(c.kind));
+  // Schedules are bit-exact except karras (1 ulp, schedule_test.cpp).
+  ASSERT_TRUE(testing::all_close(sigmas, golden().at(c.name + ".sigmas").values, 0, 3e-7));
+
+  TorchCpuRng rng(c.seed);
+  const Tensor noise = randn_nhwc(rng, backend(), kShape);
+  Tensor latent;
+  if (c.denoise < 1.0)
+    latent = Tensor::from_host(backend(), kShape, golden().at(c.name + ".latent").values);
+  const Tensor x0 = noise_scaling(noise, sigmas[0], is_max_denoise(schedule, sigmas[0]),
+                                  latent.defined() ? &latent : nullptr);
+  // ddim_uniform starts below sigma_max (timestep 997), so ComfyUI scales its noise by sigma0.
+  EXPECT_EQ(is_max_denoise(schedule, sigmas[0]),
+            c.denoise == 1.0 && c.scheduler != Scheduler::DdimUniform);
+
+  NoiseSampler noise_sampler(AncestralNoise{RngKind::TorchCpu, c.offset}, c.seed, kShape);
+  std::vector<std::vector<float>> xs, dens;
+  SamplerContext ctx;
+  ctx.noise = &noise_sampler;
+  ctx.on_step = [&](const StepInfo& info) {
+    EXPECT_EQ(info.step, static_cast<int>(xs.size()));
+    EXPECT_EQ(info.total, static_cast<int>(sigmas.size()) - 1);
+    xs.push_back(info.x->to_host());
+    dens.push_back(info.denoised->to_host());
+    return true;
+  };
+  const Tensor result = sample(c.kind, toy_denoiser(), x0, sigmas, ctx);
+  xs.push_back(result.to_host());
+
+  const auto& gx = golden().at(c.name + ".x").values;
+  const auto& gd = golden().at(c.name + ".denoised").values;
+  ASSERT_EQ(xs.size() * kNumel, gx.size());
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    EXPECT_TRUE(close_to_scale(xs[i], step_slice(gx, i))) << c.name << " x at step " << i;
+  }
+  for (std::size_t i = 0; i < dens.size(); ++i) {
+    EXPECT_TRUE(close_to_scale(dens[i], step_slice(gd, i))) << c.name << " denoised at step " << i;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllSamplers, SamplerTrajectory, ::testing::ValuesIn(kCases),
+                         [](const auto& param_info) { return param_info.param.name; });
+
+}  // namespace
+}  // namespace pixforge::sampling
