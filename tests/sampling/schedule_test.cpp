@@ -24,7 +24,7 @@ using testing::Golden;
 
 const Golden& golden() {
   static const Golden g =
-      testing::load_golden(testing::golden_path("sampling/schedules.safetensors"), 1);
+      testing::load_golden(testing::golden_path("sampling/schedules.safetensors"), 2);
   return g;
 }
 
@@ -51,9 +51,9 @@ void expect_ulps(const std::vector<float>& got, const std::string& key, std::int
 
 std::int64_t tolerance(Scheduler s) { return s == Scheduler::Karras ? 1 : 0; }
 
-const std::vector<Scheduler> kAll = {Scheduler::Normal,      Scheduler::Karras,
-                                     Scheduler::Exponential, Scheduler::SgmUniform,
-                                     Scheduler::Simple,      Scheduler::DdimUniform};
+const std::vector<Scheduler> kAll = {
+    Scheduler::Normal, Scheduler::Karras,      Scheduler::Exponential, Scheduler::SgmUniform,
+    Scheduler::Simple, Scheduler::DdimUniform, Scheduler::Beta};
 
 TEST(DiscreteSchedule, SigmasMatchModelSamplingDiscreteBitExactly) {
   DiscreteSchedule s;
@@ -128,14 +128,20 @@ TEST(Schedulers, BadArgumentsGiveClearErrors) {
   EXPECT_THROW(sampling_sigmas(s, Scheduler::Normal, 10, 1.5), std::invalid_argument);
   EXPECT_THROW(sampling_sigmas(s, Scheduler::Normal, 9000, 0.5), std::invalid_argument);
   EXPECT_EQ(parse_scheduler("sgm_uniform"), Scheduler::SgmUniform);
-  try {
-    parse_scheduler("beta");
-    FAIL() << "beta accepted";
-  } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("not supported"), std::string::npos);
-  }
+  EXPECT_EQ(parse_scheduler("beta"), Scheduler::Beta);
   EXPECT_THROW(parse_scheduler("linear"), std::invalid_argument);
   EXPECT_THROW(DiscreteSchedule(BetaSchedule{0.02, 0.01, 1000}), std::invalid_argument);
+}
+
+TEST(BetaScheduler, UniformAndSquareLawQuantiles) {
+  const DiscreteSchedule s;
+  auto at = [&](int t) { return s.sigmas()[static_cast<std::size_t>(t)]; };
+  // Beta(1, 1) is uniform: quantile(p) = p, timesteps rint(999 * {1, .8, .6, .4, .2}).
+  EXPECT_EQ(beta_sigmas(s, 5, 1.0, 1.0),
+            (std::vector<float>{at(999), at(799), at(599), at(400), at(200), 0.0f}));
+  // Beta(2, 1) has CDF x^2: quantile(p) = sqrt(p); sqrt(0.5) * 999 = 706.4 -> 706.
+  EXPECT_EQ(beta_sigmas(s, 2, 2.0, 1.0), (std::vector<float>{at(999), at(706), 0.0f}));
+  EXPECT_THROW(beta_sigmas(s, 5, 0.0, 1.0), std::invalid_argument);
 }
 
 TEST(TorchLinspace, MatchesTorchEdgeCases) {

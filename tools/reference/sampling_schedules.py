@@ -1,7 +1,8 @@
 """Goldens for the sigma schedules (tests/sampling/schedule_test.cpp), restated from ComfyUI's
 ModelSamplingDiscrete, calculate_sigmas/KSampler.set_steps (comfy/samplers.py) and
 k-diffusion's get_sigmas_karras/get_sigmas_exponential, computed with torch ops so the values
-carry torch's own float32/float64 rounding.
+carry torch's own float32/float64 rounding. The beta scheduler's quantiles come from mpmath
+(40 digits) since scipy is not installed; only their rounding to integer timesteps matters.
 
 Run: /usr/bin/python3 tools/reference/sampling_schedules.py
 """
@@ -9,14 +10,16 @@ import math
 import os
 import sys
 
+import mpmath
+import numpy
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from golden import write_golden  # noqa: E402
 
-VERSION = 1
+VERSION = 2
 STEPS = [1, 2, 3, 4, 7, 10, 15, 16, 20, 25, 30, 33, 50, 100]
-SCHEDULERS = ["normal", "karras", "exponential", "sgm_uniform", "simple", "ddim_uniform"]
+SCHEDULERS = ["normal", "karras", "exponential", "sgm_uniform", "simple", "ddim_uniform", "beta"]
 
 
 class DiscreteSchedule:
@@ -105,6 +108,28 @@ def ddim_uniform(s, steps):
     return torch.FloatTensor(sigs[::-1])
 
 
+def beta_ppf(p, a, b):
+    """scipy.stats.beta.ppf (not installed here) at 40 digits with mpmath."""
+    if p <= 0 or p >= 1:
+        return float(p)
+    mpmath.mp.dps = 40
+    f = lambda x: mpmath.betainc(a, b, 0, x, regularized=True) - p  # noqa: E731
+    return float(mpmath.findroot(f, (mpmath.mpf(1e-30), mpmath.mpf(1) - mpmath.mpf(1e-30)),
+                                 solver="anderson"))
+
+
+def beta(s, steps, alpha=0.6, beta_=0.6):
+    total = len(s.sigmas) - 1
+    ts = 1 - numpy.linspace(0, 1, steps, endpoint=False)
+    ts = numpy.rint(numpy.array([beta_ppf(t, alpha, beta_) for t in ts]) * total)
+    sigs, last_t = [], -1
+    for t in ts:
+        if t != last_t:
+            sigs.append(float(s.sigmas[int(t)]))
+        last_t = t
+    return torch.FloatTensor(sigs + [0.0])
+
+
 def calculate_sigmas(s, name, steps):
     if name == "normal":
         return normal(s, steps)
@@ -118,6 +143,8 @@ def calculate_sigmas(s, name, steps):
         return simple(s, steps)
     if name == "ddim_uniform":
         return ddim_uniform(s, steps)
+    if name == "beta":
+        return beta(s, steps)
     raise ValueError(name)
 
 

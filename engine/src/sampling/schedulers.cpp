@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "beta_distribution.h"
 #include "sleef_expf.h"
 
 namespace pixforge::sampling {
@@ -74,14 +75,10 @@ Scheduler parse_scheduler(std::string_view name) {
   if (name == "sgm_uniform") return Scheduler::SgmUniform;
   if (name == "simple") return Scheduler::Simple;
   if (name == "ddim_uniform") return Scheduler::DdimUniform;
-  if (name == "beta") {
-    throw std::invalid_argument(
-        "scheduler 'beta' is not supported yet (needs the inverse "
-        "regularised incomplete beta function)");
-  }
+  if (name == "beta") return Scheduler::Beta;
   throw std::invalid_argument("unknown scheduler '" + std::string(name) +
-                              "': expected normal, karras, exponential, sgm_uniform, simple or "
-                              "ddim_uniform");
+                              "': expected normal, karras, exponential, sgm_uniform, simple, "
+                              "ddim_uniform or beta");
 }
 
 std::string_view scheduler_name(Scheduler s) {
@@ -98,6 +95,8 @@ std::string_view scheduler_name(Scheduler s) {
       return "simple";
     case Scheduler::DdimUniform:
       return "ddim_uniform";
+    case Scheduler::Beta:
+      return "beta";
   }
   return "?";
 }
@@ -129,6 +128,24 @@ std::vector<float> exponential_sigmas(int n, double sigma_min, double sigma_max)
   return sigmas;
 }
 
+std::vector<float> beta_sigmas(const DiscreteSchedule& schedule, int steps, double alpha,
+                               double beta) {
+  check_steps(steps);
+  if (!(alpha > 0) || !(beta > 0)) throw std::invalid_argument("beta scheduler: alpha, beta > 0");
+  const int total = schedule.size() - 1;
+  std::vector<float> sigmas;
+  double last_t = -1;
+  for (int i = 0; i < steps; ++i) {
+    // numpy: 1 - linspace(0, 1, steps, endpoint=False), quantile, * total, rint
+    const double p = 1.0 - i * (1.0 / steps);
+    const double t = std::nearbyint(detail::beta_ppf(p, alpha, beta) * total);
+    if (t != last_t) sigmas.push_back(schedule.sigmas()[static_cast<std::size_t>(t)]);
+    last_t = t;
+  }
+  sigmas.push_back(0.0f);
+  return sigmas;
+}
+
 std::vector<float> calculate_sigmas(const DiscreteSchedule& schedule, Scheduler scheduler,
                                     int steps) {
   check_steps(steps);
@@ -145,6 +162,8 @@ std::vector<float> calculate_sigmas(const DiscreteSchedule& schedule, Scheduler 
       return simple_sigmas(schedule, steps);
     case Scheduler::DdimUniform:
       return ddim_uniform_sigmas(schedule, steps);
+    case Scheduler::Beta:
+      return beta_sigmas(schedule, steps);
   }
   throw std::invalid_argument("unknown scheduler");
 }

@@ -1,6 +1,7 @@
 // Sigma schedules for a sampling run, as ComfyUI's calculate_sigmas and KSampler define them.
 // Every schedule is descending and ends in 0 (steps + 1 values, except ddim_uniform, which gives
-// ComfyUI's count: one step per 1000/steps stride of the 999 usable timesteps).
+// ComfyUI's count: one step per 1000/steps stride of the 999 usable timesteps, and beta, which
+// drops repeated timesteps as ComfyUI does).
 #pragma once
 
 #include <string_view>
@@ -10,10 +11,10 @@
 
 namespace pixforge::sampling {
 
-enum class Scheduler { Normal, Karras, Exponential, SgmUniform, Simple, DdimUniform };
+enum class Scheduler { Normal, Karras, Exponential, SgmUniform, Simple, DdimUniform, Beta };
 
-// "normal", "karras", "exponential", "sgm_uniform", "simple", "ddim_uniform"; throws
-// std::invalid_argument listing them otherwise ("beta" is named as not supported).
+// "normal", "karras", "exponential", "sgm_uniform", "simple", "ddim_uniform", "beta"; throws
+// std::invalid_argument listing them otherwise.
 Scheduler parse_scheduler(std::string_view name);
 std::string_view scheduler_name(Scheduler s);
 
@@ -24,6 +25,9 @@ std::vector<float> calculate_sigmas(const DiscreteSchedule& schedule, Scheduler 
 // k-diffusion's get_sigmas_karras / get_sigmas_exponential (float32, zero appended).
 std::vector<float> karras_sigmas(int n, double sigma_min, double sigma_max, double rho = 7.0);
 std::vector<float> exponential_sigmas(int n, double sigma_min, double sigma_max);
+// ComfyUI's beta_scheduler (Beta(alpha, beta) quantiles of the timesteps, arXiv 2407.12173).
+std::vector<float> beta_sigmas(const DiscreteSchedule& schedule, int steps, double alpha = 0.6,
+                               double beta = 0.6);
 
 // KSampler.set_steps + calculate_sigmas: with denoise < 1 (img2img strength) the last steps + 1
 // sigmas of a schedule for int(steps / denoise) steps; with `discard_penultimate` (ComfyUI does
