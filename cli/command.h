@@ -19,6 +19,9 @@ struct CommandRegistry {
   CommandRegistry(std::string name, CommandSetup setup) { all().emplace_back(std::move(name), std::move(setup)); }
 };
 
+// The `models` subcommand group (defined in cmd_models.cpp); other files add subcommands to it.
+CLI::App& models_group(CLI::App& app);
+
 }  // namespace pixforge::cli
 
 #define PIXFORGE_COMMAND_CAT2(a, b) a##b
