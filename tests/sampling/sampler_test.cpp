@@ -22,6 +22,7 @@
 
 #include "pixforge/core/ops.h"
 #include "pixforge/cpu/cpu_backend.h"
+#include "pixforge/sampling/ksampler.h"
 #include "pixforge/sampling/noise.h"
 #include "pixforge/sampling/schedulers.h"
 #include "pixforge/sampling/torch_cpu_rng.h"
@@ -143,6 +144,51 @@ TEST_P(SamplerTrajectory, EveryStepMatchesReference) {
 
 INSTANTIATE_TEST_SUITE_P(AllSamplers, SamplerTrajectory, ::testing::ValuesIn(kCases),
                          [](const auto& param_info) { return param_info.param.name; });
+
+// ksample assembles schedule, seed noise, scaling and ancestral stream as the trajectory
+// cases above do by hand; its final latent must match the same goldens.
+TEST(KSampler, ReproducesReferenceRunsFromSettingsAlone) {
+  const DiscreteSchedule schedule;
+  KSamplerSettings s;
+  s.sampler = SamplerKind::EulerAncestral;
+  s.scheduler = Scheduler::Karras;
+  s.steps = 6;
+  s.seed = 42;
+  int steps_seen = 0;
+  KSamplerHooks hooks;
+  hooks.on_step = [&](const StepInfo&) { return ++steps_seen > 0; };
+  auto final_of = [](const std::string& name) {
+    const auto& all = golden().at(name + ".x").values;
+    return std::vector<float>(all.end() - static_cast<std::ptrdiff_t>(kNumel), all.end());
+  };
+  EXPECT_TRUE(close_to_scale(
+      ksample(schedule, toy_denoiser(), s, backend(), kShape, nullptr, hooks).to_host(),
+      final_of("euler_ancestral")));
+  EXPECT_EQ(steps_seen, 6);
+
+  s.sampler = SamplerKind::Euler;
+  s.scheduler = Scheduler::Normal;
+  s.steps = 5;
+  s.denoise = 0.6;
+  s.seed = 123;
+  const Tensor latent =
+      Tensor::from_host(backend(), kShape, golden().at("euler_img2img.latent").values);
+  EXPECT_TRUE(
+      close_to_scale(ksample(schedule, toy_denoiser(), s, backend(), kShape, &latent).to_host(),
+                     final_of("euler_img2img")));
+
+  s.sampler = SamplerKind::Dpm2;  // the schedule drops its penultimate sigma
+  s.scheduler = Scheduler::Karras;
+  s.denoise = 1.0;
+  s.seed = 42;
+  EXPECT_TRUE(close_to_scale(ksample(schedule, toy_denoiser(), s, backend(), kShape).to_host(),
+                             final_of("dpm_2")));
+
+  EXPECT_THROW(ksample(schedule, toy_denoiser(), s, backend(), Shape{2, 5, 3}),
+               std::invalid_argument);
+  EXPECT_THROW(ksample(schedule, toy_denoiser(), s, backend(), Shape{1, 5, 3, 4}, &latent),
+               std::invalid_argument);
+}
 
 }  // namespace
 }  // namespace pixforge::sampling

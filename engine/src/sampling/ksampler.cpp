@@ -1,0 +1,41 @@
+#include "pixforge/sampling/ksampler.h"
+
+#include <memory>
+#include <stdexcept>
+
+namespace pixforge::sampling {
+
+Tensor ksample(const DiscreteSchedule& schedule, const Denoiser& denoiser,
+               const KSamplerSettings& settings, Backend& backend, const Shape& latent_shape,
+               const Tensor* latent, const KSamplerHooks& hooks) {
+  if (latent_shape.rank() != 4 || latent_shape.numel() == 0) {
+    throw std::invalid_argument(
+        "ksample: latent shape must be a non-empty NHWC [N, H, W, C], got " + latent_shape.str());
+  }
+  if (latent != nullptr && latent->shape() != latent_shape) {
+    throw std::invalid_argument("ksample: latent " + latent->shape().str() + " != latent shape " +
+                                latent_shape.str());
+  }
+  const auto sigmas =
+      sampling_sigmas(schedule, settings.scheduler, settings.steps, settings.denoise,
+                      sampler_discards_penultimate_sigma(settings.sampler));
+  // comfy.sample.prepare_noise: one manual_seed + randn for the whole batch.
+  const auto gen = make_noise_generator(settings.rng, settings.seed);
+  const Tensor noise = randn_nhwc(*gen, backend, latent_shape);
+  const Tensor x =
+      noise_scaling(noise, sigmas.front(), is_max_denoise(schedule, sigmas.front()), latent);
+
+  std::unique_ptr<NoiseSampler> noise_sampler;
+  if (sampler_uses_noise(settings.sampler)) {
+    noise_sampler = std::make_unique<NoiseSampler>(settings.ancestral, settings.seed, latent_shape);
+  }
+  SamplerContext ctx;
+  ctx.noise = noise_sampler.get();
+  ctx.eta = settings.eta;
+  ctx.s_noise = settings.s_noise;
+  ctx.on_step = hooks.on_step;
+  ctx.cancel = hooks.cancel;
+  return sample(settings.sampler, denoiser, x, sigmas, ctx);
+}
+
+}  // namespace pixforge::sampling
