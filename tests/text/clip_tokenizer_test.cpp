@@ -1,0 +1,163 @@
+// The C++ CLIP tokenizer must give the reference tokenizer's ids (tools/reference/
+// text_tokenizer.py, OpenAI simple_tokenizer's algorithm without ftfy) on every corpus string:
+// ASCII, punctuation, whitespace runs, accents, CJK, emoji, html references, special tokens,
+// empty and long prompts. Exact equality: ids are integers.
+#include "pixforge/text/clip_tokenizer.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "testing/golden.h"
+#include "testing/paths.h"
+
+namespace pixforge::text {
+namespace {
+
+const ClipTokenizer& tokenizer() {
+  static const ClipTokenizer t =
+      ClipTokenizer::load(testing::shared_data_path("clip/bpe_simple_vocab_16e6.txt.gz"));
+  return t;
+}
+
+TEST(ClipTokenizer, MatchesReferenceIdsOnCorpus) {
+  const auto g = testing::load_golden(testing::golden_path("text/tokenizer_ids.safetensors"), 1);
+  const auto corpus = nlohmann::json::parse(g.metadata.at("corpus"));
+  const auto& ids = g.at("ids").ints;
+  const auto& offsets = g.at("offsets").ints;
+  ASSERT_EQ(offsets.size(), corpus.size() + 1);
+  ASSERT_GE(corpus.size(), 60u);
+  for (std::size_t i = 0; i < corpus.size(); ++i) {
+    const std::string text = corpus[i].get<std::string>();
+    const std::vector<std::int32_t> expected(ids.begin() + offsets[i],
+                                             ids.begin() + offsets[i + 1]);
+    EXPECT_EQ(tokenizer().encode(text), expected) << "corpus string #" << i << ": " << text;
+  }
+}
+
+TEST(ClipTokenizer, KnowsClipSpecialTokensAndVocabularySize) {
+  EXPECT_EQ(tokenizer().start_token(), 49406);
+  EXPECT_EQ(tokenizer().end_token(), 49407);
+  EXPECT_EQ(tokenizer().vocab_size(), 49408u);
+  EXPECT_EQ(tokenizer().token_id("cat</w>"), 2368);
+  EXPECT_EQ(tokenizer().token_id("no such token"), -1);
+}
+
+TEST(ClipTokenizer, RejectsInvalidUtf8NamingTheOffsetNotTheText) {
+  try {
+    tokenizer().encode("ok \xC3(secret");
+    FAIL() << "invalid UTF-8 accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("byte 3"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("secret"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(tokenizer().encode("\xED\xA0\x80"), std::invalid_argument);  // surrogate
+  EXPECT_THROW(tokenizer().encode("\xC0\xAF"), std::invalid_argument);      // overlong '/'
+  EXPECT_THROW(tokenizer().encode("\xF0\x9F\x98"), std::invalid_argument);  // truncated
+}
+
+class VocabularyFiles : public ::testing::Test {
+ protected:
+  std::filesystem::path dir_ =
+      std::filesystem::temp_directory_path() / ("pixforge_vocab_test_" + std::to_string(getpid()));
+  void SetUp() override { std::filesystem::create_directories(dir_); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string write(const std::string& name, const std::string& content) {
+    const auto p = dir_ / name;
+    std::ofstream(p, std::ios::binary) << content;
+    return p.string();
+  }
+};
+
+TEST_F(VocabularyFiles, MissingTruncatedAndMalformedFilesGiveClearErrors) {
+  EXPECT_THROW(ClipTokenizer::load((dir_ / "absent.txt.gz").string()), VocabularyError);
+  try {
+    ClipTokenizer::load(write("short.txt", "#version\na b\nc d\n"));
+    FAIL() << "truncated vocabulary accepted";
+  } catch (const VocabularyError& e) {
+    EXPECT_NE(std::string(e.what()).find("has 2 merges"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(ClipTokenizer::load(write("bad.txt", "#version\nabc\n")), VocabularyError);
+  // A gzip header followed by garbage.
+  EXPECT_THROW(ClipTokenizer::load(write("bad.gz", std::string("\x1f\x8b\x08\x00garbage", 11))),
+               VocabularyError);
+}
+
+// CLIP's byte alphabet (a fact of the format): printable Latin-1 bytes stand for themselves,
+// the other 68 for U+0100 onwards in byte order. UTF-8 of byte b's stand-in.
+std::string byte_token(int b) {
+  int extra = 0;
+  for (int x = 0; x < b; ++x) {
+    if (!((x >= 0x21 && x <= 0x7E) || (x >= 0xA1 && x <= 0xAC) || x >= 0xAE)) ++extra;
+  }
+  const bool printable = (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || b >= 0xAE;
+  const unsigned c = printable ? static_cast<unsigned>(b) : 256u + static_cast<unsigned>(extra);
+  if (c < 0x80) return std::string(1, static_cast<char>(c));
+  return {static_cast<char>(0xC0 | (c >> 6)), static_cast<char>(0x80 | (c & 0x3F))};
+}
+
+TEST_F(VocabularyFiles, HuggingFaceFolderGivesTheSameIds) {
+  // A diffusers tokenizer/ folder (vocab.json + merges.txt) written from the gz merges list.
+  const auto& t = tokenizer();
+  gzFile gz = gzopen(testing::shared_data_path("clip/bpe_simple_vocab_16e6.txt.gz").c_str(), "rb");
+  ASSERT_NE(gz, nullptr);
+  std::string raw;
+  char buf[65536];
+  for (int n; (n = gzread(gz, buf, sizeof buf)) > 0;) raw.append(buf, static_cast<std::size_t>(n));
+  gzclose(gz);
+  std::istringstream lines(raw);
+  std::string line, merges = "#version: 0.2\n";
+  nlohmann::json vocab = nlohmann::json::object();
+  std::getline(lines, line);
+  for (int i = 0; i < 48894 && std::getline(lines, line); ++i) {
+    merges += line + "\n";
+    const auto joined = line.substr(0, line.find(' ')) + line.substr(line.find(' ') + 1);
+    vocab[joined] = t.token_id(joined);
+  }
+  for (int b = 0; b < 256; ++b) {
+    vocab[byte_token(b)] = t.token_id(byte_token(b));
+    vocab[byte_token(b) + "</w>"] = t.token_id(byte_token(b) + "</w>");
+  }
+  vocab["<|startoftext|>"] = 49406;
+  vocab["<|endoftext|>"] = 49407;
+  const auto folder = dir_ / "tokenizer";
+  std::filesystem::create_directories(folder);
+  std::ofstream(folder / "merges.txt") << merges;
+  std::ofstream(folder / "vocab.json") << vocab.dump();
+
+  const auto hf = ClipTokenizer::load(folder.string());
+  EXPECT_EQ(hf.vocab_size(), 49408u);
+  for (const char* text : {"a photo of a cat", "東京タワー 🐱 café", "(masterpiece:1.2)"}) {
+    EXPECT_EQ(hf.encode(text), t.encode(text)) << text;
+  }
+  // A vocab.json that lacks a merge result is refused at load, not at encode.
+  vocab.erase("cat</w>");
+  std::ofstream(folder / "vocab.json") << vocab.dump();
+  EXPECT_THROW(ClipTokenizer::load(folder.string()), VocabularyError);
+  std::ofstream(folder / "vocab.json") << "[1, 2";
+  EXPECT_THROW(ClipTokenizer::load(folder.string()), VocabularyError);
+}
+
+TEST(ClipTokenizer, DefaultPathHonoursPixforgeData) {
+  const std::string shared = testing::shared_data_dir();
+  ASSERT_EQ(setenv("PIXFORGE_DATA", shared.c_str(), 1), 0);
+  EXPECT_EQ(std::filesystem::path(default_vocabulary_path()),
+            std::filesystem::path(shared) / "clip" / "bpe_simple_vocab_16e6.txt.gz");
+  ASSERT_EQ(setenv("PIXFORGE_DATA", "/nonexistent-pixforge-data", 1), 0);
+  try {
+    (void)default_vocabulary_path();
+    // Found under the install prefix or beside the executable: nothing to check here.
+  } catch (const VocabularyError& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent-pixforge-data"), std::string::npos);
+  }
+  unsetenv("PIXFORGE_DATA");
+}
+
+}  // namespace
+}  // namespace pixforge::text
