@@ -57,9 +57,31 @@ class CpuBackend final : public cpu::HostBackend {
         return cpu::conv2d(call, pool_);
       case OpKind::Linear:
         return cpu::linear(call, pool_);
-      default:
-        return cpu::reference_compute(call, nullptr);
+      case OpKind::Attention:
+        return cpu::attention(call, pool_, compute_type_);
+      case OpKind::GroupNorm:
+        return cpu::group_norm(call, pool_);
+      case OpKind::LayerNorm:
+        return cpu::layer_norm(call, pool_);
+      case OpKind::Softmax:
+        return cpu::softmax(call, pool_);
+      case OpKind::Activation:
+        return cpu::activation(call, pool_);
+      case OpKind::Geglu:
+        return cpu::geglu(call, pool_);
+      case OpKind::UpsampleNearest:
+        return cpu::upsample_nearest(call, pool_);
+      case OpKind::Add:
+      case OpKind::Mul:
+        return cpu::binary(call, pool_);
+      case OpKind::ScaleBias:
+        return cpu::scale_bias(call, pool_);
+      case OpKind::Concat:
+        return cpu::concat(call, pool_);
+      case OpKind::Convert:
+        return cpu::convert(call);
     }
+    unsupported(call);
   }
 
   DType compute_type_;

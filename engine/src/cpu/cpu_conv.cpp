@@ -58,18 +58,15 @@ ConvGeometry geometry(const CpuWeight& w, const Tensor& x) {
   return {x.dim(0), x.dim(1), x.dim(2), s[1] * spec.groups, s[0], s[2], s[3], spec, w.has_bias()};
 }
 
+// oneDNN picks its best kernel for each shape with the weight layout left open (any); that
+// kernel's layout is usually the one prepared at load time, otherwise the weight is reordered
+// once for it (see CpuWeight::weights_as). Forcing the prepared layout instead can make oneDNN
+// fall back to its reference convolution, hundreds of times slower.
 CachedPrimitive build(const CpuWeight& w, const ConvGeometry& g, DType src_type, Activation act,
                       bool residual) {
-  // Prefer the layout prepared at load; a shape for which oneDNN's chosen kernel wants another
-  // layout gets it once (weights_as) rather than failing.
-  try {
-    auto pd = make_pd(g, w.prepared_desc(), src_type, act, residual);
-    return {dnnl::convolution_forward(pd), w.weights_as(pd.weights_desc())};
-  } catch (const dnnl::error&) {
-    const dnnl::memory::desc any(weight_dims(g), dnnl_type(w.compute_type()), tag::any);
-    auto pd = make_pd(g, any, src_type, act, residual);
-    return {dnnl::convolution_forward(pd), w.weights_as(pd.weights_desc())};
-  }
+  const dnnl::memory::desc any(weight_dims(g), dnnl_type(w.compute_type()), tag::any);
+  auto pd = make_pd(g, any, src_type, act, residual);
+  return {dnnl::convolution_forward(pd), w.weights_as(pd.weights_desc())};
 }
 
 }  // namespace

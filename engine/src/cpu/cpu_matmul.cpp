@@ -27,17 +27,14 @@ dnnl::matmul::primitive_desc make_pd(std::int64_t m, std::int64_t k, std::int64_
   return {dnnl::matmul::desc(src, wmd, bmd, dst), attr, dnnl_engine()};
 }
 
+// As for convolutions: let oneDNN choose the layout per shape, reuse the prepared weights when
+// it matches, reorder once when it does not (CpuWeight::weights_as).
 CachedPrimitive build(const CpuWeight& w, std::int64_t m, DType src_type, Activation act,
                       bool residual) {
   const std::int64_t n = w.shape()[0], k = w.shape()[1];
-  try {
-    auto pd = make_pd(m, k, n, w.has_bias(), w.prepared_desc(), src_type, act, residual);
-    return {dnnl::matmul(pd), w.weights_as(pd.weights_desc())};
-  } catch (const dnnl::error&) {
-    const dnnl::memory::desc any({k, n}, dnnl_type(w.compute_type()), tag::any);
-    auto pd = make_pd(m, k, n, w.has_bias(), any, src_type, act, residual);
-    return {dnnl::matmul(pd), w.weights_as(pd.weights_desc())};
-  }
+  const dnnl::memory::desc any({k, n}, dnnl_type(w.compute_type()), tag::any);
+  auto pd = make_pd(m, k, n, w.has_bias(), any, src_type, act, residual);
+  return {dnnl::matmul(pd), w.weights_as(pd.weights_desc())};
 }
 
 }  // namespace

@@ -27,25 +27,35 @@ CpuWeight::CpuWeight(Backend& backend, HostPool& pool, const WeightDesc& desc, D
   dnnl::memory user(plain, dnnl_engine(), w.data());
   prepared_ = dnnl::memory(preferred, dnnl_engine());
   reorder(user, prepared_);
-  std::size_t bytes = preferred.get_size();
+  const std::size_t bytes = preferred.get_size();
   if (desc.bias != nullptr) {
     const auto n = static_cast<dnnl::memory::dim>(desc.bias->numel());
     bias_ = std::make_unique<dnnl::memory>(
         dnnl::memory::desc({n}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::a),
         dnnl_engine());
     copy_to_f32(*desc.bias, static_cast<float*>(bias_->get_data_handle()));
-    bytes += static_cast<std::size_t>(n) * sizeof(float);
+    bias_bytes_ = static_cast<std::size_t>(n) * sizeof(float);
   }
-  accounted_ = pool.account(bytes);
+  accounted_ = pool.account(bytes + bias_bytes_);
 }
 
 dnnl::memory CpuWeight::weights_as(const dnnl::memory::desc& md) const {
-  if (md == prepared_desc_) return prepared_;
+  if (md == prepared_desc_) {
+    prepared_used_ = true;
+    return prepared_;
+  }
   for (const dnnl::memory& v : variants_) {
     if (v.get_desc() == md) return v;
   }
   dnnl::memory v(md, dnnl_engine());
   reorder(prepared_, v);
+  if (!prepared_used_) {
+    prepared_ = v;
+    prepared_desc_ = md;
+    prepared_used_ = true;
+    accounted_ = pool_.account(md.get_size() + bias_bytes_);
+    return v;
+  }
   variants_.push_back(v);
   variant_accounting_.push_back(pool_.account(md.get_size()));
   return v;

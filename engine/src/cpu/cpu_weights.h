@@ -36,7 +36,9 @@ class CpuWeight final : public PreparedWeight {
   const dnnl::memory::desc& prepared_desc() const { return prepared_desc_; }
   const dnnl::memory* bias() const { return bias_.get(); }
   // The weights in layout `md`: the prepared copy when it matches, otherwise a reorder made
-  // once per distinct layout (a primitive that rejects the prepared layout).
+  // once per distinct layout. While no primitive has used the prepared copy yet it is replaced
+  // rather than kept beside the new one, so a layer used at one shape holds one copy.
+  // Call only from inside primitive()'s `make` (it runs under the weight's lock).
   dnnl::memory weights_as(const dnnl::memory::desc& md) const;
 
   // Cached primitive for `key`, built by `make` on first use. Thread-safe.
@@ -54,10 +56,12 @@ class CpuWeight final : public PreparedWeight {
   Shape shape_;
   Conv2dSpec spec_;
   DType compute_;
-  dnnl::memory::desc prepared_desc_;
-  dnnl::memory prepared_;
+  mutable dnnl::memory::desc prepared_desc_;
+  mutable dnnl::memory prepared_;
+  mutable bool prepared_used_ = false;
   std::unique_ptr<dnnl::memory> bias_;
-  std::shared_ptr<void> accounted_;
+  mutable std::shared_ptr<void> accounted_;
+  std::size_t bias_bytes_ = 0;
   mutable std::mutex mutex_;
   mutable std::map<PrimitiveKey, CachedPrimitive> cache_;
   mutable std::vector<dnnl::memory> variants_;

@@ -1,0 +1,68 @@
+// Data movement ops: nearest upsample, concat, dtype conversion. Row copies in parallel,
+// converting to f32 on the way when an input is f16/bf16.
+#include <cstring>
+
+#include "cpu_convert.h"
+#include "cpu_kernels.h"
+
+namespace pixforge::cpu {
+
+namespace {
+
+using i64 = std::int64_t;
+
+// Copies n elements of `src` (any float dtype) at element offset `at` into f32 `dst`.
+inline void copy_row(const Tensor& src, i64 at, float* dst, i64 n) {
+  const auto* base =
+      static_cast<const char*>(src.data()) + at * static_cast<i64>(dtype_size(src.dtype()));
+  if (src.dtype() == DType::F32) {
+    std::memcpy(dst, base, static_cast<std::size_t>(n) * sizeof(float));
+  } else {
+    convert_to_f32(src.dtype(), base, dst, static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace
+
+void upsample_nearest(const OpCall& call, HostPool&) {
+  const Tensor& x = *call.in[0];
+  const i64 n = x.dim(0), h = x.dim(1), w = x.dim(2), c = x.dim(3), f = call.params.factor;
+  float* y = call.out->host<float>();
+  // Build each output row once from the input row, then replicate it f - 1 times.
+#pragma omp parallel for schedule(static)
+  for (i64 row = 0; row < n * h; ++row) {
+    float* out = y + row * f * w * f * c;
+    for (i64 ix = 0; ix < w; ++ix) {
+      copy_row(x, (row * w + ix) * c, out + ix * f * c, c);
+      for (i64 k = 1; k < f; ++k)
+        std::memcpy(out + (ix * f + k) * c, out + ix * f * c, sizeof(float) * c);
+    }
+    for (i64 k = 1; k < f; ++k) std::memcpy(out + k * w * f * c, out, sizeof(float) * w * f * c);
+  }
+}
+
+void concat(const OpCall& call, HostPool&) {
+  const Tensor& first = *call.in[0];
+  const int axis = call.params.axis < 0 ? call.params.axis + first.rank() : call.params.axis;
+  i64 outer = 1, inner = 1;
+  for (int d = 0; d < axis; ++d) outer *= first.dim(d);
+  for (int d = axis + 1; d < first.rank(); ++d) inner *= first.dim(d);
+  const i64 out_row = call.out->dim(axis) * inner;
+  float* y = call.out->host<float>();
+  i64 offset = 0;
+  for (std::size_t p = 0; p < call.in.size() && call.in[p] != nullptr; ++p) {
+    const Tensor& part = *call.in[p];
+    const i64 row = part.dim(axis) * inner;
+#pragma omp parallel for schedule(static) if (outer > 1)
+    for (i64 o = 0; o < outer; ++o) copy_row(part, o * row, y + o * out_row + offset, row);
+    offset += row;
+  }
+}
+
+void convert(const OpCall& call) {
+  const Tensor& x = *call.in[0];
+  convert_elements(x.dtype(), x.data(), call.out->dtype(), call.out->data(),
+                   static_cast<std::size_t>(x.numel()));
+}
+
+}  // namespace pixforge::cpu
