@@ -17,9 +17,10 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from golden import write_golden  # noqa: E402
 
-VERSION = 2
+VERSION = 3
 STEPS = [1, 2, 3, 4, 7, 10, 15, 16, 20, 25, 30, 33, 50, 100]
-SCHEDULERS = ["normal", "karras", "exponential", "sgm_uniform", "simple", "ddim_uniform", "beta"]
+SCHEDULERS = ["normal", "karras", "exponential", "sgm_uniform", "simple", "ddim_uniform", "beta",
+              "linear_quadratic", "kl_optimal"]
 
 
 class DiscreteSchedule:
@@ -130,6 +131,31 @@ def beta(s, steps, alpha=0.6, beta_=0.6):
     return torch.FloatTensor(sigs + [0.0])
 
 
+def linear_quadratic(s, steps, threshold_noise=0.025, linear_steps=None):
+    if steps == 1:
+        schedule = [1.0, 0.0]
+    else:
+        if linear_steps is None:
+            linear_steps = steps // 2
+        linear = [i * threshold_noise / linear_steps for i in range(linear_steps)]
+        step_diff = linear_steps - threshold_noise * steps
+        quadratic_steps = steps - linear_steps
+        quadratic_coef = step_diff / (linear_steps * quadratic_steps ** 2)
+        linear_coef = threshold_noise / linear_steps - 2 * step_diff / (quadratic_steps ** 2)
+        const = quadratic_coef * (linear_steps ** 2)
+        quadratic = [quadratic_coef * (i ** 2) + linear_coef * i + const
+                     for i in range(linear_steps, steps)]
+        schedule = [1.0 - x for x in linear + quadratic + [1.0]]
+    return torch.FloatTensor(schedule) * s.sigma_max
+
+
+def kl_optimal(n, sigma_min, sigma_max):
+    adj = torch.arange(n, dtype=torch.float).div_(n - 1)
+    sigmas = adj.new_zeros(n + 1)
+    sigmas[:-1] = (adj * math.atan(sigma_min) + (1 - adj) * math.atan(sigma_max)).tan_()
+    return sigmas
+
+
 def calculate_sigmas(s, name, steps):
     if name == "normal":
         return normal(s, steps)
@@ -145,6 +171,10 @@ def calculate_sigmas(s, name, steps):
         return ddim_uniform(s, steps)
     if name == "beta":
         return beta(s, steps)
+    if name == "linear_quadratic":
+        return linear_quadratic(s, steps)
+    if name == "kl_optimal":
+        return kl_optimal(steps, float(s.sigma_min), float(s.sigma_max))
     raise ValueError(name)
 
 
@@ -172,6 +202,8 @@ def main():
     out["probe_t_sigma"] = torch.stack([s.sigma(x) for x in t])
     for name in SCHEDULERS:
         for steps in STEPS:
+            if name == "kl_optimal" and steps == 1:
+                continue  # 0/0 in ComfyUI; the C++ refuses it
             out[f"{name}.{steps}"] = calculate_sigmas(s, name, steps)
         for steps, denoise in [(10, 0.5), (20, 0.75), (7, 0.3), (4, 0.99995)]:
             out[f"{name}.{steps}.denoise{denoise}"] = sampling_sigmas(s, name, steps, denoise)

@@ -1,5 +1,6 @@
 #include "pixforge/sampling/noise.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>

@@ -76,9 +76,11 @@ Scheduler parse_scheduler(std::string_view name) {
   if (name == "simple") return Scheduler::Simple;
   if (name == "ddim_uniform") return Scheduler::DdimUniform;
   if (name == "beta") return Scheduler::Beta;
+  if (name == "linear_quadratic") return Scheduler::LinearQuadratic;
+  if (name == "kl_optimal") return Scheduler::KlOptimal;
   throw std::invalid_argument("unknown scheduler '" + std::string(name) +
                               "': expected normal, karras, exponential, sgm_uniform, simple, "
-                              "ddim_uniform or beta");
+                              "ddim_uniform, beta, linear_quadratic or kl_optimal");
 }
 
 std::string_view scheduler_name(Scheduler s) {
@@ -97,6 +99,10 @@ std::string_view scheduler_name(Scheduler s) {
       return "ddim_uniform";
     case Scheduler::Beta:
       return "beta";
+    case Scheduler::LinearQuadratic:
+      return "linear_quadratic";
+    case Scheduler::KlOptimal:
+      return "kl_optimal";
   }
   return "?";
 }
@@ -146,6 +152,51 @@ std::vector<float> beta_sigmas(const DiscreteSchedule& schedule, int steps, doub
   return sigmas;
 }
 
+std::vector<float> linear_quadratic_sigmas(const DiscreteSchedule& schedule, int steps,
+                                           double threshold_noise) {
+  check_steps(steps);
+  // Noise levels in [0, 1] (Python doubles), then 1 - level, rounded to float and scaled.
+  std::vector<double> levels;
+  if (steps == 1) {
+    levels = {0.0, 1.0};
+  } else {
+    const int linear_steps = steps / 2;
+    for (int i = 0; i < linear_steps; ++i) levels.push_back(i * threshold_noise / linear_steps);
+    const double step_diff = linear_steps - threshold_noise * steps;
+    const int quadratic_steps = steps - linear_steps;
+    const double quadratic_coef =
+        step_diff / (linear_steps * static_cast<double>(quadratic_steps) * quadratic_steps);
+    const double linear_coef =
+        threshold_noise / linear_steps -
+        2 * step_diff / (static_cast<double>(quadratic_steps) * quadratic_steps);
+    const double constant = quadratic_coef * (static_cast<double>(linear_steps) * linear_steps);
+    for (int i = linear_steps; i < steps; ++i) {
+      levels.push_back(quadratic_coef * (static_cast<double>(i) * i) + linear_coef * i + constant);
+    }
+    levels.push_back(1.0);
+  }
+  std::vector<float> sigmas;
+  for (double level : levels)
+    sigmas.push_back(static_cast<float>(1.0 - level) * schedule.sigma_max());
+  return sigmas;
+}
+
+std::vector<float> kl_optimal_sigmas(int n, double sigma_min, double sigma_max) {
+  check_steps(n);
+  if (n < 2) throw std::invalid_argument("kl_optimal needs at least 2 steps");
+  const float atan_min = static_cast<float>(std::atan(sigma_min));
+  const float atan_max = static_cast<float>(std::atan(sigma_max));
+  std::vector<float> sigmas;
+  for (int i = 0; i < n; ++i) {
+    const float w = static_cast<float>(i) / static_cast<float>(n - 1);
+    const float angle = w * atan_min + (1.0f - w) * atan_max;
+    // torch evaluates tan with SLEEF's tanf; libm's float tan agrees within 1 ulp.
+    sigmas.push_back(std::tan(angle));
+  }
+  sigmas.push_back(0.0f);
+  return sigmas;
+}
+
 std::vector<float> calculate_sigmas(const DiscreteSchedule& schedule, Scheduler scheduler,
                                     int steps) {
   check_steps(steps);
@@ -164,6 +215,10 @@ std::vector<float> calculate_sigmas(const DiscreteSchedule& schedule, Scheduler 
       return ddim_uniform_sigmas(schedule, steps);
     case Scheduler::Beta:
       return beta_sigmas(schedule, steps);
+    case Scheduler::LinearQuadratic:
+      return linear_quadratic_sigmas(schedule, steps);
+    case Scheduler::KlOptimal:
+      return kl_optimal_sigmas(steps, schedule.sigma_min(), schedule.sigma_max());
   }
   throw std::invalid_argument("unknown scheduler");
 }

@@ -11,10 +11,20 @@
 
 namespace pixforge::sampling {
 
-enum class Scheduler { Normal, Karras, Exponential, SgmUniform, Simple, DdimUniform, Beta };
+enum class Scheduler {
+  Normal,
+  Karras,
+  Exponential,
+  SgmUniform,
+  Simple,
+  DdimUniform,
+  Beta,
+  LinearQuadratic,
+  KlOptimal,
+};
 
-// "normal", "karras", "exponential", "sgm_uniform", "simple", "ddim_uniform", "beta"; throws
-// std::invalid_argument listing them otherwise.
+// "normal", "karras", "exponential", "sgm_uniform", "simple", "ddim_uniform", "beta",
+// "linear_quadratic", "kl_optimal"; throws std::invalid_argument listing them otherwise.
 Scheduler parse_scheduler(std::string_view name);
 std::string_view scheduler_name(Scheduler s);
 
@@ -26,6 +36,13 @@ std::vector<float> calculate_sigmas(const DiscreteSchedule& schedule, Scheduler 
 std::vector<float> karras_sigmas(int n, double sigma_min, double sigma_max, double rho = 7.0);
 std::vector<float> exponential_sigmas(int n, double sigma_min, double sigma_max);
 // ComfyUI's beta_scheduler (Beta(alpha, beta) quantiles of the timesteps, arXiv 2407.12173).
+// ComfyUI's linear_quadratic_schedule (from Mochi): linear in the first half, quadratic after,
+// scaled by sigma_max.
+std::vector<float> linear_quadratic_sigmas(const DiscreteSchedule& schedule, int steps,
+                                           double threshold_noise = 0.025);
+// ComfyUI's kl_optimal_scheduler (A1111 PR 15608): tan of a linear blend of atan(sigma_min) and
+// atan(sigma_max); needs n >= 2.
+std::vector<float> kl_optimal_sigmas(int n, double sigma_min, double sigma_max);
 std::vector<float> beta_sigmas(const DiscreteSchedule& schedule, int steps, double alpha = 0.6,
                                double beta = 0.6);
 
