@@ -30,7 +30,7 @@ using testing::Golden;
 
 const Golden& golden() {
   static const Golden g =
-      testing::load_golden(testing::golden_path("sampling/samplers.safetensors"), 1);
+      testing::load_golden(testing::golden_path("sampling/samplers.safetensors"), 2);
   return g;
 }
 
@@ -219,9 +219,10 @@ TEST(SamplerRun, RejectsBadSchedulesAndMissingNoise) {
 }
 
 TEST(SamplerRun, NamesRoundTrip) {
-  for (auto kind : {SamplerKind::Euler, SamplerKind::EulerAncestral, SamplerKind::Heun,
-                    SamplerKind::Dpm2, SamplerKind::Dpmpp2m, SamplerKind::Dpmpp2mSde,
-                    SamplerKind::DpmppSde, SamplerKind::Lcm, SamplerKind::Ddim}) {
+  for (auto kind :
+       {SamplerKind::Euler, SamplerKind::EulerAncestral, SamplerKind::Heun, SamplerKind::Dpm2,
+        SamplerKind::Dpm2Ancestral, SamplerKind::Dpmpp2sAncestral, SamplerKind::Dpmpp2m,
+        SamplerKind::Dpmpp2mSde, SamplerKind::DpmppSde, SamplerKind::Lcm, SamplerKind::Ddim}) {
     EXPECT_EQ(parse_sampler(sampler_name(kind)), kind);
   }
   EXPECT_THROW(parse_sampler("uni_pc"), std::invalid_argument);

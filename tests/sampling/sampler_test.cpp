@@ -36,7 +36,7 @@ using testing::Golden;
 
 const Golden& golden() {
   static const Golden g =
-      testing::load_golden(testing::golden_path("sampling/samplers.safetensors"), 1);
+      testing::load_golden(testing::golden_path("sampling/samplers.safetensors"), 2);
   return g;
 }
 
@@ -84,6 +84,8 @@ const std::vector<Case> kCases = {
     {"euler_ancestral_offset1", SamplerKind::EulerAncestral, Scheduler::Normal, 5, 1.0, 7, 1},
     {"heun", SamplerKind::Heun, Scheduler::Karras, 5, 1.0, 42, 0},
     {"dpm_2", SamplerKind::Dpm2, Scheduler::Karras, 5, 1.0, 42, 0},
+    {"dpm_2_ancestral", SamplerKind::Dpm2Ancestral, Scheduler::Karras, 5, 1.0, 8, 0},
+    {"dpmpp_2s_ancestral", SamplerKind::Dpmpp2sAncestral, Scheduler::Normal, 5, 1.0, 8, 0},
     {"dpmpp_2m", SamplerKind::Dpmpp2m, Scheduler::Karras, 6, 1.0, 42, 0},
     {"dpmpp_2m_sde", SamplerKind::Dpmpp2mSde, Scheduler::Karras, 6, 1.0, 3, 0},
     {"dpmpp_sde", SamplerKind::DpmppSde, Scheduler::Karras, 5, 1.0, 3, 0},

@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from golden import write_golden  # noqa: E402
 from sampling_schedules import DiscreteSchedule, sampling_sigmas  # noqa: E402
 
-VERSION = 1
+VERSION = 2
 SHAPE = (2, 4, 5, 3)  # N, C, H, W
 TOY_A = 0.8
 
@@ -100,6 +100,45 @@ def dpm_2(model, x, sigmas, cb, noise):
             x2 = x + d * (mid - sigmas[i])
             d2 = to_d(x2, mid, model(x2, mid))
             x = x + d2 * (sigmas[i + 1] - sigmas[i])
+    return x
+
+
+def dpm_2_ancestral(model, x, sigmas, cb, noise, eta=1.0):
+    for i in range(len(sigmas) - 1):
+        den = model(x, sigmas[i])
+        down, up = ancestral_step(sigmas[i], sigmas[i + 1], eta)
+        cb(i, x, den)
+        d = to_d(x, sigmas[i], den)
+        if down == 0:
+            x = x + d * (down - sigmas[i])
+        else:
+            mid = sigmas[i].log().lerp(down.log(), 0.5).exp()
+            x2 = x + d * (mid - sigmas[i])
+            d2 = to_d(x2, mid, model(x2, mid))
+            x = x + d2 * (down - sigmas[i])
+            x = x + noise() * up
+    return x
+
+
+def dpmpp_2s_ancestral(model, x, sigmas, cb, noise, eta=1.0):
+    sigma_fn = lambda t: t.neg().exp()  # noqa: E731
+    t_fn = lambda s: s.log().neg()  # noqa: E731
+    for i in range(len(sigmas) - 1):
+        den = model(x, sigmas[i])
+        down, up = ancestral_step(sigmas[i], sigmas[i + 1], eta)
+        cb(i, x, den)
+        if down == 0:
+            x = x + to_d(x, sigmas[i], den) * (down - sigmas[i])
+        else:
+            t, t_next = t_fn(sigmas[i]), t_fn(down)
+            r = 1 / 2
+            h = t_next - t
+            s = t + r * h
+            x2 = (sigma_fn(s) / sigma_fn(t)) * x - (-h * r).expm1() * den
+            den2 = model(x2, sigma_fn(s))
+            x = (sigma_fn(t_next) / sigma_fn(t)) * x - (-h).expm1() * den2
+        if sigmas[i + 1] > 0:
+            x = x + noise() * up
     return x
 
 
@@ -181,9 +220,10 @@ def lcm(model, x, sigmas, cb, noise):
 
 
 SAMPLERS = {"euler": euler, "euler_ancestral": euler_ancestral, "heun": heun, "dpm_2": dpm_2,
+            "dpm_2_ancestral": dpm_2_ancestral, "dpmpp_2s_ancestral": dpmpp_2s_ancestral,
             "dpmpp_2m": dpmpp_2m, "dpmpp_2m_sde": dpmpp_2m_sde, "dpmpp_sde": dpmpp_sde, "lcm": lcm,
             "ddim": euler}
-DISCARD = {"dpm_2"}
+DISCARD = {"dpm_2", "dpm_2_ancestral"}
 
 # name -> (sampler, scheduler, steps, denoise, noise seed, ancestral seed offset)
 CASES = {
@@ -192,6 +232,8 @@ CASES = {
     "euler_ancestral_offset1": ("euler_ancestral", "normal", 5, 1.0, 7, 1),
     "heun": ("heun", "karras", 5, 1.0, 42, 0),
     "dpm_2": ("dpm_2", "karras", 5, 1.0, 42, 0),
+    "dpm_2_ancestral": ("dpm_2_ancestral", "karras", 5, 1.0, 8, 0),
+    "dpmpp_2s_ancestral": ("dpmpp_2s_ancestral", "normal", 5, 1.0, 8, 0),
     "dpmpp_2m": ("dpmpp_2m", "karras", 6, 1.0, 42, 0),
     "dpmpp_2m_sde": ("dpmpp_2m_sde", "karras", 6, 1.0, 3, 0),
     "dpmpp_sde": ("dpmpp_sde", "karras", 5, 1.0, 3, 0),

@@ -67,6 +67,8 @@ constexpr Entry kSamplers[] = {
     {SamplerKind::EulerAncestral, "euler_ancestral", true, false},
     {SamplerKind::Heun, "heun", false, false},
     {SamplerKind::Dpm2, "dpm_2", false, true},
+    {SamplerKind::Dpm2Ancestral, "dpm_2_ancestral", true, true},
+    {SamplerKind::Dpmpp2sAncestral, "dpmpp_2s_ancestral", true, false},
     {SamplerKind::Dpmpp2m, "dpmpp_2m", false, false},
     {SamplerKind::Dpmpp2mSde, "dpmpp_2m_sde", true, false},
     {SamplerKind::DpmppSde, "dpmpp_sde", true, false},
@@ -134,6 +136,10 @@ Tensor sample(SamplerKind kind, const Denoiser& denoiser, Tensor x, std::span<co
       return detail::sample_heun(run, std::move(x));
     case SamplerKind::Dpm2:
       return detail::sample_dpm_2(run, std::move(x));
+    case SamplerKind::Dpm2Ancestral:
+      return detail::sample_dpm_2_ancestral(run, std::move(x));
+    case SamplerKind::Dpmpp2sAncestral:
+      return detail::sample_dpmpp_2s_ancestral(run, std::move(x));
     case SamplerKind::Dpmpp2m:
       return detail::sample_dpmpp_2m(run, std::move(x));
     case SamplerKind::Dpmpp2mSde:

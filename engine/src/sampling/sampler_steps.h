@@ -34,6 +34,8 @@ Tensor sample_euler(const Run& run, Tensor x);
 Tensor sample_euler_ancestral(const Run& run, Tensor x);
 Tensor sample_heun(const Run& run, Tensor x);
 Tensor sample_dpm_2(const Run& run, Tensor x);
+Tensor sample_dpm_2_ancestral(const Run& run, Tensor x);
+Tensor sample_dpmpp_2s_ancestral(const Run& run, Tensor x);
 Tensor sample_dpmpp_2m(const Run& run, Tensor x);
 Tensor sample_dpmpp_2m_sde(const Run& run, Tensor x);
 Tensor sample_dpmpp_sde(const Run& run, Tensor x);

@@ -19,7 +19,9 @@ enum class SamplerKind {
   Euler,
   EulerAncestral,
   Heun,
-  Dpm2,  // schedule with discard_penultimate (ComfyUI does; see sampling_sigmas)
+  Dpm2,           // schedule with discard_penultimate (ComfyUI does; see sampling_sigmas)
+  Dpm2Ancestral,  // likewise
+  Dpmpp2sAncestral,
   Dpmpp2m,
   // The two SDE samplers draw plain Gaussian noise (k-diffusion default_noise_sampler) where
   // ComfyUI draws Brownian-tree increments (torchsde), so their images differ from ComfyUI's.
@@ -29,8 +31,9 @@ enum class SamplerKind {
   Ddim,  // ComfyUI's ddim: the Euler step (usually with the ddim_uniform scheduler)
 };
 
-// ComfyUI names: "euler", "euler_ancestral", "heun", "dpm_2", "dpmpp_2m", "dpmpp_2m_sde",
-// "dpmpp_sde", "lcm", "ddim"; throws std::invalid_argument listing them otherwise.
+// ComfyUI names: "euler", "euler_ancestral", "heun", "dpm_2", "dpm_2_ancestral",
+// "dpmpp_2s_ancestral", "dpmpp_2m", "dpmpp_2m_sde", "dpmpp_sde", "lcm", "ddim"; throws
+// std::invalid_argument listing them otherwise.
 SamplerKind parse_sampler(std::string_view name);
 std::string_view sampler_name(SamplerKind kind);
 // Whether the sampler draws noise during the run (needs SamplerContext::noise).
