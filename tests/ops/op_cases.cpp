@@ -277,12 +277,20 @@ void add_attention_cases(std::vector<OpCase>& v) {
     bool causal;
     DType dt;
   };
-  const std::vector<A> as = {
-      {1, 7, 7, 1, 40, 40, false, F32},     {2, 13, 9, 2, 64, 64, false, F32},
-      {1, 33, 77, 8, 80, 80, false, F32},   {1, 17, 17, 3, 8, 8, true, F32},
-      {1, 5, 11, 2, 16, 24, false, F32},    {2, 70, 70, 2, 40, 40, true, F32},
-      {1, 300, 260, 1, 32, 32, false, F32}, {1, 130, 77, 5, 64, 64, false, BF16},
-      {1, 1, 1, 1, 1, 1, false, F32},       {1, 9, 4, 2, 40, 40, true, F16}};
+  const std::vector<A> as = {{1, 7, 7, 1, 40, 40, false, F32},
+                             {2, 13, 9, 2, 64, 64, false, F32},
+                             {1, 33, 77, 8, 80, 80, false, F32},
+                             {1, 17, 17, 3, 8, 8, true, F32},
+                             {1, 5, 11, 2, 16, 24, false, F32},
+                             {2, 70, 70, 2, 40, 40, true, F32},
+                             {1, 300, 260, 1, 32, 32, false, F32},
+                             {1, 130, 77, 5, 64, 64, false, BF16},
+                             {1, 1, 1, 1, 1, 1, false, F32},
+                             {1, 9, 4, 2, 40, 40, true, F16},
+                             // Several query blocks and key tiles: online rescaling across tiles,
+                             // causal tiles skipped and partially masked.
+                             {1, 200, 1100, 2, 40, 40, false, F32},
+                             {1, 600, 600, 1, 64, 64, true, BF16}};
   for (const A& a : as) {
     std::string name = "attention B" + std::to_string(a.b) + " Nq" + std::to_string(a.nq) + " Nk" +
                        std::to_string(a.nk) + " heads " + std::to_string(a.heads) + " D" +
