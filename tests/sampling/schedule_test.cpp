@@ -25,7 +25,7 @@ using testing::Golden;
 
 const Golden& golden() {
   static const Golden g =
-      testing::load_golden(testing::golden_path("sampling/schedules.safetensors"), 3);
+      testing::load_golden(testing::golden_path("sampling/schedules.safetensors"), 4);
   return g;
 }
 
@@ -111,6 +111,20 @@ TEST(Schedulers, DenoiseTakesTheTailOfALongerSchedule) {
     expect_ulps(sampling_sigmas(s, sched, 10, 0.6, true),
                 std::string(scheduler_name(sched)) + ".10.denoise0.6.discard", tolerance(sched));
   }
+}
+
+TEST(Schedulers, SdTurboNodeMatchesComfyUI) {
+  DiscreteSchedule s;
+  const std::vector<std::pair<int, double>> cases = {{1, 1.0}, {2, 1.0},   {4, 1.0}, {10, 1.0},
+                                                     {3, 0.5}, {10, 0.55}, {1, 0.3}};
+  const std::vector<std::string> keys = {"1.1.0", "2.1.0",   "4.1.0", "10.1.0",
+                                         "3.0.5", "10.0.55", "1.0.3"};
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    expect_ulps(sd_turbo_sigmas(s, cases[i].first, cases[i].second), "turbo." + keys[i], 0);
+  }
+  EXPECT_EQ(sd_turbo_sigmas(s, 1).front(), s.sigma(999.0f));
+  EXPECT_THROW(sd_turbo_sigmas(s, 11), std::invalid_argument);
+  EXPECT_THROW(sd_turbo_sigmas(s, 1, 0.05), std::invalid_argument);
 }
 
 TEST(Schedulers, ShapeInvariants) {

@@ -17,7 +17,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from golden import write_golden  # noqa: E402
 
-VERSION = 3
+VERSION = 4
 STEPS = [1, 2, 3, 4, 7, 10, 15, 16, 20, 25, 30, 33, 50, 100]
 SCHEDULERS = ["normal", "karras", "exponential", "sgm_uniform", "simple", "ddim_uniform", "beta",
               "linear_quadratic", "kl_optimal"]
@@ -178,6 +178,13 @@ def calculate_sigmas(s, name, steps):
     raise ValueError(name)
 
 
+def sd_turbo(s, steps, denoise):
+    start_step = 10 - int(10 * denoise)
+    timesteps = torch.flip(torch.arange(1, 11) * 100 - 1, (0,))[start_step:start_step + steps]
+    sigmas = s.sigma(timesteps)
+    return torch.cat([sigmas, sigmas.new_zeros([1])])
+
+
 def sampling_sigmas(s, name, steps, denoise=1.0, discard_penultimate=False):
     def full(n):
         if not discard_penultimate:
@@ -209,6 +216,8 @@ def main():
             out[f"{name}.{steps}.denoise{denoise}"] = sampling_sigmas(s, name, steps, denoise)
         out[f"{name}.10.discard"] = sampling_sigmas(s, name, 10, 1.0, True)
         out[f"{name}.10.denoise0.6.discard"] = sampling_sigmas(s, name, 10, 0.6, True)
+    for steps, denoise in [(1, 1.0), (2, 1.0), (4, 1.0), (10, 1.0), (3, 0.5), (10, 0.55), (1, 0.3)]:
+        out[f"turbo.{steps}.{denoise}"] = sd_turbo(s, steps, denoise)
     # v-prediction (SD 2.x 768-v) and a custom beta range share the same construction.
     out["alt.sigmas"] = DiscreteSchedule(0.0001, 0.02, 1000).sigmas
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

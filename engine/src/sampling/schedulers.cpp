@@ -1,5 +1,6 @@
 #include "pixforge/sampling/schedulers.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -221,6 +222,24 @@ std::vector<float> calculate_sigmas(const DiscreteSchedule& schedule, Scheduler 
       return kl_optimal_sigmas(steps, schedule.sigma_min(), schedule.sigma_max());
   }
   throw std::invalid_argument("unknown scheduler");
+}
+
+std::vector<float> sd_turbo_sigmas(const DiscreteSchedule& schedule, int steps, double denoise) {
+  if (steps < 1 || steps > 10) {
+    throw std::invalid_argument("SD-Turbo schedule takes 1..10 steps, got " +
+                                std::to_string(steps));
+  }
+  if (!(denoise > 0.0) || denoise > 1.0) {
+    throw std::invalid_argument("denoise must be in (0, 1], got " + std::to_string(denoise));
+  }
+  const int start = 10 - static_cast<int>(10 * denoise);
+  std::vector<float> sigmas;
+  for (int k = start; k < std::min(start + steps, 10); ++k) {
+    sigmas.push_back(schedule.sigma(static_cast<float>((10 - k) * 100 - 1)));
+  }
+  if (sigmas.empty()) throw std::invalid_argument("denoise too small for the SD-Turbo schedule");
+  sigmas.push_back(0.0f);
+  return sigmas;
 }
 
 std::vector<float> sampling_sigmas(const DiscreteSchedule& schedule, Scheduler scheduler, int steps,

@@ -46,6 +46,12 @@ std::vector<float> kl_optimal_sigmas(int n, double sigma_min, double sigma_max);
 std::vector<float> beta_sigmas(const DiscreteSchedule& schedule, int steps, double alpha = 0.6,
                                double beta = 0.6);
 
+// ComfyUI's SDTurboScheduler node (what SD-Turbo / SDXL-Turbo workflows use): timesteps
+// 999, 899, ..., 99, starting 10 - int(10 * denoise) entries in, `steps` of them (1..10, and
+// never past the last), mapped to sigmas, zero appended.
+std::vector<float> sd_turbo_sigmas(const DiscreteSchedule& schedule, int steps,
+                                   double denoise = 1.0);
+
 // KSampler.set_steps + calculate_sigmas: with denoise < 1 (img2img strength) the last steps + 1
 // sigmas of a schedule for int(steps / denoise) steps; with `discard_penultimate` (ComfyUI does
 // it for dpm_2) the schedule is made one step longer and its second-to-last sigma dropped.
