@@ -60,14 +60,20 @@ nlohmann::ordered_json to_json(const ModelInfo& i) {
   for (auto d : i.dtypes) j["dtypes"].push_back(std::string(pixforge::dtype_name(d)));
   j["tensor_count"] = i.tensor_count;
   j["total_bytes"] = i.total_bytes;
-  j["components"] = {{"unet", i.has_unet}, {"vae", i.has_vae}, {"text_encoder", i.has_text_encoder}};
+  j["components"] = {
+      {"unet", i.has_unet}, {"vae", i.has_vae}, {"text_encoder", i.has_text_encoder}};
   if (i.unet) {
     const auto& u = *i.unet;
-    j["unet"] = {{"in_channels", u.in_channels},       {"out_channels", u.out_channels},
-                 {"model_channels", u.model_channels}, {"channel_mult", u.channel_mult},
-                 {"num_res_blocks", u.num_res_blocks}, {"transformer_depth", u.transformer_depth},
-                 {"context_dim", u.context_dim},       {"num_heads", u.num_heads},
-                 {"head_dim", u.head_dim},             {"linear_proj", u.linear_proj},
+    j["unet"] = {{"in_channels", u.in_channels},
+                 {"out_channels", u.out_channels},
+                 {"model_channels", u.model_channels},
+                 {"channel_mult", u.channel_mult},
+                 {"num_res_blocks", u.num_res_blocks},
+                 {"transformer_depth", u.transformer_depth},
+                 {"context_dim", u.context_dim},
+                 {"num_heads", u.num_heads},
+                 {"head_dim", u.head_dim},
+                 {"linear_proj", u.linear_proj},
                  {"adm_in_channels", u.adm_in_channels}};
   }
   if (!i.tokenizer_dir.empty()) j["tokenizer_dir"] = i.tokenizer_dir;
@@ -80,7 +86,8 @@ void print_text(const ModelInfo& i) {
     << "format:      " << i.format << "\n"
     << "family:      " << pixforge::family_name(i.family)
     << (i.supported ? "" : " (not supported for generation yet)") << "\n"
-    << "prediction:  " << pixforge::prediction_name(i.prediction) << " (" << i.prediction_source << ")\n"
+    << "prediction:  " << pixforge::prediction_name(i.prediction) << " (" << i.prediction_source
+    << ")\n"
     << "turbo:       " << (i.turbo ? "yes (" + i.turbo_source + ")" : std::string("no")) << "\n"
     << "dtypes:     ";
   for (auto d : i.dtypes) o << " " << pixforge::dtype_name(d);
@@ -95,7 +102,8 @@ void print_text(const ModelInfo& i) {
       << u.model_channels << ", channel_mult " << join_ints(u.channel_mult) << ", res blocks "
       << u.num_res_blocks << ", transformer depth " << join_ints(u.transformer_depth)
       << ", context " << u.context_dim << ", "
-      << (u.num_heads > 0 ? std::to_string(u.num_heads) + " heads" : std::to_string(u.head_dim) + "-dim heads")
+      << (u.num_heads > 0 ? std::to_string(u.num_heads) + " heads"
+                          : std::to_string(u.head_dim) + "-dim heads")
       << ", " << (u.linear_proj ? "linear" : "conv") << " proj_in";
     if (u.adm_in_channels) o << ", adm " << u.adm_in_channels;
     o << "\n";

@@ -38,7 +38,10 @@ struct Builder {
   }
   void transformer(const std::string& p, std::int64_t c, int depth, const UnetSpec& s) {
     norm(p + "norm.", c);
-    if (s.linear_proj) linear(p + "proj_in.", c, c); else conv(p + "proj_in.", c, c, 1);
+    if (s.linear_proj)
+      linear(p + "proj_in.", c, c);
+    else
+      conv(p + "proj_in.", c, c, 1);
     for (int d = 0; d < depth; ++d) {
       const std::string b = p + "transformer_blocks." + std::to_string(d) + ".";
       for (const char* a : {"attn1.", "attn2."}) {
@@ -52,7 +55,10 @@ struct Builder {
       linear(b + "ff.net.2.", c, 4 * c);
       for (const char* n : {"norm1.", "norm2.", "norm3."}) norm(b + n, c);
     }
-    if (s.linear_proj) linear(p + "proj_out.", c, c); else conv(p + "proj_out.", c, c, 1);
+    if (s.linear_proj)
+      linear(p + "proj_out.", c, c);
+    else
+      conv(p + "proj_out.", c, c, 1);
   }
 };
 
@@ -96,7 +102,8 @@ std::vector<TensorInfo> ldm_unet(const UnetSpec& s) {
       const std::string p = "input_blocks." + std::to_string(1 + i * r1 + j) + ".";
       b.resnet(p + "0.", ch, out, emb);
       ch = out;
-      if (s.depth[static_cast<std::size_t>(i)]) b.transformer(p + "1.", ch, s.depth[static_cast<std::size_t>(i)], s);
+      if (s.depth[static_cast<std::size_t>(i)])
+        b.transformer(p + "1.", ch, s.depth[static_cast<std::size_t>(i)], s);
       skips.push_back(ch);
     }
     if (i + 1 < levels) {
@@ -105,7 +112,11 @@ std::vector<TensorInfo> ldm_unet(const UnetSpec& s) {
     }
   }
   b.resnet("middle_block.0.", ch, ch, emb);
-  b.transformer("middle_block.1.", ch, s.depth[static_cast<std::size_t>(levels - 1)] ? s.depth[static_cast<std::size_t>(levels - 1)] : 1, s);
+  b.transformer("middle_block.1.", ch,
+                s.depth[static_cast<std::size_t>(levels - 1)]
+                    ? s.depth[static_cast<std::size_t>(levels - 1)]
+                    : 1,
+                s);
   b.resnet("middle_block.2.", ch, ch, emb);
   for (int i = 0; i < levels; ++i) {
     const int level = levels - 1 - i;
@@ -139,7 +150,8 @@ std::vector<TensorInfo> ldm_vae() {
   auto mid = [&](const std::string& p) {
     res(p + "mid.block_1.", 512, 512);
     b.norm(p + "mid.attn_1.norm.", 512);
-    for (const char* n : {"q.", "k.", "v.", "proj_out."}) b.conv(p + "mid.attn_1." + n, 512, 512, 1);
+    for (const char* n : {"q.", "k.", "v.", "proj_out."})
+      b.conv(p + "mid.attn_1." + n, 512, 512, 1);
     res(p + "mid.block_2.", 512, 512);
   };
   b.conv("encoder.conv_in.", 128, 3, 3);
@@ -177,7 +189,8 @@ std::vector<TensorInfo> hf_clip(int layers, int width) {
   b.add("text_model.embeddings.position_embedding.weight", {77, width});
   for (int i = 0; i < layers; ++i) {
     const std::string p = "text_model.encoder.layers." + std::to_string(i) + ".";
-    for (const char* n : {"q_proj.", "k_proj.", "v_proj.", "out_proj."}) b.linear(p + "self_attn." + n, width, width);
+    for (const char* n : {"q_proj.", "k_proj.", "v_proj.", "out_proj."})
+      b.linear(p + "self_attn." + n, width, width);
     b.norm(p + "layer_norm1.", width);
     b.norm(p + "layer_norm2.", width);
     b.linear(p + "mlp.fc1.", 4 * width, width);

@@ -46,11 +46,13 @@ Checkpoint from(std::vector<TensorInfo> t, const std::string& file_name = "model
 
 // Points the SD2 heuristic's tensor at values with the given population std.
 void set_norm1_bias(std::vector<TensorInfo>& t, std::vector<float>& storage, double std_dev) {
-  const std::string name = "model.diffusion_model.output_blocks.11.1.transformer_blocks.0.norm1.bias";
+  const std::string name =
+      "model.diffusion_model.output_blocks.11.1.transformer_blocks.0.norm1.bias";
   for (TensorInfo& info : t) {
     if (info.name != name) continue;
     storage.assign(static_cast<std::size_t>(info.shape.numel()), 0.0f);
-    for (std::size_t i = 0; i < storage.size(); ++i) storage[i] = (i % 2 ? 1.0f : -1.0f) * static_cast<float>(std_dev);
+    for (std::size_t i = 0; i < storage.size(); ++i)
+      storage[i] = (i % 2 ? 1.0f : -1.0f) * static_cast<float>(std_dev);
     info.dtype = DType::F32;
     info.data = storage.data();
     info.nbytes = storage.size() * 4;
@@ -120,7 +122,8 @@ TEST(Checkpoint, InpaintingUnetIsNeverVPredictionByHeuristic) {
 TEST(Checkpoint, Sd21TextEncoderIsConvertedToHuggingFaceNames) {
   const Checkpoint c = from(sd21_file());
   const TensorSource& te = c.text_encoder();
-  EXPECT_EQ(te.require("text_model.encoder.layers.23.self_attn.k_proj.weight").shape, (Shape{1024, 1024}));
+  EXPECT_EQ(te.require("text_model.encoder.layers.23.self_attn.k_proj.weight").shape,
+            (Shape{1024, 1024}));
   EXPECT_EQ(te.require("text_model.embeddings.position_embedding.weight").shape, (Shape{77, 1024}));
   EXPECT_NE(te.find("text_model.final_layer_norm.bias"), nullptr);
   EXPECT_EQ(te.find("transformer.resblocks.0.attn.in_proj_weight"), nullptr);
@@ -153,9 +156,12 @@ TEST(Checkpoint, SdxlSd3FluxAreDescribedButNotSupported) {
   } catch (const UnsupportedModelError& e) {
     EXPECT_NE(std::string(e.what()).find("SDXL models are not supported yet"), std::string::npos);
   }
-  std::vector<TensorInfo> sd3 = {{"model.diffusion_model.joint_blocks.0.context_block.attn.qkv.weight", DType::F16, Shape{4608, 1536}, nullptr, 0}};
+  std::vector<TensorInfo> sd3 = {
+      {"model.diffusion_model.joint_blocks.0.context_block.attn.qkv.weight", DType::F16,
+       Shape{4608, 1536}, nullptr, 0}};
   EXPECT_EQ(from(sd3).info().family, ModelFamily::SD3);
-  std::vector<TensorInfo> flux = {{"double_blocks.0.img_attn.norm.key_norm.scale", DType::BF16, Shape{128}, nullptr, 0}};
+  std::vector<TensorInfo> flux = {
+      {"double_blocks.0.img_attn.norm.key_norm.scale", DType::BF16, Shape{128}, nullptr, 0}};
   EXPECT_EQ(from(flux).info().family, ModelFamily::Flux);
   EXPECT_THROW(from(flux).require_generation_support(), UnsupportedModelError);
   std::vector<TensorInfo> junk = {{"foo.weight", DType::F32, Shape{3}, nullptr, 0}};
@@ -232,8 +238,10 @@ TEST_F(DiffusersFolder, FullPipelineWithVariantsShardsAndSchedulerConfig) {
       "decoder.mid_block.attentions.0.to_q.weight":"diffusion_pytorch_model-00002-of-00002.safetensors",
       "decoder.conv_in.weight":"diffusion_pytorch_model-00002-of-00002.safetensors"}})");
   write("text_encoder/model.safetensors", testing::hf_clip(1, 16));
-  text("scheduler/scheduler_config.json", R"({"_class_name":"EulerDiscreteScheduler","prediction_type":"v_prediction"})");
-  text("model_index.json", R"({"_class_name":"StableDiffusionPipeline","_name_or_path":"stabilityai/sd-turbo"})");
+  text("scheduler/scheduler_config.json",
+       R"({"_class_name":"EulerDiscreteScheduler","prediction_type":"v_prediction"})");
+  text("model_index.json",
+       R"({"_class_name":"StableDiffusionPipeline","_name_or_path":"stabilityai/sd-turbo"})");
   text("tokenizer/vocab.json", "{}");
 
   const Checkpoint c = Checkpoint::open(dir_.string());

@@ -13,7 +13,8 @@ namespace {
 
 using testing::names_of;
 
-std::shared_ptr<const TensorSource> table(std::vector<TensorInfo> t, std::shared_ptr<const void> keep = nullptr) {
+std::shared_ptr<const TensorSource> table(std::vector<TensorInfo> t,
+                                          std::shared_ptr<const void> keep = nullptr) {
   return std::make_shared<TensorTable>("synthetic", std::move(t), std::move(keep));
 }
 
@@ -93,7 +94,8 @@ TEST(NameConversion, DiffusersUnetViewKeepsShapesAndBytes) {
 TEST(NameConversion, DiffusersVaeNamesAndAttentionShapes) {
   std::vector<TensorInfo> d;
   auto add = [&](const std::string& n, Shape s) { d.push_back({n, DType::F32, s, nullptr, 0}); };
-  for (int i = 0; i < 4; ++i) add("decoder.up_blocks." + std::to_string(i) + ".resnets.0.conv1.weight", Shape{8, 8, 3, 3});
+  for (int i = 0; i < 4; ++i)
+    add("decoder.up_blocks." + std::to_string(i) + ".resnets.0.conv1.weight", Shape{8, 8, 3, 3});
   add("decoder.up_blocks.0.upsamplers.0.conv.weight", Shape{8, 8, 3, 3});
   add("encoder.down_blocks.1.resnets.0.conv_shortcut.weight", Shape{8, 4, 1, 1});
   add("encoder.down_blocks.2.downsamplers.0.conv.bias", Shape{8});
@@ -135,15 +137,18 @@ TEST(NameConversion, OpenClipSplitsQkvAsRowSlicesAndTransposesProjection) {
   for (std::size_t i = 0; i < bias.size(); ++i) bias[i] = 100.0f + static_cast<float>(i);
   for (std::size_t i = 0; i < proj.size(); ++i) proj[i] = static_cast<float>(i);  // [C=4, P=2]
   std::vector<TensorInfo> oc = {
-      {"transformer.resblocks.0.attn.in_proj_weight", DType::F32, Shape{3 * c, c}, in_proj.data(), in_proj.size() * 4},
-      {"transformer.resblocks.0.attn.in_proj_bias", DType::F32, Shape{3 * c}, bias.data(), bias.size() * 4},
+      {"transformer.resblocks.0.attn.in_proj_weight", DType::F32, Shape{3 * c, c}, in_proj.data(),
+       in_proj.size() * 4},
+      {"transformer.resblocks.0.attn.in_proj_bias", DType::F32, Shape{3 * c}, bias.data(),
+       bias.size() * 4},
       {"text_projection", DType::F32, Shape{c, 2}, proj.data(), proj.size() * 4},
       {"logit_scale", DType::F32, Shape{}, bias.data(), 4},
   };
   auto hf = openclip_to_hf_clip(table(oc));
   const char* parts[] = {"q", "k", "v"};
   for (int p = 0; p < 3; ++p) {
-    const std::string layer = std::string("text_model.encoder.layers.0.self_attn.") + parts[p] + "_proj.";
+    const std::string layer =
+        std::string("text_model.encoder.layers.0.self_attn.") + parts[p] + "_proj.";
     const TensorInfo& w = hf->require(layer + "weight");
     EXPECT_EQ(w.shape, (Shape{c, c}));
     EXPECT_EQ(static_cast<const float*>(w.data), in_proj.data() + p * c * c);  // zero-copy slice
@@ -169,14 +174,18 @@ TEST(NameConversion, OpenClipFullLayerNamesMatchHuggingFace) {
 }
 
 TEST(NameConversion, FusedProjectionWithBadShapeIsAnError) {
-  std::vector<TensorInfo> oc = {{"transformer.resblocks.0.attn.in_proj_weight", DType::F32, Shape{10, 4}, nullptr, 0}};
+  std::vector<TensorInfo> oc = {
+      {"transformer.resblocks.0.attn.in_proj_weight", DType::F32, Shape{10, 4}, nullptr, 0}};
   EXPECT_THROW(openclip_to_hf_clip(table(oc)), ModelFormatError);
 }
 
 TEST(NameConversion, StripPrefixInsertsMissingLevel) {
-  std::vector<TensorInfo> t = {{"cond_stage_model.transformer.embeddings.position_ids", DType::I64, Shape{1, 77}, nullptr, 0},
-                               {"cond_stage_model.transformer.text_model.final_layer_norm.weight", DType::F32, Shape{8}, nullptr, 0},
-                               {"model.diffusion_model.out.2.weight", DType::F32, Shape{4, 8, 3, 3}, nullptr, 0}};
+  std::vector<TensorInfo> t = {
+      {"cond_stage_model.transformer.embeddings.position_ids", DType::I64, Shape{1, 77}, nullptr,
+       0},
+      {"cond_stage_model.transformer.text_model.final_layer_norm.weight", DType::F32, Shape{8},
+       nullptr, 0},
+      {"model.diffusion_model.out.2.weight", DType::F32, Shape{4, 8, 3, 3}, nullptr, 0}};
   auto te = strip_prefix(table(t), "cond_stage_model.transformer.", "text_model.");
   ASSERT_EQ(te->tensors().size(), 2u);
   EXPECT_NE(te->find("text_model.embeddings.position_ids"), nullptr);

@@ -34,7 +34,8 @@ std::vector<std::int64_t> dims(const Shape& s) {
 Bytes with_header(const std::string& header, std::size_t data_bytes) {
   Bytes b(8 + header.size() + data_bytes, 0x3c);
   const std::uint64_t n = header.size();
-  for (int i = 0; i < 8; ++i) b[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(n >> (8 * i));
+  for (int i = 0; i < 8; ++i)
+    b[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(n >> (8 * i));
   if (!header.empty()) std::memcpy(b.data() + 8, header.data(), header.size());
   return b;
 }
@@ -50,10 +51,12 @@ std::string parse_error(const Bytes& b) {
 
 TEST(Safetensors, ReadsPythonWrittenFixtureWithExactValues) {
   auto table = open_safetensors(testing::golden_path("io/tiny.safetensors"));
-  const auto golden = testing::load_golden(testing::golden_path("io/tiny_expected.safetensors"), kFixtureVersion);
+  const auto golden =
+      testing::load_golden(testing::golden_path("io/tiny_expected.safetensors"), kFixtureVersion);
   const std::pair<const char*, DType> expected[] = {
-      {"a.f32", DType::F32}, {"b.f16", DType::F16}, {"c.bf16", DType::BF16}, {"d.i32", DType::I32},
-      {"e.i64", DType::I64}, {"f.u8", DType::U8},   {"g.f64", DType::F32},   {"h.scalar", DType::F32}};
+      {"a.f32", DType::F32}, {"b.f16", DType::F16},   {"c.bf16", DType::BF16},
+      {"d.i32", DType::I32}, {"e.i64", DType::I64},   {"f.u8", DType::U8},
+      {"g.f64", DType::F32}, {"h.scalar", DType::F32}};
   for (const auto& [name, dtype] : expected) {
     SCOPED_TRACE(name);
     const TensorInfo& t = table->require(name);
@@ -129,19 +132,34 @@ TEST(Safetensors, MalformedHeadersGiveClearErrors) {
       {"array", "[1,2]", 0, "not a JSON object"},
       {"deep nesting", "{\"a\":" + deep, 0, "nested too deeply"},
       {"no dtype", R"({"t":{"shape":[1],"data_offsets":[0,4]}})", 4, "missing dtype"},
-      {"bool dtype", R"({"t":{"dtype":"BOOL","shape":[1],"data_offsets":[0,1]}})", 1, "unsupported dtype 'BOOL'"},
-      {"f8 dtype", R"({"t":{"dtype":"F8_E4M3","shape":[1],"data_offsets":[0,1]}})", 1, "unsupported dtype"},
-      {"rank 7", R"({"t":{"dtype":"U8","shape":[1,1,1,1,1,1,1],"data_offsets":[0,1]}})", 1, "rank 7 exceeds 6"},
-      {"negative dim", R"({"t":{"dtype":"U8","shape":[-1],"data_offsets":[0,1]}})", 1, "non-negative integer"},
-      {"float dim", R"({"t":{"dtype":"U8","shape":[1.5],"data_offsets":[0,1]}})", 1, "non-negative integer"},
-      {"absurd dim", R"({"t":{"dtype":"U8","shape":[1099511627777],"data_offsets":[0,1]}})", 1, "absurd dimension"},
-      {"overflowing shape", R"({"t":{"dtype":"F32","shape":[1099511627776,1099511627776],"data_offsets":[0,4]}})", 4, "overflows"},
-      {"size mismatch", R"({"t":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}})", 8, "needs 8 bytes"},
-      {"end past data", R"({"t":{"dtype":"U8","shape":[9],"data_offsets":[0,9]}})", 8, "outside the 8-byte"},
+      {"bool dtype", R"({"t":{"dtype":"BOOL","shape":[1],"data_offsets":[0,1]}})", 1,
+       "unsupported dtype 'BOOL'"},
+      {"f8 dtype", R"({"t":{"dtype":"F8_E4M3","shape":[1],"data_offsets":[0,1]}})", 1,
+       "unsupported dtype"},
+      {"rank 7", R"({"t":{"dtype":"U8","shape":[1,1,1,1,1,1,1],"data_offsets":[0,1]}})", 1,
+       "rank 7 exceeds 6"},
+      {"negative dim", R"({"t":{"dtype":"U8","shape":[-1],"data_offsets":[0,1]}})", 1,
+       "non-negative integer"},
+      {"float dim", R"({"t":{"dtype":"U8","shape":[1.5],"data_offsets":[0,1]}})", 1,
+       "non-negative integer"},
+      {"absurd dim", R"({"t":{"dtype":"U8","shape":[1099511627777],"data_offsets":[0,1]}})", 1,
+       "absurd dimension"},
+      {"overflowing shape",
+       R"({"t":{"dtype":"F32","shape":[1099511627776,1099511627776],"data_offsets":[0,4]}})", 4,
+       "overflows"},
+      {"size mismatch", R"({"t":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}})", 8,
+       "needs 8 bytes"},
+      {"end past data", R"({"t":{"dtype":"U8","shape":[9],"data_offsets":[0,9]}})", 8,
+       "outside the 8-byte"},
       {"begin after end", R"({"t":{"dtype":"U8","shape":[0],"data_offsets":[5,4]}})", 8, "outside"},
-      {"huge offset", R"({"t":{"dtype":"U8","shape":[1],"data_offsets":[18446744073709551615,18446744073709551615]}})", 8, "outside"},
-      {"one offset", R"({"t":{"dtype":"U8","shape":[1],"data_offsets":[0]}})", 1, "data_offsets must be"},
-      {"overlap", R"({"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},"b":{"dtype":"U8","shape":[4],"data_offsets":[2,6]}})", 8, "overlap"},
+      {"huge offset",
+       R"({"t":{"dtype":"U8","shape":[1],"data_offsets":[18446744073709551615,18446744073709551615]}})",
+       8, "outside"},
+      {"one offset", R"({"t":{"dtype":"U8","shape":[1],"data_offsets":[0]}})", 1,
+       "data_offsets must be"},
+      {"overlap",
+       R"({"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},"b":{"dtype":"U8","shape":[4],"data_offsets":[2,6]}})",
+       8, "overlap"},
       {"entry not object", R"({"t":3})", 0, "not an object"},
       {"metadata not object", R"({"__metadata__":[1]})", 0, "__metadata__ is not an object"},
   };
@@ -179,7 +197,8 @@ void expect_clean_outcome(const Bytes& b, const std::string& what) {
     for (const TensorInfo& info : t->tensors()) {
       // Touch every byte the reader handed out: out-of-bounds pointers would show under ASan.
       std::uint8_t acc = 0;
-      for (std::size_t i = 0; i < info.nbytes; ++i) acc ^= static_cast<const std::uint8_t*>(info.data)[i];
+      for (std::size_t i = 0; i < info.nbytes; ++i)
+        acc ^= static_cast<const std::uint8_t*>(info.data)[i];
       volatile std::uint8_t sink = acc;
       (void)sink;
     }
@@ -207,7 +226,8 @@ TEST(Safetensors, RandomBitFlipsNeverCrash) {
   for (int iter = 0; iter < 5000; ++iter) {
     Bytes b = full;
     const int flips = 1 + static_cast<int>(rng() % 4);
-    for (int f = 0; f < flips; ++f) b[rng() % b.size()] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
+    for (int f = 0; f < flips; ++f)
+      b[rng() % b.size()] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
     try {
       parse_safetensors(b, "flip", nullptr);
     } catch (const ModelFormatError&) {

@@ -53,17 +53,23 @@ Bytes f32_bytes(const std::vector<float>& v) {
 Bytes one_tensor_pickle(const std::string& storage_type, int numel, int offset,
                         const std::vector<int>& size, const std::vector<int>& stride) {
   return PickleWriter()
-      .global("collections", "OrderedDict").op(')').op('R')
-      .str("w").tensor(storage_type, "0", numel, offset, size, stride).op('s')
+      .global("collections", "OrderedDict")
+      .op(')')
+      .op('R')
+      .str("w")
+      .tensor(storage_type, "0", numel, offset, size, stride)
+      .op('s')
       .finish();
 }
 
 TEST(TorchPickle, ReadsTorchSaveFixtureWithExactValues) {
   auto table = open_torch_zip(testing::golden_path("io/tiny.pth"));
-  const auto golden = testing::load_golden(testing::golden_path("io/tiny_expected.safetensors"), kFixtureVersion);
+  const auto golden =
+      testing::load_golden(testing::golden_path("io/tiny_expected.safetensors"), kFixtureVersion);
   const std::pair<const char*, DType> expected[] = {
-      {"conv.weight", DType::F32}, {"conv.bias", DType::F32},  {"half.weight", DType::F16},
-      {"bf.weight", DType::BF16},  {"steps", DType::I64},      {"transposed", DType::F32},
+      {"conv.weight", DType::F32}, {"conv.bias", DType::F32},
+      {"half.weight", DType::F16}, {"bf.weight", DType::BF16},
+      {"steps", DType::I64},       {"transposed", DType::F32},
       {"rows", DType::F32},        {"nested.inner.weight", DType::F32}};
   ASSERT_EQ(table->tensors().size(), std::size(expected));
   for (const auto& [name, dtype] : expected) {
@@ -93,7 +99,8 @@ TEST(TorchPickle, CommittedHostileCheckpointIsRefusedAndNothingRuns) {
     open_torch_zip(testing::golden_path("io/hostile.ckpt"));
     FAIL() << "hostile checkpoint accepted";
   } catch (const ModelFormatError& e) {
-    EXPECT_NE(std::string(e.what()).find("refusing global 'posix.system'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("refusing global 'posix.system'"), std::string::npos)
+        << e.what();
   }
   EXPECT_FALSE(std::filesystem::exists(marker));
 }
@@ -103,7 +110,8 @@ TEST(TorchPickle, CraftedOsSystemPickleIsRefusedAndNothingRuns) {
   const std::string marker = "/tmp/pwned-" + std::to_string(rd()) + std::to_string(rd());
   const Bytes pkl = PickleWriter()
                         .global("os", "system")
-                        .str("touch " + marker).op(0x85)  // TUPLE1
+                        .str("touch " + marker)
+                        .op(0x85)  // TUPLE1
                         .op('R')
                         .finish();
   const std::string msg = error_of(testing::build_torch_zip(pkl, {}));
@@ -113,10 +121,16 @@ TEST(TorchPickle, CraftedOsSystemPickleIsRefusedAndNothingRuns) {
 
 TEST(TorchPickle, EveryOtherGlobalIsRefusedByName) {
   const std::pair<const char*, const char*> globals[] = {
-      {"builtins", "eval"},       {"builtins", "exec"},          {"posix", "system"},
-      {"subprocess", "Popen"},    {"subprocess", "check_output"}, {"torch", "load"},
-      {"torch._utils", "_rebuild_device_tensor_from_numpy"},      {"__builtin__", "getattr"},
-      {"collections", "defaultdict"}, {"torch.nn.modules.conv", "Conv2d"}};
+      {"builtins", "eval"},
+      {"builtins", "exec"},
+      {"posix", "system"},
+      {"subprocess", "Popen"},
+      {"subprocess", "check_output"},
+      {"torch", "load"},
+      {"torch._utils", "_rebuild_device_tensor_from_numpy"},
+      {"__builtin__", "getattr"},
+      {"collections", "defaultdict"},
+      {"torch.nn.modules.conv", "Conv2d"}};
   for (const auto& [module, name] : globals) {
     const std::string full = std::string(module) + "." + name;
     SCOPED_TRACE(full);
@@ -132,7 +146,8 @@ TEST(TorchPickle, EveryOtherGlobalIsRefusedByName) {
 
 TEST(TorchPickle, OpcodesOutsideTorchSaveAreRefused) {
   // INST ('i') and OBJ ('o') build objects from classes; EXT1 looks up the copyreg registry.
-  for (std::uint8_t op : {std::uint8_t{'i'}, std::uint8_t{'o'}, std::uint8_t{0x82}, std::uint8_t{'P'}}) {
+  for (std::uint8_t op :
+       {std::uint8_t{'i'}, std::uint8_t{'o'}, std::uint8_t{0x82}, std::uint8_t{'P'}}) {
     const Bytes pkl = PickleWriter().op('}').op(op).finish();
     EXPECT_NE(error_of(testing::build_torch_zip(pkl, {})).find("is not allowed"), std::string::npos)
         << "opcode " << int(op);
@@ -141,11 +156,14 @@ TEST(TorchPickle, OpcodesOutsideTorchSaveAreRefused) {
 
 TEST(TorchPickle, AllowedCallablesCannotBeMisused) {
   // A storage type is only a tag: calling it is refused.
-  const Bytes call_storage = PickleWriter().global("torch", "FloatStorage").op(')').op('R').finish();
-  EXPECT_NE(error_of(testing::build_torch_zip(call_storage, {})).find("not allowed"), std::string::npos);
+  const Bytes call_storage =
+      PickleWriter().global("torch", "FloatStorage").op(')').op('R').finish();
+  EXPECT_NE(error_of(testing::build_torch_zip(call_storage, {})).find("not allowed"),
+            std::string::npos);
   // A persistent id that is not a storage record.
   const Bytes bad_pid = PickleWriter().str("x").op('Q').finish();
-  EXPECT_NE(error_of(testing::build_torch_zip(bad_pid, {})).find("persistent id"), std::string::npos);
+  EXPECT_NE(error_of(testing::build_torch_zip(bad_pid, {})).find("persistent id"),
+            std::string::npos);
   // The top-level value must be a dict.
   const Bytes not_dict = PickleWriter().integer(3).finish();
   EXPECT_NE(error_of(testing::build_torch_zip(not_dict, {})).find("not a dict"), std::string::npos);
@@ -154,22 +172,25 @@ TEST(TorchPickle, AllowedCallablesCannotBeMisused) {
 TEST(TorchPickle, ContiguousViewsAreZeroCopyAndStridedViewsAreCopied) {
   const std::vector<float> storage = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
   // rows 1..2 of a [4,3] tensor: offset 3, contiguous
-  auto t = parse_torch_zip(testing::build_torch_zip(one_tensor_pickle("FloatStorage", 12, 3, {2, 3}, {3, 1}),
-                                                    {{"0", f32_bytes(storage)}}),
-                           "mem", nullptr);
+  auto t = parse_torch_zip(
+      testing::build_torch_zip(one_tensor_pickle("FloatStorage", 12, 3, {2, 3}, {3, 1}),
+                               {{"0", f32_bytes(storage)}}),
+      "mem", nullptr);
   EXPECT_EQ(as_f32(t->require("w")), (std::vector<float>{3, 4, 5, 6, 7, 8}));
   // transpose of a [3,4] tensor: strides (1, 4)
-  auto tt = parse_torch_zip(testing::build_torch_zip(one_tensor_pickle("FloatStorage", 12, 0, {4, 3}, {1, 4}),
-                                                     {{"0", f32_bytes(storage)}}),
-                            "mem", nullptr);
+  auto tt = parse_torch_zip(
+      testing::build_torch_zip(one_tensor_pickle("FloatStorage", 12, 0, {4, 3}, {1, 4}),
+                               {{"0", f32_bytes(storage)}}),
+      "mem", nullptr);
   EXPECT_EQ(as_f32(tt->require("w")), (std::vector<float>{0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11}));
 }
 
 TEST(TorchPickle, Zip64ArchivesAreRead) {
   const std::vector<float> storage = {1.5f, -2.5f};
-  auto t = parse_torch_zip(testing::build_torch_zip(one_tensor_pickle("FloatStorage", 2, 0, {2}, {1}),
-                                                    {{"0", f32_bytes(storage)}}, /*zip64=*/true),
-                           "mem", nullptr);
+  auto t =
+      parse_torch_zip(testing::build_torch_zip(one_tensor_pickle("FloatStorage", 2, 0, {2}, {1}),
+                                               {{"0", f32_bytes(storage)}}, /*zip64=*/true),
+                      "mem", nullptr);
   EXPECT_EQ(as_f32(t->require("w")), storage);
 }
 
@@ -196,7 +217,8 @@ TEST(TorchPickle, ViewsOutsideTheirStorageAreRejected) {
         one_tensor_pickle("FloatStorage", c.numel, c.offset, c.size, c.stride), {{"0", data}}));
     EXPECT_NE(msg.find(c.message), std::string::npos) << msg;
   }
-  const std::string missing = error_of(testing::build_torch_zip(one_tensor_pickle("FloatStorage", 4, 0, {4}, {1}), {}));
+  const std::string missing =
+      error_of(testing::build_torch_zip(one_tensor_pickle("FloatStorage", 4, 0, {4}, {1}), {}));
   EXPECT_NE(missing.find("missing from the archive"), std::string::npos) << missing;
 }
 
@@ -205,7 +227,8 @@ TEST(TorchPickle, LegacyFormatAndForeignFilesGiveClearErrors) {
   EXPECT_NE(error_of(legacy).find("unsupported legacy"), std::string::npos);
   EXPECT_NE(error_of(Bytes{'h', 'e', 'l', 'l', 'o'}).find("not a PyTorch zip"), std::string::npos);
   // A zip without data.pkl
-  EXPECT_NE(error_of(testing::build_zip({{"a.txt", Bytes{'x'}}})).find("no <archive>/data.pkl"), std::string::npos);
+  EXPECT_NE(error_of(testing::build_zip({{"a.txt", Bytes{'x'}}})).find("no <archive>/data.pkl"),
+            std::string::npos);
 }
 
 void expect_clean(const Bytes& b, const std::string& what) {
@@ -213,7 +236,8 @@ void expect_clean(const Bytes& b, const std::string& what) {
     auto t = parse_torch_zip(b, "fuzz", nullptr);
     for (const TensorInfo& info : t->tensors()) {
       std::uint8_t acc = 0;
-      for (std::size_t i = 0; i < info.nbytes; ++i) acc ^= static_cast<const std::uint8_t*>(info.data)[i];
+      for (std::size_t i = 0; i < info.nbytes; ++i)
+        acc ^= static_cast<const std::uint8_t*>(info.data)[i];
       volatile std::uint8_t sink = acc;
       (void)sink;
     }
@@ -237,7 +261,8 @@ TEST(TorchPickle, RandomBitFlipsNeverCrash) {
   for (int iter = 0; iter < 4000; ++iter) {
     Bytes b = full;
     const int flips = 1 + static_cast<int>(rng() % 4);
-    for (int f = 0; f < flips; ++f) b[rng() % b.size()] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
+    for (int f = 0; f < flips; ++f)
+      b[rng() % b.size()] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
     expect_clean(b, "iteration " + std::to_string(iter));
   }
 }
@@ -270,10 +295,12 @@ TEST(TorchPickle, RandomBitFlipsInsideThePickleNeverCrash) {
 TEST(TorchPickle, RealTaef2WeightsMatchTorchLoad) {
   std::ifstream f(testing::golden_path("io/taef2_tensors.json"));
   const auto golden = nlohmann::json::parse(f);
-  ASSERT_EQ(golden["version"].get<int>(), kFixtureVersion) << "re-run tools/reference/io_make_fixtures.py";
+  ASSERT_EQ(golden["version"].get<int>(), kFixtureVersion)
+      << "re-run tools/reference/io_make_fixtures.py";
   for (const char* part : {"encoder", "decoder"}) {
     SCOPED_TRACE(part);
-    auto table = open_torch_zip(testing::shared_data_path(std::string("taef2/taef2_") + part + ".pth"));
+    auto table =
+        open_torch_zip(testing::shared_data_path(std::string("taef2/taef2_") + part + ".pth"));
     const auto& list = golden["files"][part];
     ASSERT_EQ(table->tensors().size(), list.size());
     for (std::size_t i = 0; i < list.size(); ++i) {

@@ -129,8 +129,8 @@ PickleWriter& PickleWriter::integer(std::int32_t v) {
   return *this;
 }
 
-PickleWriter& PickleWriter::tensor(const std::string& storage_type, const std::string& key, int numel,
-                                   int offset, const std::vector<int>& size,
+PickleWriter& PickleWriter::tensor(const std::string& storage_type, const std::string& key,
+                                   int numel, int offset, const std::vector<int>& size,
                                    const std::vector<int>& stride) {
   global("torch._utils", "_rebuild_tensor_v2");
   op('(');
@@ -155,8 +155,8 @@ Bytes PickleWriter::finish() {
   return b_;
 }
 
-Bytes build_torch_zip(const Bytes& pickle, const std::vector<std::pair<std::string, Bytes>>& storages,
-                      bool zip64) {
+Bytes build_torch_zip(const Bytes& pickle,
+                      const std::vector<std::pair<std::string, Bytes>>& storages, bool zip64) {
   std::vector<std::pair<std::string, Bytes>> entries;
   entries.emplace_back("archive/data.pkl", pickle);
   entries.emplace_back("archive/byteorder", Bytes{'l', 'i', 't', 't', 'l', 'e'});

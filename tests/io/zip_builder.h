@@ -20,8 +20,8 @@ class PickleWriter {
   PickleWriter();
   PickleWriter& op(std::uint8_t opcode);
   PickleWriter& global(const std::string& module, const std::string& name);  // GLOBAL
-  PickleWriter& str(const std::string& s);                                    // BINUNICODE
-  PickleWriter& integer(std::int32_t v);                                      // BININT
+  PickleWriter& str(const std::string& s);                                   // BINUNICODE
+  PickleWriter& integer(std::int32_t v);                                     // BININT
   // A torch tensor: _rebuild_tensor_v2(("storage", <storage_type>, key, "cpu", numel), offset,
   // size, stride, False, OrderedDict()).
   PickleWriter& tensor(const std::string& storage_type, const std::string& key, int numel,
@@ -32,7 +32,8 @@ class PickleWriter {
 };
 
 // A torch.save-style archive "archive/data.pkl" + "archive/data/<key>" storages.
-Bytes build_torch_zip(const Bytes& pickle, const std::vector<std::pair<std::string, Bytes>>& storages,
+Bytes build_torch_zip(const Bytes& pickle,
+                      const std::vector<std::pair<std::string, Bytes>>& storages,
                       bool zip64 = false);
 
 Bytes read_file(const std::string& path);

@@ -1,11 +1,10 @@
 #include "pixforge/io/checkpoint.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
@@ -41,12 +40,14 @@ std::shared_ptr<const TensorSource> non_empty(std::unique_ptr<TensorTable> t) {
 nlohmann::json read_config(const fs::path& p) {
   std::error_code ec;
   if (!fs::is_regular_file(p, ec)) return nullptr;
-  if (fs::file_size(p, ec) > (1u << 20)) throw ModelFormatError(p.string() + ": config file too large");
+  if (fs::file_size(p, ec) > (1u << 20))
+    throw ModelFormatError(p.string() + ": config file too large");
   std::ifstream f(p, std::ios::binary);
   std::stringstream text;
   text << f.rdbuf();
   auto j = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) throw ModelFormatError(p.string() + ": not a JSON object");
+  if (j.is_discarded() || !j.is_object())
+    throw ModelFormatError(p.string() + ": not a JSON object");
   return j;
 }
 
@@ -63,8 +64,10 @@ std::string sniff_format(const std::string& path) {
 }
 
 // The single-file text encoder: HF CLIP names already (SD1), or OpenCLIP (SD2).
-std::shared_ptr<const TensorSource> single_file_text_encoder(std::shared_ptr<const TensorTable> file) {
-  if (auto te = non_empty(strip_prefix(file, "cond_stage_model.transformer.", "text_model."))) return te;
+std::shared_ptr<const TensorSource> single_file_text_encoder(
+    std::shared_ptr<const TensorTable> file) {
+  if (auto te = non_empty(strip_prefix(file, "cond_stage_model.transformer.", "text_model.")))
+    return te;
   if (auto oc = non_empty(strip_prefix(file, "cond_stage_model.model."))) {
     return openclip_to_hf_clip(std::move(oc));
   }
@@ -143,7 +146,8 @@ Checkpoint Checkpoint::from_diffusers(const std::string& dir_name) {
   std::vector<std::shared_ptr<const void>> raw_owners;
   std::shared_ptr<const TensorSource> unet, vae, te;
   std::error_code ec;
-  for (const char* part : {"unet", "vae", "text_encoder", "text_encoder_2", "text_encoder_3", "transformer"}) {
+  for (const char* part :
+       {"unet", "vae", "text_encoder", "text_encoder_2", "text_encoder_3", "transformer"}) {
     if (!fs::is_directory(dir / part, ec)) continue;
     std::shared_ptr<const TensorSource> src = open_diffusers_component((dir / part).string());
     add_stats(*src, &info, &dtypes);
@@ -157,7 +161,8 @@ Checkpoint Checkpoint::from_diffusers(const std::string& dir_name) {
     if (name == "vae") vae = diffusers_vae_to_ldm(src);
     if (name == "text_encoder") te = src;
   }
-  if (raw_owners.empty()) throw ModelFormatError(dir_name + ": diffusers folder without model weights");
+  if (raw_owners.empty())
+    throw ModelFormatError(dir_name + ": diffusers folder without model weights");
   info.dtypes.assign(dtypes.begin(), dtypes.end());
   const TensorTable raw(dir_name, std::move(raw_infos), keep_together(std::move(raw_owners)));
   decide_unet_facts(&raw, &info, unet.get());
@@ -177,7 +182,8 @@ Checkpoint Checkpoint::from_diffusers(const std::string& dir_name) {
     info.prediction = sd2_prediction_from_weights(*unet, info.unet->in_channels);
     info.prediction_source = "norm1.bias std heuristic (ComfyUI)";
   }
-  for (const auto& [json, source] : {std::pair{&index, "model_index.json"}, std::pair{&scheduler, "scheduler_config.json"}}) {
+  for (const auto& [json, source] :
+       {std::pair{&index, "model_index.json"}, std::pair{&scheduler, "scheduler_config.json"}}) {
     if (!info.turbo && contains_turbo(json_string(*json, "_name_or_path"))) {
       info.turbo = true;
       info.turbo_source = source;
@@ -200,7 +206,8 @@ Checkpoint Checkpoint::open(const std::string& path) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
     if (!is_diffusers_pipeline(path)) {
-      throw ModelFormatError(path + ": folder is not a diffusers pipeline (no model_index.json or unet/)");
+      throw ModelFormatError(path +
+                             ": folder is not a diffusers pipeline (no model_index.json or unet/)");
     }
     return from_diffusers(path);
   }
@@ -208,7 +215,8 @@ Checkpoint Checkpoint::open(const std::string& path) {
   return from_single_file(std::move(file), sniff_format(path), path);
 }
 
-Checkpoint Checkpoint::open_for_generation(const std::string& path, std::optional<Prediction> prediction) {
+Checkpoint Checkpoint::open_for_generation(const std::string& path,
+                                           std::optional<Prediction> prediction) {
   Checkpoint c = open(path);
   c.require_generation_support();
   if (prediction) c.set_prediction(*prediction);
@@ -242,6 +250,8 @@ const TensorSource& Checkpoint::component(const std::shared_ptr<const TensorSour
 
 const TensorSource& Checkpoint::unet() const { return component(unet_, "UNet"); }
 const TensorSource& Checkpoint::vae() const { return component(vae_, "VAE"); }
-const TensorSource& Checkpoint::text_encoder() const { return component(text_encoder_, "text encoder"); }
+const TensorSource& Checkpoint::text_encoder() const {
+  return component(text_encoder_, "text encoder");
+}
 
 }  // namespace pixforge

@@ -1,10 +1,9 @@
 #include "pixforge/io/diffusers_folder.h"
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace pixforge {
@@ -33,17 +32,20 @@ std::unique_ptr<TensorTable> open_sharded(const fs::path& dir, const fs::path& i
   const std::string index = index_path.string();
   std::error_code ec;
   const auto size = fs::file_size(index_path, ec);
-  if (ec || size > kMaxIndexBytes) throw ModelFormatError(index + ": unreadable or oversized index");
+  if (ec || size > kMaxIndexBytes)
+    throw ModelFormatError(index + ": unreadable or oversized index");
   std::ifstream f(index_path, std::ios::binary);
   std::stringstream text;
   text << f.rdbuf();
   const auto j = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object()) {
+  if (j.is_discarded() || !j.is_object() || !j.contains("weight_map") ||
+      !j["weight_map"].is_object()) {
     throw ModelFormatError(index + ": not a shard index (no \"weight_map\" object)");
   }
   std::map<std::string, std::vector<std::string>> by_shard;
   for (auto it = j["weight_map"].begin(); it != j["weight_map"].end(); ++it) {
-    if (!it.value().is_string()) throw ModelFormatError(index + ": weight_map value is not a file name");
+    if (!it.value().is_string())
+      throw ModelFormatError(index + ": weight_map value is not a file name");
     const std::string shard = it.value().get<std::string>();
     check_shard_name(shard, index);
     by_shard[shard].push_back(it.key());
@@ -61,7 +63,8 @@ std::unique_ptr<TensorTable> open_sharded(const fs::path& dir, const fs::path& i
     all.insert(all.end(), table->tensors().begin(), table->tensors().end());
     owners.push_back(std::move(table));
   }
-  return std::make_unique<TensorTable>(dir.string(), std::move(all), keep_together(std::move(owners)));
+  return std::make_unique<TensorTable>(dir.string(), std::move(all),
+                                       keep_together(std::move(owners)));
 }
 
 }  // namespace
@@ -81,7 +84,8 @@ std::unique_ptr<TensorTable> open_diffusers_component(const std::string& dir_nam
       }
     }
   }
-  throw ModelFormatError(dir_name + ": no model weights found (expected diffusion_pytorch_model"
+  throw ModelFormatError(dir_name +
+                         ": no model weights found (expected diffusion_pytorch_model"
                          "[.fp16].safetensors, model[.fp16].safetensors or a sharded index)");
 }
 

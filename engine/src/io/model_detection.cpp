@@ -26,11 +26,14 @@ int dim(const TensorInfo* t, int i) {
   return (t && t->shape.rank() > i) ? static_cast<int>(t->shape[i]) : 0;
 }
 
-std::string block(const char* kind, int n) { return std::string(kind) + "." + std::to_string(n) + "."; }
+std::string block(const char* kind, int n) {
+  return std::string(kind) + "." + std::to_string(n) + ".";
+}
 
 int transformer_depth(const TensorSource& unet, const std::string& attn_prefix) {
   int depth = 0;
-  while (depth < 64 && unet.find(attn_prefix + "transformer_blocks." + std::to_string(depth) + ".norm1.weight")) {
+  while (depth < 64 &&
+         unet.find(attn_prefix + "transformer_blocks." + std::to_string(depth) + ".norm1.weight")) {
     ++depth;
   }
   return depth;
@@ -40,12 +43,18 @@ int transformer_depth(const TensorSource& unet, const std::string& attn_prefix) 
 
 std::string_view family_name(ModelFamily f) {
   switch (f) {
-    case ModelFamily::SD1: return "SD1";
-    case ModelFamily::SD2: return "SD2";
-    case ModelFamily::SDXL: return "SDXL";
-    case ModelFamily::SD3: return "SD3";
-    case ModelFamily::Flux: return "Flux";
-    case ModelFamily::Unknown: return "unknown";
+    case ModelFamily::SD1:
+      return "SD1";
+    case ModelFamily::SD2:
+      return "SD2";
+    case ModelFamily::SDXL:
+      return "SDXL";
+    case ModelFamily::SD3:
+      return "SD3";
+    case ModelFamily::Flux:
+      return "Flux";
+    case ModelFamily::Unknown:
+      return "unknown";
   }
   return "unknown";
 }
@@ -62,7 +71,8 @@ ModelFamily detect_family(const TensorSource& raw, const TensorSource* unet) {
        any_name_contains(raw, "pos_embed"))) {
     return ModelFamily::SD3;
   }
-  if (any_name_contains(raw, "conditioner.embedders.") || (unet && unet->find("label_emb.0.0.weight"))) {
+  if (any_name_contains(raw, "conditioner.embedders.") ||
+      (unet && unet->find("label_emb.0.0.weight"))) {
     return ModelFamily::SDXL;
   }
   if (!unet) return ModelFamily::Unknown;
@@ -125,7 +135,8 @@ Prediction sd2_prediction_from_weights(const TensorSource& unet, int in_channels
   if (in_channels != 4) return Prediction::Epsilon;  // SD2 inpainting models are epsilon
   const TensorInfo* t = unet.find("output_blocks.11.1.transformer_blocks.0.norm1.bias");
   if (!t || !t->data || t->shape.numel() == 0) return Prediction::Epsilon;
-  if (t->dtype != DType::F32 && t->dtype != DType::F16 && t->dtype != DType::BF16) return Prediction::Epsilon;
+  if (t->dtype != DType::F32 && t->dtype != DType::F16 && t->dtype != DType::BF16)
+    return Prediction::Epsilon;
   std::vector<float> v(static_cast<std::size_t>(t->shape.numel()));
   convert_to_f32(t->dtype, t->data, v.data(), v.size());
   double mean = 0, sq = 0;

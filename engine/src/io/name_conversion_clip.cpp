@@ -11,8 +11,11 @@ namespace {
 bool starts(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
 
 const std::pair<const char*, const char*> kLayer[] = {
-    {"ln_1.", "layer_norm1."},  {"ln_2.", "layer_norm2."},           {"mlp.c_fc.", "mlp.fc1."},
-    {"mlp.c_proj.", "mlp.fc2."}, {"attn.out_proj.", "self_attn.out_proj."},
+    {"ln_1.", "layer_norm1."},
+    {"ln_2.", "layer_norm2."},
+    {"mlp.c_fc.", "mlp.fc1."},
+    {"mlp.c_proj.", "mlp.fc2."},
+    {"attn.out_proj.", "self_attn.out_proj."},
 };
 
 const std::pair<const char*, const char*> kTop[] = {
@@ -37,7 +40,8 @@ void split_in_proj(const TensorInfo& t, const std::string& layer, const std::str
     v.name = layer + "self_attn." + kParts[p] + (weight ? "weight" : "bias");
     v.shape[0] = t.shape[0] / 3;
     v.nbytes = third;
-    v.data = t.data ? static_cast<const std::uint8_t*>(t.data) + third * static_cast<std::size_t>(p) : nullptr;
+    v.data = t.data ? static_cast<const std::uint8_t*>(t.data) + third * static_cast<std::size_t>(p)
+                    : nullptr;
     out->push_back(std::move(v));
   }
 }
@@ -51,14 +55,16 @@ void transpose_projection(const TensorInfo& t, std::vector<std::vector<std::uint
     out->push_back(std::move(v));
     return;
   }
-  const auto rows = static_cast<std::size_t>(t.shape[0]), cols = static_cast<std::size_t>(t.shape[1]);
+  const auto rows = static_cast<std::size_t>(t.shape[0]),
+             cols = static_cast<std::size_t>(t.shape[1]);
   const std::size_t elem = dtype_size(t.dtype);
   v.shape = Shape{t.shape[1], t.shape[0]};
   if (t.data) {
     auto& buf = owned->emplace_back(t.nbytes);
     const auto* src = static_cast<const std::uint8_t*>(t.data);
     for (std::size_t r = 0; r < rows; ++r) {
-      for (std::size_t c = 0; c < cols; ++c) std::memcpy(&buf[(c * rows + r) * elem], &src[(r * cols + c) * elem], elem);
+      for (std::size_t c = 0; c < cols; ++c)
+        std::memcpy(&buf[(c * rows + r) * elem], &src[(r * cols + c) * elem], elem);
     }
     v.data = buf.data();
   }

@@ -20,16 +20,19 @@ struct Pair {
 };
 
 constexpr Pair kTopLevel[] = {
-    {"input_blocks.0.0.", "conv_in."},           {"time_embed.0.", "time_embedding.linear_1."},
-    {"time_embed.2.", "time_embedding.linear_2."}, {"label_emb.0.0.", "add_embedding.linear_1."},
-    {"label_emb.0.2.", "add_embedding.linear_2."}, {"out.0.", "conv_norm_out."},
+    {"input_blocks.0.0.", "conv_in."},
+    {"time_embed.0.", "time_embedding.linear_1."},
+    {"time_embed.2.", "time_embedding.linear_2."},
+    {"label_emb.0.0.", "add_embedding.linear_1."},
+    {"label_emb.0.2.", "add_embedding.linear_2."},
+    {"out.0.", "conv_norm_out."},
     {"out.2.", "conv_out."},
 };
 
 constexpr Pair kResnet[] = {
-    {"in_layers.0.", "norm1."},        {"in_layers.2.", "conv1."}, {"emb_layers.1.", "time_emb_proj."},
-    {"out_layers.0.", "norm2."},       {"out_layers.3.", "conv2."},
-    {"skip_connection.", "conv_shortcut."},
+    {"in_layers.0.", "norm1."},          {"in_layers.2.", "conv1."},
+    {"emb_layers.1.", "time_emb_proj."}, {"out_layers.0.", "norm2."},
+    {"out_layers.3.", "conv2."},         {"skip_connection.", "conv_shortcut."},
 };
 
 bool starts(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
@@ -61,8 +64,8 @@ std::optional<std::string> top_level(const std::string& name, bool to_ldm) {
 }
 
 struct DiffusersLayout {
-  int per_level = 2;            // R: resnets per down level
-  std::set<int> up_attention;   // up block indices with attention
+  int per_level = 2;           // R: resnets per down level
+  std::set<int> up_attention;  // up block indices with attention
 };
 
 DiffusersLayout diffusers_layout(const std::vector<std::string>& names) {
@@ -107,8 +110,8 @@ std::string to_ldm(const std::string& n, const DiffusersLayout& l) {
     }
     if (starts(rest, "upsamplers.0.conv.")) {
       const int slot = l.up_attention.count(*i) ? 2 : 1;
-      return "output_blocks." + std::to_string(*i * r1 + l.per_level) + "." +
-             std::to_string(slot) + ".conv." + rest.substr(18);
+      return "output_blocks." + std::to_string(*i * r1 + l.per_level) + "." + std::to_string(slot) +
+             ".conv." + rest.substr(18);
     }
   }
   return n;
@@ -141,19 +144,23 @@ std::string to_diffusers(const std::string& n, int per_level, const std::set<int
              resnet_name(rest.substr(2), false);
     }
     if (starts(rest, "1.")) {
-      return "down_blocks." + std::to_string(i) + ".attentions." + std::to_string(j) + "." + rest.substr(2);
+      return "down_blocks." + std::to_string(i) + ".attentions." + std::to_string(j) + "." +
+             rest.substr(2);
     }
   }
   if (auto b = take_index(n, "middle_block.", &rest)) {
-    if (*b == 0 || *b == 2) return "mid_block.resnets." + std::to_string(*b / 2) + "." + resnet_name(rest, false);
+    if (*b == 0 || *b == 2)
+      return "mid_block.resnets." + std::to_string(*b / 2) + "." + resnet_name(rest, false);
     if (*b == 1) return "mid_block.attentions.0." + rest;
   }
   if (auto b = take_index(n, "output_blocks.", &rest)) {
     const int i = *b / r1, j = *b % r1;
     const std::string up = "up_blocks." + std::to_string(i) + ".";
-    if (starts(rest, "0.")) return up + "resnets." + std::to_string(j) + "." + resnet_name(rest.substr(2), false);
+    if (starts(rest, "0."))
+      return up + "resnets." + std::to_string(j) + "." + resnet_name(rest.substr(2), false);
     const bool attn = out_attention.count(*b) > 0;
-    if (starts(rest, "1.") && attn) return up + "attentions." + std::to_string(j) + "." + rest.substr(2);
+    if (starts(rest, "1.") && attn)
+      return up + "attentions." + std::to_string(j) + "." + rest.substr(2);
     if ((starts(rest, "1.conv.") && !attn) || starts(rest, "2.conv.")) {
       return up + "upsamplers.0.conv." + rest.substr(7);
     }
@@ -176,7 +183,8 @@ std::vector<std::string> ldm_unet_names_to_diffusers(const std::vector<std::stri
   std::set<int> out_attention;  // output blocks whose slot 1 is a transformer, not an upsampler
   std::string rest;
   for (const std::string& n : names) {
-    if (auto b = take_index(n, "output_blocks.", &rest); b && starts(rest, "1.") && !starts(rest, "1.conv.")) {
+    if (auto b = take_index(n, "output_blocks.", &rest);
+        b && starts(rest, "1.") && !starts(rest, "1.conv.")) {
       out_attention.insert(*b);
     }
   }

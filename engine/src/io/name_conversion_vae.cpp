@@ -27,8 +27,8 @@ std::string resnet(const std::string& rest) {
 // Both the current (to_q, to_out.0) and the older (query, proj_attn) diffusers names.
 std::optional<std::string> attention(const std::string& rest) {
   static const std::pair<const char*, const char*> kAttn[] = {
-      {"group_norm.", "norm."}, {"to_q.", "q."},     {"to_k.", "k."},       {"to_v.", "v."},
-      {"to_out.0.", "proj_out."}, {"query.", "q."}, {"key.", "k."},       {"value.", "v."},
+      {"group_norm.", "norm."},    {"to_q.", "q."},  {"to_k.", "k."}, {"to_v.", "v."},
+      {"to_out.0.", "proj_out."},  {"query.", "q."}, {"key.", "k."},  {"value.", "v."},
       {"proj_attn.", "proj_out."},
   };
   for (const auto& [from, to] : kAttn) {
@@ -48,7 +48,8 @@ std::string to_ldm(const std::string& n, int levels, bool* attention_weight) {
     if (starts(r, "conv_norm_out.")) return p + "norm_out." + r.substr(14);
     if (auto i = take_index(r, "down_blocks.", &rest)) {
       if (auto j = take_index(rest, "resnets.", &tail)) {
-        return p + "down." + std::to_string(*i) + ".block." + std::to_string(*j) + "." + resnet(tail);
+        return p + "down." + std::to_string(*i) + ".block." + std::to_string(*j) + "." +
+               resnet(tail);
       }
       if (starts(rest, "downsamplers.0.conv.")) {
         return p + "down." + std::to_string(*i) + ".downsample.conv." + rest.substr(20);
@@ -66,8 +67,8 @@ std::string to_ldm(const std::string& n, int levels, bool* attention_weight) {
     }
     if (starts(r, "mid_block.attentions.0.")) {
       if (auto a = attention(r.substr(23))) {
-        *attention_weight = !starts(*a, "norm.") && a->size() >= 7 &&
-                            a->compare(a->size() - 7, 7, ".weight") == 0;
+        *attention_weight =
+            !starts(*a, "norm.") && a->size() >= 7 && a->compare(a->size() - 7, 7, ".weight") == 0;
         return p + "mid.attn_1." + *a;
       }
     }

@@ -15,10 +15,12 @@ std::unique_ptr<TensorTable> open_tensor_table(const std::string& path) {
   if (std::filesystem::is_directory(path, ec)) return open_diffusers_component(path);
   auto file = io::MappedFile::open(path);
   const auto bytes = file->bytes();
-  if (looks_like_zip(bytes) || looks_like_legacy_torch(bytes)) return parse_torch_zip(bytes, path, file);
+  if (looks_like_zip(bytes) || looks_like_legacy_torch(bytes))
+    return parse_torch_zip(bytes, path, file);
   // safetensors: an 8-byte length, then a JSON object
   if (bytes.size() >= 9 && bytes[8] == '{') return parse_safetensors(bytes, path, file);
-  throw ModelFormatError(path + ": unrecognised model file (expected safetensors, a PyTorch zip "
+  throw ModelFormatError(path +
+                         ": unrecognised model file (expected safetensors, a PyTorch zip "
                          "checkpoint or a diffusers folder)");
 }
 

@@ -16,11 +16,25 @@ namespace pixforge {
 namespace {
 
 constexpr std::size_t kMaxPickleBytes = 256u << 20;  // SD checkpoints' data.pkl is < 2 MB
-constexpr std::size_t kMaxObjects = 16u << 20;
+constexpr std::size_t kMaxObjects = 4u << 20;        // ~150 B each; SD checkpoints need ~50k
 constexpr std::size_t kMaxGlobalName = 256;
 constexpr int kMaxDictDepth = 8;
 
-enum class Kind : std::uint8_t { None, Bool, Int, Float, Str, Bytes, Tuple, List, Dict, Global, Storage, Tensor, Opaque };
+enum class Kind : std::uint8_t {
+  None,
+  Bool,
+  Int,
+  Float,
+  Str,
+  Bytes,
+  Tuple,
+  List,
+  Dict,
+  Global,
+  Storage,
+  Tensor,
+  Opaque
+};
 
 // What a global does when the pickle calls it (REDUCE / NEWOBJ).
 enum class Callable : std::uint8_t {
@@ -60,7 +74,8 @@ constexpr GlobalRule kAllowedGlobals[] = {
     {"collections", "OrderedDict", Callable::OrderedDict, DType::F32, false},
     {"torch._utils", "_rebuild_tensor_v2", Callable::RebuildTensor, DType::F32, false},
     {"torch._utils", "_rebuild_parameter", Callable::RebuildParameter, DType::F32, false},
-    {"torch._utils", "_rebuild_parameter_with_state", Callable::RebuildParameter, DType::F32, false},
+    {"torch._utils", "_rebuild_parameter_with_state", Callable::RebuildParameter, DType::F32,
+     false},
     {"torch", "FloatStorage", Callable::StorageType, DType::F32, false},
     {"torch", "HalfStorage", Callable::StorageType, DType::F16, false},
     {"torch", "BFloat16Storage", Callable::StorageType, DType::BF16, false},
@@ -222,17 +237,39 @@ void Unpickler::step(std::uint8_t op, std::size_t at) {
       if (byte() > 5) fail("unknown pickle protocol");
       return;
     }
-    case 0x95: take(8); return;  // FRAME: a length hint only
-    case '(': marks_.push_back(stack_.size()); return;
-    case '0': pop(); return;
-    case '1': pop_mark(); return;
-    case '2': push(top()); return;
-    case 'N': push(make(Kind::None)); return;
-    case 0x88: push(make_int(1, Kind::Bool)); return;
-    case 0x89: push(make_int(0, Kind::Bool)); return;
-    case 'J': push(make_int(static_cast<std::int32_t>(uint_le(4)))); return;
-    case 'K': push(make_int(static_cast<std::int64_t>(uint_le(1)))); return;
-    case 'M': push(make_int(static_cast<std::int64_t>(uint_le(2)))); return;
+    case 0x95:
+      take(8);
+      return;  // FRAME: a length hint only
+    case '(':
+      marks_.push_back(stack_.size());
+      return;
+    case '0':
+      pop();
+      return;
+    case '1':
+      pop_mark();
+      return;
+    case '2':
+      push(top());
+      return;
+    case 'N':
+      push(make(Kind::None));
+      return;
+    case 0x88:
+      push(make_int(1, Kind::Bool));
+      return;
+    case 0x89:
+      push(make_int(0, Kind::Bool));
+      return;
+    case 'J':
+      push(make_int(static_cast<std::int32_t>(uint_le(4))));
+      return;
+    case 'K':
+      push(make_int(static_cast<std::int64_t>(uint_le(1))));
+      return;
+    case 'M':
+      push(make_int(static_cast<std::int64_t>(uint_le(2))));
+      return;
     case 0x8a: {  // LONG1: little-endian two's complement, up to 8 bytes here
       const std::uint8_t n = byte();
       if (n > 8) fail("integer wider than 64 bits");
@@ -251,28 +288,82 @@ void Unpickler::step(std::uint8_t op, std::size_t at) {
       push(make(std::move(o)));
       return;
     }
-    case 'X': case 'T': case 'B': case 'U': case 'C': case 0x8c: case 0x8d: case 0x8e: {
-      const int width = (op == 'U' || op == 'C' || op == 0x8c) ? 1 : (op == 0x8d || op == 0x8e) ? 8 : 4;
+    case 'X':
+    case 'T':
+    case 'B':
+    case 'U':
+    case 'C':
+    case 0x8c:
+    case 0x8d:
+    case 0x8e: {
+      const int width = (op == 'U' || op == 'C' || op == 0x8c) ? 1
+                        : (op == 0x8d || op == 0x8e)           ? 8
+                                                               : 4;
       Obj o;
       o.kind = (op == 'B' || op == 'C' || op == 0x8e) ? Kind::Bytes : Kind::Str;
       o.s = text(uint_le(width));
       push(make(std::move(o)));
       return;
     }
-    case ')': push(make(Kind::Tuple)); return;
-    case 't': op_tuple(SIZE_MAX); return;
-    case 0x85: op_tuple(1); return;
-    case 0x86: op_tuple(2); return;
-    case 0x87: op_tuple(3); return;
-    case ']': push(make(Kind::List)); return;
-    case 'l': { auto items = pop_mark(); Obj o; o.kind = Kind::List; o.items = std::move(items); push(make(std::move(o))); return; }
-    case 'a': { const Ref v = pop(); op_append({v}); return; }
-    case 'e': op_append(pop_mark()); return;
-    case '}': push(make(Kind::Dict)); return;
-    case 'd': { const Ref d = make(Kind::Dict); auto kv = pop_mark(); push(d); op_setitems(std::move(kv)); return; }
-    case 's': { const Ref v = pop(); const Ref k = pop(); op_setitems({k, v}); return; }
-    case 'u': op_setitems(pop_mark()); return;
-    case 'c': { const std::string m = line(); const std::string n = line(); op_global(m, n); return; }
+    case ')':
+      push(make(Kind::Tuple));
+      return;
+    case 't':
+      op_tuple(SIZE_MAX);
+      return;
+    case 0x85:
+      op_tuple(1);
+      return;
+    case 0x86:
+      op_tuple(2);
+      return;
+    case 0x87:
+      op_tuple(3);
+      return;
+    case ']':
+      push(make(Kind::List));
+      return;
+    case 'l': {
+      auto items = pop_mark();
+      Obj o;
+      o.kind = Kind::List;
+      o.items = std::move(items);
+      push(make(std::move(o)));
+      return;
+    }
+    case 'a': {
+      const Ref v = pop();
+      op_append({v});
+      return;
+    }
+    case 'e':
+      op_append(pop_mark());
+      return;
+    case '}':
+      push(make(Kind::Dict));
+      return;
+    case 'd': {
+      const Ref d = make(Kind::Dict);
+      auto kv = pop_mark();
+      push(d);
+      op_setitems(std::move(kv));
+      return;
+    }
+    case 's': {
+      const Ref v = pop();
+      const Ref k = pop();
+      op_setitems({k, v});
+      return;
+    }
+    case 'u':
+      op_setitems(pop_mark());
+      return;
+    case 'c': {
+      const std::string m = line();
+      const std::string n = line();
+      op_global(m, n);
+      return;
+    }
     case 0x93: {  // STACK_GLOBAL
       const Ref n = pop(), m = pop();
       const std::string module = expect(m, Kind::Str, "module name").s;
@@ -280,15 +371,34 @@ void Unpickler::step(std::uint8_t op, std::size_t at) {
       op_global(module, name);
       return;
     }
-    case 'R': op_reduce(); return;
-    case 0x81: op_newobj(); return;
-    case 'b': pop(); top(); return;  // BUILD: attribute state of an inert value; ignored
-    case 'Q': op_persistent_id(); return;
-    case 'q': memo_put(uint_le(1)); return;
-    case 'r': memo_put(uint_le(4)); return;
-    case 0x94: memo_put(memo_.size()); return;
-    case 'h': memo_get(uint_le(1)); return;
-    case 'j': memo_get(uint_le(4)); return;
+    case 'R':
+      op_reduce();
+      return;
+    case 0x81:
+      op_newobj();
+      return;
+    case 'b':
+      pop();
+      top();
+      return;  // BUILD: attribute state of an inert value; ignored
+    case 'Q':
+      op_persistent_id();
+      return;
+    case 'q':
+      memo_put(uint_le(1));
+      return;
+    case 'r':
+      memo_put(uint_le(4));
+      return;
+    case 0x94:
+      memo_put(memo_.size());
+      return;
+    case 'h':
+      memo_get(uint_le(1));
+      return;
+    case 'j':
+      memo_get(uint_le(4));
+      return;
     default: {
       char hex[8];
       std::snprintf(hex, sizeof hex, "0x%02x", op);
@@ -352,14 +462,20 @@ void Unpickler::op_reduce() {
       if (!args.empty()) fail("OrderedDict called with arguments");
       push(make(Kind::Dict));
       return;
-    case Callable::RebuildTensor: push(rebuild_tensor(args)); return;
+    case Callable::RebuildTensor:
+      push(rebuild_tensor(args));
+      return;
     case Callable::RebuildParameter:
-      if (args.empty() || obj(args[0]).kind != Kind::Tensor) fail("_rebuild_parameter without a tensor");
+      if (args.empty() || obj(args[0]).kind != Kind::Tensor)
+        fail("_rebuild_parameter without a tensor");
       push(args[0]);
       return;
-    case Callable::InertCall: push(make(Kind::Opaque)); return;
+    case Callable::InertCall:
+      push(make(Kind::Opaque));
+      return;
     case Callable::StorageType:
-    case Callable::InertName: fail("calling '" + fn.s + "' is not allowed");
+    case Callable::InertName:
+      fail("calling '" + fn.s + "' is not allowed");
   }
 }
 
@@ -408,7 +524,8 @@ std::vector<std::int64_t> Unpickler::int_tuple(Ref r, const char* what) {
   return out;
 }
 
-// _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])
+// _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[,
+// metadata])
 Ref Unpickler::rebuild_tensor(const std::vector<Ref>& args) {
   if (args.size() < 6 || args.size() > 7) fail("_rebuild_tensor_v2 with a wrong argument count");
   expect(args[0], Kind::Storage, "a storage as tensor source");
@@ -429,7 +546,8 @@ std::vector<PickledTensor> Unpickler::collect(Ref root) {
   const Obj& top_dict = obj(root);
   for (std::size_t i = 0; i + 1 < top_dict.items.size(); i += 2) {
     const Obj& k = obj(top_dict.items[i]);
-    if (k.kind == Kind::Str && k.s == "state_dict" && obj(top_dict.items[i + 1]).kind == Kind::Dict) {
+    if (k.kind == Kind::Str && k.s == "state_dict" &&
+        obj(top_dict.items[i + 1]).kind == Kind::Dict) {
       root = top_dict.items[i + 1];
     }
   }

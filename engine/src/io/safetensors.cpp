@@ -1,9 +1,8 @@
 #include "pixforge/io/safetensors.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "checked_math.h"
@@ -56,7 +55,8 @@ void check_json_depth(std::string_view text, const std::string& origin) {
     } else if (c == '"') {
       in_string = true;
     } else if (c == '{' || c == '[') {
-      if (++depth > kMaxJsonDepth) throw ModelFormatError(origin + ": header JSON nested too deeply");
+      if (++depth > kMaxJsonDepth)
+        throw ModelFormatError(origin + ": header JSON nested too deeply");
     } else if (c == '}' || c == ']') {
       --depth;
     }
@@ -92,7 +92,8 @@ Parsed parse_entry(const std::string& name, const json& e, std::uint64_t data_si
   std::uint64_t numel = 1;
   for (const json& d : *sh) {
     const std::uint64_t dim = json_uint(d, where, "a shape dimension");
-    if (dim > io::kMaxDim) throw ModelFormatError(where + ": absurd dimension " + std::to_string(dim));
+    if (dim > io::kMaxDim)
+      throw ModelFormatError(where + ": absurd dimension " + std::to_string(dim));
     numel = io::checked_mul(numel, dim, where + ": shape element count");
     p.shape.push_back(static_cast<std::int64_t>(dim));
   }
@@ -116,7 +117,8 @@ Parsed parse_entry(const std::string& name, const json& e, std::uint64_t data_si
   return p;
 }
 
-std::unordered_map<std::string, std::string> parse_metadata(const json& m, const std::string& origin) {
+std::unordered_map<std::string, std::string> parse_metadata(const json& m,
+                                                            const std::string& origin) {
   if (!m.is_object()) throw ModelFormatError(origin + ": __metadata__ is not an object");
   std::unordered_map<std::string, std::string> out;
   for (auto it = m.begin(); it != m.end(); ++it) {
@@ -131,10 +133,9 @@ void check_no_overlap(std::vector<Parsed>& entries, const std::string& origin) {
   std::vector<const Parsed*> order;
   order.reserve(entries.size());
   for (const auto& p : entries) order.push_back(&p);
-  std::sort(order.begin(), order.end(),
-            [](const Parsed* a, const Parsed* b) {
-              return a->begin != b->begin ? a->begin < b->begin : a->end < b->end;
-            });
+  std::sort(order.begin(), order.end(), [](const Parsed* a, const Parsed* b) {
+    return a->begin != b->begin ? a->begin < b->begin : a->end < b->end;
+  });
   for (std::size_t i = 1; i < order.size(); ++i) {
     if (order[i]->begin < order[i - 1]->end) {
       throw ModelFormatError(origin + ": tensors '" + order[i - 1]->name + "' and '" +

@@ -1,7 +1,6 @@
-#include <nlohmann/json.hpp>
-
 #include <cstring>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "pixforge/io/safetensors.h"
 
@@ -11,20 +10,26 @@ namespace {
 
 const char* safetensors_dtype(DType t) {
   switch (t) {
-    case DType::F32: return "F32";
-    case DType::F16: return "F16";
-    case DType::BF16: return "BF16";
-    case DType::I32: return "I32";
-    case DType::I64: return "I64";
-    case DType::U8: return "U8";
+    case DType::F32:
+      return "F32";
+    case DType::F16:
+      return "F16";
+    case DType::BF16:
+      return "BF16";
+    case DType::I32:
+      return "I32";
+    case DType::I64:
+      return "I64";
+    case DType::U8:
+      return "U8";
   }
   throw std::invalid_argument("serialize_safetensors: unknown dtype");
 }
 
 }  // namespace
 
-std::vector<std::uint8_t> serialize_safetensors(const std::vector<TensorInfo>& tensors,
-                                                const std::map<std::string, std::string>& metadata) {
+std::vector<std::uint8_t> serialize_safetensors(
+    const std::vector<TensorInfo>& tensors, const std::map<std::string, std::string>& metadata) {
   // nlohmann::ordered_json keeps the tensors in the caller's order (readers do not care, but
   // diffs of written files stay readable).
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
@@ -47,7 +52,8 @@ std::vector<std::uint8_t> serialize_safetensors(const std::vector<TensorInfo>& t
   text.append((8 - text.size() % 8) % 8, ' ');
   std::vector<std::uint8_t> out(8 + text.size() + offset);
   std::uint64_t len = text.size();
-  for (int i = 0; i < 8; ++i) out[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(len >> (8 * i));
+  for (int i = 0; i < 8; ++i)
+    out[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(len >> (8 * i));
   std::memcpy(out.data() + 8, text.data(), text.size());
   std::size_t pos = 8 + text.size();
   for (const TensorInfo& t : tensors) {

@@ -32,8 +32,8 @@ void check_byteorder(const ZipArchive& zip, const std::string& prefix, const std
   auto b = zip.read(*e);
   const std::string order(reinterpret_cast<const char*>(b.data()), b.size());
   if (order != "little") {
-    throw ModelFormatError(origin + ": big-endian or unknown byte order ('" +
-                           order.substr(0, 16) + "') is not supported");
+    throw ModelFormatError(origin + ": big-endian or unknown byte order ('" + order.substr(0, 16) +
+                           "') is not supported");
   }
 }
 
@@ -52,8 +52,9 @@ std::uint64_t view_extent(const PickledTensor& t, const std::string& where) {
   if (t.shape.numel() == 0) return 0;
   std::uint64_t last = t.storage_offset;
   for (int i = 0; i < t.shape.rank(); ++i) {
-    const auto step = io::checked_mul(static_cast<std::uint64_t>(t.shape[i] - 1),
-                                      static_cast<std::uint64_t>(t.stride[static_cast<std::size_t>(i)]), where);
+    const auto step =
+        io::checked_mul(static_cast<std::uint64_t>(t.shape[i] - 1),
+                        static_cast<std::uint64_t>(t.stride[static_cast<std::size_t>(i)]), where);
     last = io::checked_add(last, step, where);
   }
   return io::checked_add(last, 1, where);
@@ -67,7 +68,8 @@ void gather(const std::uint8_t* base, const PickledTensor& t, std::size_t elem, 
   for (std::size_t k = 0; k < n; ++k) {
     std::uint64_t off = t.storage_offset;
     for (int i = 0; i < rank; ++i) {
-      off += static_cast<std::uint64_t>(idx[static_cast<std::size_t>(i)] * t.stride[static_cast<std::size_t>(i)]);
+      off += static_cast<std::uint64_t>(idx[static_cast<std::size_t>(i)] *
+                                        t.stride[static_cast<std::size_t>(i)]);
     }
     std::memcpy(dst + k * elem, base + off * elem, elem);
     for (int i = rank - 1; i >= 0; --i) {
@@ -81,7 +83,8 @@ TensorInfo resolve(const PickledTensor& t, const ZipArchive& zip, const std::str
                    const std::string& origin, Buffers* owned) {
   const std::string where = origin + ": tensor '" + t.name + "'";
   const ZipEntry* e = zip.find(prefix + "data/" + t.storage_key);
-  if (!e) throw ModelFormatError(where + ": storage '" + t.storage_key + "' missing from the archive");
+  if (!e)
+    throw ModelFormatError(where + ": storage '" + t.storage_key + "' missing from the archive");
   auto storage = zip.read(*e);
   const std::size_t file_elem = t.storage_is_f64 ? 8 : dtype_size(t.dtype);
   const std::uint64_t storage_bytes = io::checked_mul(t.storage_numel, file_elem, where);
@@ -144,7 +147,8 @@ std::unique_ptr<TensorTable> parse_torch_zip(std::span<const std::uint8_t> bytes
                                              std::shared_ptr<const void> keepalive) {
   if (!looks_like_zip(bytes)) {
     if (looks_like_legacy_torch(bytes)) {
-      throw ModelFormatError(origin + ": unsupported legacy (pre-1.6, non-zip) PyTorch format; "
+      throw ModelFormatError(origin +
+                             ": unsupported legacy (pre-1.6, non-zip) PyTorch format; "
                              "re-save it with a current torch.save or convert it to safetensors");
     }
     throw ModelFormatError(origin + ": not a PyTorch zip checkpoint");
@@ -157,7 +161,8 @@ std::unique_ptr<TensorTable> parse_torch_zip(std::span<const std::uint8_t> bytes
   auto owned = std::make_shared<Buffers>();
   std::vector<TensorInfo> infos;
   infos.reserve(pickled.size());
-  for (const PickledTensor& t : pickled) infos.push_back(resolve(t, zip, prefix, origin, owned.get()));
+  for (const PickledTensor& t : pickled)
+    infos.push_back(resolve(t, zip, prefix, origin, owned.get()));
   return std::make_unique<TensorTable>(origin, std::move(infos),
                                        keep_together({std::move(keepalive), std::move(owned)}));
 }

@@ -150,7 +150,8 @@ std::span<const std::uint8_t> ZipArchive::read(const ZipEntry& e, bool verify_cr
                            std::to_string(e.method) +
                            "); only stored entries are supported, as torch.save writes them");
   }
-  auto data = bytes_.subspan(static_cast<std::size_t>(e.data_offset), static_cast<std::size_t>(e.size));
+  auto data =
+      bytes_.subspan(static_cast<std::size_t>(e.data_offset), static_cast<std::size_t>(e.size));
   if (verify_crc) {
     uLong crc = ::crc32(0L, Z_NULL, 0);
     const std::uint8_t* p = data.data();

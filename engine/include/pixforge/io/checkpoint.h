@@ -23,22 +23,22 @@ class UnsupportedModelError : public ModelFormatError {
 enum class ModelFamily { SD1, SD2, SDXL, SD3, Flux, Unknown };
 enum class Prediction { Epsilon, V };
 
-std::string_view family_name(ModelFamily f);      // "SD1", "SD2", "SDXL", "SD3", "Flux", "unknown"
-std::string_view prediction_name(Prediction p);   // "epsilon", "v"
+std::string_view family_name(ModelFamily f);     // "SD1", "SD2", "SDXL", "SD3", "Flux", "unknown"
+std::string_view prediction_name(Prediction p);  // "epsilon", "v"
 
 // UNet hyper-parameters read off the weight shapes (LDM names).
 struct UnetConfig {
-  int in_channels = 0;       // 4, or 9 for inpainting models
+  int in_channels = 0;  // 4, or 9 for inpainting models
   int out_channels = 0;
   int model_channels = 0;
-  int context_dim = 0;       // cross-attention width: 768 SD1, 1024 SD2, 2048 SDXL
-  int num_heads = -1;        // fixed head count (SD1: 8), or -1
-  int head_dim = -1;         // fixed head width (SD2/SDXL: 64), or -1
-  bool linear_proj = false;  // proj_in/proj_out Linear (SD2, SDXL) rather than 1x1 conv (SD1)
-  std::vector<int> channel_mult;        // per resolution level
-  int num_res_blocks = 0;               // resnets per down level
-  std::vector<int> transformer_depth;   // per level, 0 = no attention at that level
-  int adm_in_channels = 0;              // SDXL's label_emb input, 0 when absent
+  int context_dim = 0;            // cross-attention width: 768 SD1, 1024 SD2, 2048 SDXL
+  int num_heads = -1;             // fixed head count (SD1: 8), or -1
+  int head_dim = -1;              // fixed head width (SD2/SDXL: 64), or -1
+  bool linear_proj = false;       // proj_in/proj_out Linear (SD2, SDXL) rather than 1x1 conv (SD1)
+  std::vector<int> channel_mult;  // per resolution level
+  int num_res_blocks = 0;         // resnets per down level
+  std::vector<int> transformer_depth;  // per level, 0 = no attention at that level
+  int adm_in_channels = 0;             // SDXL's label_emb input, 0 when absent
 };
 
 struct ModelInfo {
@@ -49,8 +49,8 @@ struct ModelInfo {
   // How the prediction was decided: "family default", "norm1.bias std heuristic",
   // "scheduler_config.json", "v_pred key", "caller override".
   std::string prediction_source;
-  bool turbo = false;        // SD-Turbo / SDXL-Turbo (few steps, cfg 1)
-  std::string turbo_source;  // where that was read ("model_index.json", "metadata", "file name")
+  bool turbo = false;         // SD-Turbo / SDXL-Turbo (few steps, cfg 1)
+  std::string turbo_source;   // where that was read ("model_index.json", "metadata", "file name")
   std::vector<DType> dtypes;  // of every tensor in the file(s), sorted, unique
   std::size_t tensor_count = 0;
   std::uint64_t total_bytes = 0;
@@ -87,7 +87,8 @@ class Checkpoint {
   void require_generation_support() const;
 
  private:
-  const TensorSource& component(const std::shared_ptr<const TensorSource>& c, const char* what) const;
+  const TensorSource& component(const std::shared_ptr<const TensorSource>& c,
+                                const char* what) const;
   static Checkpoint from_diffusers(const std::string& dir);
 
   ModelInfo info_;

@@ -31,7 +31,8 @@ std::unique_ptr<TensorTable> parse_safetensors(std::span<const std::uint8_t> byt
 // Serialises tensors (data and nbytes must be set) into a safetensors image, tensors in the
 // given order, header padded to 8 bytes. For tests, tools and converted checkpoints.
 std::vector<std::uint8_t> serialize_safetensors(
-    const std::vector<TensorInfo>& tensors, const std::map<std::string, std::string>& metadata = {});
+    const std::vector<TensorInfo>& tensors,
+    const std::map<std::string, std::string>& metadata = {});
 // Writes serialize_safetensors(...) to `path`; throws std::runtime_error on I/O failure.
 void save_safetensors(const std::string& path, const std::vector<TensorInfo>& tensors,
                       const std::map<std::string, std::string>& metadata = {});

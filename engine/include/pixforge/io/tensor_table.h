@@ -20,6 +20,9 @@ class TensorTable : public TensorSource {
   // shape-only tables used in detection tests). Throws ModelFormatError on a duplicate name.
   TensorTable(std::string origin, std::vector<TensorInfo> tensors,
               std::shared_ptr<const void> keepalive = nullptr);
+  // The name index points into tensors_: a copy would point into the original.
+  TensorTable(const TensorTable&) = delete;
+  TensorTable& operator=(const TensorTable&) = delete;
 
   const TensorInfo* find(std::string_view name) const override;
   const std::vector<TensorInfo>& tensors() const override { return tensors_; }

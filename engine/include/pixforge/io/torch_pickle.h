@@ -18,10 +18,10 @@ namespace pixforge {
 
 // One tensor of the unpickled state dict, before its storage is resolved.
 struct PickledTensor {
-  std::string name;            // dotted path inside the state dict ("encoder.conv_in.weight")
-  std::string storage_key;     // zip entry `<archive>/data/<storage_key>`
+  std::string name;         // dotted path inside the state dict ("encoder.conv_in.weight")
+  std::string storage_key;  // zip entry `<archive>/data/<storage_key>`
   DType dtype = DType::F32;
-  bool storage_is_f64 = false; // torch.DoubleStorage: converted to f32 when read
+  bool storage_is_f64 = false;  // torch.DoubleStorage: converted to f32 when read
   std::uint64_t storage_numel = 0;
   std::uint64_t storage_offset = 0;  // in elements
   Shape shape;

@@ -13,7 +13,7 @@ namespace pixforge {
 
 struct ZipEntry {
   std::string name;
-  std::uint16_t method = 0;      // 0 = stored; anything else cannot be read in place
+  std::uint16_t method = 0;  // 0 = stored; anything else cannot be read in place
   bool encrypted = false;
   std::uint32_t crc32 = 0;
   std::uint64_t data_offset = 0;  // of the entry's bytes within the archive (checked in bounds)
