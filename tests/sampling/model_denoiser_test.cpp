@@ -30,7 +30,7 @@ using testing::Golden;
 
 const Golden& golden() {
   static const Golden g =
-      testing::load_golden(testing::golden_path("sampling/samplers.safetensors"), 2);
+      testing::load_golden(testing::golden_path("sampling/samplers.safetensors"), 3);
   return g;
 }
 

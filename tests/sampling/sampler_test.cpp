@@ -18,6 +18,7 @@
 #include <cmath>
 #include <ostream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "pixforge/core/ops.h"
@@ -36,7 +37,7 @@ using testing::Golden;
 
 const Golden& golden() {
   static const Golden g =
-      testing::load_golden(testing::golden_path("sampling/samplers.safetensors"), 2);
+      testing::load_golden(testing::golden_path("sampling/samplers.safetensors"), 3);
   return g;
 }
 
@@ -146,6 +147,45 @@ TEST_P(SamplerTrajectory, EveryStepMatchesReference) {
 
 INSTANTIATE_TEST_SUITE_P(AllSamplers, SamplerTrajectory, ::testing::ValuesIn(kCases),
                          [](const auto& param_info) { return param_info.param.name; });
+
+// A1111 conventions: per-image generators (seed + i), noise * sigma0, ancestral noise continuing
+// the per-image streams or restarted with an eta noise seed delta; CPU and CUDA Philox.
+TEST(KSampler, A1111NoiseConventions) {
+  const DiscreteSchedule schedule;
+  KSamplerSettings s;
+  s.sampler = SamplerKind::EulerAncestral;
+  s.scheduler = Scheduler::Karras;
+  s.steps = 5;
+  s.seed = 21;
+  s.convention = NoiseConvention::A1111;
+  const std::vector<std::tuple<std::string, RngKind, std::int64_t>> cases = {
+      {"a1111_cpu", RngKind::TorchCpu, 0},
+      {"a1111_cpu_ensd", RngKind::TorchCpu, 31337},
+      {"a1111_nv", RngKind::TorchCudaPhilox, 0}};
+  for (const auto& [name, rng, ensd] : cases) {
+    s.rng = rng;
+    s.ancestral.seed_offset = ensd;
+    EXPECT_TRUE(close_to_scale(ksample(schedule, toy_denoiser(), s, backend(), kShape).to_host(),
+                               golden().at(name + ".final").values))
+        << name;
+  }
+}
+
+TEST(NoiseSampler, PerImageStreamsAreSeedPlusIndex) {
+  NoiseSampler per_image(RngKind::TorchCpu, 100, Shape{2, 2, 2, 4}, NoiseBatching::PerImage);
+  TorchCpuRng first(100), second(101);
+  for (int draw = 0; draw < 2; ++draw) {
+    const auto got = per_image.next(backend()).to_host();
+    auto a = nchw_to_nhwc(first.randn(16), 1, 4, 2, 2);
+    const auto b = nchw_to_nhwc(second.randn(16), 1, 4, 2, 2);
+    a.insert(a.end(), b.begin(), b.end());
+    EXPECT_EQ(got, a) << "draw " << draw;
+  }
+  // A batch of one is the same under both conventions.
+  NoiseSampler one(RngKind::TorchCpu, 7, Shape{1, 2, 2, 4}, NoiseBatching::PerImage);
+  NoiseSampler whole(RngKind::TorchCpu, 7, Shape{1, 2, 2, 4}, NoiseBatching::WholeBatch);
+  EXPECT_EQ(one.next(backend()).to_host(), whole.next(backend()).to_host());
+}
 
 // ksample assembles schedule, seed noise, scaling and ancestral stream as the trajectory
 // cases above do by hand; its final latent must match the same goldens.

@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from golden import write_golden  # noqa: E402
 from sampling_schedules import DiscreteSchedule, sampling_sigmas  # noqa: E402
 
-VERSION = 2
+VERSION = 3
 SHAPE = (2, 4, 5, 3)  # N, C, H, W
 TOY_A = 0.8
 
@@ -280,6 +280,43 @@ def trajectories(schedule, out):
             out[f"{name}.latent"] = nhwc(latent)
 
 
+# ---- A1111 noise conventions (modules/rng.py ImageRNG): a generator per image seeded seed + i,
+# initial noise * sigma0, ancestral noise continuing those generators (or restarted at
+# seed + i + ENSD). "nv" draws them from the CUDA Philox restatement in sampling_rng.py. ----
+class PerImageNoise:
+    def __init__(self, seed, rng):
+        self.rng = rng
+        self.seeds = [seed + i for i in range(SHAPE[0])]
+        self.offsets = [0] * SHAPE[0]
+        self.gens = [torch.Generator().manual_seed(sd) for sd in self.seeds]
+
+    def __call__(self):
+        per_image = SHAPE[1:]
+        out = []
+        for i in range(SHAPE[0]):
+            if self.rng == "cpu":
+                out.append(torch.randn(per_image, generator=self.gens[i]))
+            else:
+                from sampling_rng import philox_randn
+                out.append(torch.from_numpy(
+                    philox_randn(self.seeds[i], self.offsets[i], math.prod(per_image)).reshape(per_image)))
+                self.offsets[i] += 1
+        return torch.stack(out)
+
+
+A1111_CASES = {"a1111_cpu": ("cpu", 0), "a1111_cpu_ensd": ("cpu", 31337), "a1111_nv": ("cuda", 0)}
+
+
+def a1111_trajectories(schedule, out):
+    model = toy_denoiser()
+    sigmas = sampling_sigmas(schedule, "karras", 5)
+    for name, (rng, ensd) in A1111_CASES.items():
+        first = PerImageNoise(21, rng)
+        x = first() * sigmas[0]
+        ancestral = first if ensd == 0 else PerImageNoise(21 + ensd, rng)
+        out[f"{name}.final"] = nhwc(euler_ancestral(model, x, sigmas, lambda *a: None, ancestral))
+
+
 # ---- ModelDenoiser: ComfyUI's model wrapper around a tiny linear "network" ----
 W = torch.tensor([[0.9, -0.2, 0.1, 0.05], [0.3, 0.7, -0.1, 0.2],
                   [-0.25, 0.15, 1.1, -0.3], [0.05, 0.4, 0.2, 0.6]], dtype=torch.float32)
@@ -341,6 +378,7 @@ def main():
     schedule = DiscreteSchedule()
     out = {}
     trajectories(schedule, out)
+    a1111_trajectories(schedule, out)
     model_goldens(schedule, out)
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     path = os.path.join(root, "tests", "golden", "sampling", "samplers.safetensors")

@@ -19,15 +19,28 @@ Tensor ksample(const DiscreteSchedule& schedule, const Denoiser& denoiser,
   const auto sigmas =
       sampling_sigmas(schedule, settings.scheduler, settings.steps, settings.denoise,
                       sampler_discards_penultimate_sigma(settings.sampler));
-  // comfy.sample.prepare_noise: one manual_seed + randn for the whole batch.
-  const auto gen = make_noise_generator(settings.rng, settings.seed);
-  const Tensor noise = randn_nhwc(*gen, backend, latent_shape);
-  const Tensor x =
-      noise_scaling(noise, sigmas.front(), is_max_denoise(schedule, sigmas.front()), latent);
+  const bool a1111 = settings.convention == NoiseConvention::A1111;
+  // ComfyUI (comfy.sample.prepare_noise): one manual_seed + randn for the whole batch.
+  // A1111 (ImageRNG.first): one generator per image.
+  auto initial =
+      std::make_unique<NoiseSampler>(settings.rng, settings.seed, latent_shape,
+                                     a1111 ? NoiseBatching::PerImage : NoiseBatching::WholeBatch);
+  const Tensor noise = initial->next(backend);
+  const bool max_denoise = !a1111 && is_max_denoise(schedule, sigmas.front());
+  const Tensor x = noise_scaling(noise, sigmas.front(), max_denoise, latent);
 
   std::unique_ptr<NoiseSampler> noise_sampler;
   if (sampler_uses_noise(settings.sampler)) {
-    noise_sampler = std::make_unique<NoiseSampler>(settings.ancestral, settings.seed, latent_shape);
+    if (!a1111) {
+      noise_sampler =
+          std::make_unique<NoiseSampler>(settings.ancestral, settings.seed, latent_shape);
+    } else if (settings.ancestral.seed_offset == 0) {
+      noise_sampler = std::move(initial);  // ImageRNG.next(): the same per-image streams go on
+    } else {
+      noise_sampler = std::make_unique<NoiseSampler>(
+          settings.rng, settings.seed + static_cast<std::uint64_t>(settings.ancestral.seed_offset),
+          latent_shape, NoiseBatching::PerImage);
+    }
   }
   SamplerContext ctx;
   ctx.noise = noise_sampler.get();

@@ -37,11 +37,12 @@ Tensor randn_nhwc(NoiseGenerator& gen, Backend& backend, const Shape& s) {
 }
 
 NoiseSampler::NoiseSampler(std::unique_ptr<NoiseGenerator> gen, Shape nhwc_shape)
-    : gen_(std::move(gen)), shape_(nhwc_shape) {
-  if (!gen_) throw std::invalid_argument("NoiseSampler: no generator");
+    : shape_(nhwc_shape) {
+  if (!gen) throw std::invalid_argument("NoiseSampler: no generator");
   if (shape_.rank() != 4) {
     throw std::invalid_argument("NoiseSampler: expected an NHWC shape, got " + shape_.str());
   }
+  gens_.push_back(std::move(gen));
 }
 
 NoiseSampler::NoiseSampler(const AncestralNoise& settings, std::uint64_t seed, Shape nhwc_shape)
@@ -49,7 +50,29 @@ NoiseSampler::NoiseSampler(const AncestralNoise& settings, std::uint64_t seed, S
                                         seed + static_cast<std::uint64_t>(settings.seed_offset)),
                    nhwc_shape) {}
 
-Tensor NoiseSampler::next(Backend& backend) { return randn_nhwc(*gen_, backend, shape_); }
+NoiseSampler::NoiseSampler(RngKind rng, std::uint64_t seed, Shape nhwc_shape,
+                           NoiseBatching batching)
+    : NoiseSampler(make_noise_generator(rng, seed), nhwc_shape) {
+  if (batching == NoiseBatching::PerImage) {
+    for (std::int64_t i = 1; i < shape_[0]; ++i) {
+      gens_.push_back(make_noise_generator(rng, seed + static_cast<std::uint64_t>(i)));
+    }
+  }
+}
+
+Tensor NoiseSampler::next(Backend& backend) {
+  if (gens_.size() == 1) return randn_nhwc(*gens_[0], backend, shape_);
+  // One [C, H, W] draw per image from its own generator, stacked along the batch.
+  const std::int64_t per_image = shape_.numel() / shape_[0];
+  std::vector<float> nchw;
+  nchw.reserve(static_cast<std::size_t>(shape_.numel()));
+  for (auto& gen : gens_) {
+    const auto draw = gen->randn(per_image);
+    nchw.insert(nchw.end(), draw.begin(), draw.end());
+  }
+  return Tensor::from_host(backend, shape_,
+                           nchw_to_nhwc(nchw, shape_[0], shape_[3], shape_[1], shape_[2]));
+}
 
 bool is_max_denoise(const DiscreteSchedule& schedule, float sigma0) {
   const double max_sigma = schedule.sigma_max(), s = sigma0;

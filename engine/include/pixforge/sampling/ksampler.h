@@ -14,6 +14,19 @@
 
 namespace pixforge::sampling {
 
+// Whose conventions the noise follows.
+enum class NoiseConvention {
+  // One randn of the whole batch from `seed`; noise * sqrt(1 + sigma0^2) at full denoise; the
+  // ancestral stream is a fresh generator seeded seed + ancestral.seed_offset.
+  ComfyUI,
+  // A1111: image i has its own generator seeded seed + i (kind `rng`); noise * sigma0 (A1111's
+  // default, no sgm_noise_multiplier); ancestral noise continues those generators, or, with
+  // ancestral.seed_offset != 0 (A1111's eta_noise_seed_delta), restarts them at seed + i + offset.
+  // Only the noise follows A1111: sigmas still come from the ComfyUI schedule (A1111 derives
+  // them from the checkpoint's float32 alphas_cumprod, equal to within float rounding).
+  A1111,
+};
+
 struct KSamplerSettings {
   SamplerKind sampler = SamplerKind::Euler;
   Scheduler scheduler = Scheduler::Normal;
@@ -22,6 +35,7 @@ struct KSamplerSettings {
   std::uint64_t seed = 0;
   RngKind rng = RngKind::TorchCpu;  // initial noise (ComfyUI: CPU; A1111 default: CUDA Philox)
   AncestralNoise ancestral;         // noise drawn during ancestral/SDE/lcm sampling
+  NoiseConvention convention = NoiseConvention::ComfyUI;
   float eta = 1.0f;
   float s_noise = 1.0f;
 };

@@ -30,16 +30,26 @@ struct AncestralNoise {
   std::int64_t seed_offset = 0;
 };
 
+// How a batch's noise is drawn.
+enum class NoiseBatching {
+  WholeBatch,  // ComfyUI: one generator, one randn([N, C, H, W]) per draw
+  PerImage,    // A1111: generator i seeded seed + i, one randn([C, H, W]) each per draw
+};
+
 class NoiseSampler {
  public:
+  // WholeBatch over one given generator.
   NoiseSampler(std::unique_ptr<NoiseGenerator> gen, Shape nhwc_shape);
+  // WholeBatch, generator seeded seed + settings.seed_offset.
   NoiseSampler(const AncestralNoise& settings, std::uint64_t seed, Shape nhwc_shape);
+  // `batching` generators of kind `rng` seeded from `seed` as described above.
+  NoiseSampler(RngKind rng, std::uint64_t seed, Shape nhwc_shape, NoiseBatching batching);
   // The next latent-shaped draw, on `backend`.
   Tensor next(Backend& backend);
   const Shape& shape() const { return shape_; }
 
  private:
-  std::unique_ptr<NoiseGenerator> gen_;
+  std::vector<std::unique_ptr<NoiseGenerator>> gens_;  // one, or one per image
   Shape shape_;
 };
 
