@@ -185,6 +185,103 @@ TEST(TorchPickle, ContiguousViewsAreZeroCopyAndStridedViewsAreCopied) {
   EXPECT_EQ(as_f32(tt->require("w")), (std::vector<float>{0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11}));
 }
 
+TEST(TorchPickle, DoubleHalfAndBFloat16StoragesAreRead) {
+  const std::vector<double> d = {0.1, -2.5, 1e-3};
+  Bytes raw(d.size() * 8);
+  std::memcpy(raw.data(), d.data(), raw.size());
+  auto t = parse_torch_zip(
+      testing::build_torch_zip(one_tensor_pickle("DoubleStorage", 3, 0, {3}, {1}), {{"0", raw}}),
+      "mem", nullptr);
+  const TensorInfo& w = t->require("w");
+  EXPECT_EQ(w.dtype, DType::F32);  // the engine has no f64: converted on read
+  EXPECT_EQ(as_f32(w), (std::vector<float>{0.1f, -2.5f, 1e-3f}));
+
+  const std::uint16_t h[2] = {f32_to_f16(1.5f), f32_to_f16(-0.25f)};
+  Bytes hb(4);
+  std::memcpy(hb.data(), h, 4);
+  auto th = parse_torch_zip(
+      testing::build_torch_zip(one_tensor_pickle("HalfStorage", 2, 0, {2}, {1}), {{"0", hb}}),
+      "mem", nullptr);
+  EXPECT_EQ(th->require("w").dtype, DType::F16);
+  EXPECT_EQ(as_f32(th->require("w")), (std::vector<float>{1.5f, -0.25f}));
+  auto tb =
+      parse_torch_zip(testing::build_torch_zip(
+                          one_tensor_pickle("BFloat16Storage", 2, 0, {1, 2}, {2, 1}), {{"0", hb}}),
+                      "mem", nullptr);
+  EXPECT_EQ(tb->require("w").dtype, DType::BF16);
+}
+
+TEST(TorchPickle, LightningRecordsAndNumpyScalarsAreInertAndSkipped) {
+  // {"callbacks": {ModelCheckpoint: {"best": numpy.scalar(dtype, b"..")}}, "state_dict": {"w": t}}
+  const Bytes pkl = PickleWriter()
+                        .op('}')
+                        .str("callbacks")
+                        .op('}')
+                        .global("pytorch_lightning.callbacks.model_checkpoint", "ModelCheckpoint")
+                        .op('}')
+                        .str("best")
+                        .global("numpy.core.multiarray", "scalar")
+                        .global("numpy", "dtype")
+                        .str("f8")
+                        .op(0x85)
+                        .op('R')
+                        .str("abcdefgh")
+                        .op(0x86)
+                        .op('R')
+                        .op('s')
+                        .op('s')
+                        .op('s')
+                        .str("state_dict")
+                        .op('}')
+                        .str("w")
+                        .tensor("FloatStorage", "0", 2, 0, {2}, {1})
+                        .op('s')
+                        .op('s')
+                        .finish();
+  auto t =
+      parse_torch_zip(testing::build_torch_zip(pkl, {{"0", f32_bytes({5, 6})}}), "mem", nullptr);
+  ASSERT_EQ(t->tensors().size(), 1u);
+  EXPECT_EQ(as_f32(t->require("w")), (std::vector<float>{5, 6}));
+  // Those names are inert only as data: calling the lightning class is refused.
+  const Bytes call = PickleWriter()
+                         .global("pytorch_lightning.callbacks.model_checkpoint", "ModelCheckpoint")
+                         .op(')')
+                         .op('R')
+                         .finish();
+  EXPECT_NE(error_of(testing::build_torch_zip(call, {})).find("not allowed"), std::string::npos);
+}
+
+TEST(TorchPickle, Protocol4FramingAndMemoizeAreUnderstood) {
+  // FRAME, SHORT_BINUNICODE, MEMOIZE and BINGET as pickle protocol 4 writes them.
+  PickleWriter w;
+  w.op(0x95);
+  for (int i = 0; i < 8; ++i) w.op(0);
+  w.op('}').op(0x94);                 // memo 0 = the dict
+  w.op(0x8c).op(1).op('w').op(0x94);  // memo 1 = "w"
+  w.tensor("FloatStorage", "0", 1, 0, {1}, {1});
+  w.op('s');
+  w.op(0x8c).op(1).op('v').op('h').op(1);  // "v" -> BINGET "w" (a str value: skipped)
+  w.op('s');
+  const Bytes pkl = w.finish();
+  auto t = parse_torch_zip(testing::build_torch_zip(pkl, {{"0", f32_bytes({9})}}), "mem", nullptr);
+  ASSERT_EQ(t->tensors().size(), 1u);
+  EXPECT_EQ(as_f32(t->require("w")), (std::vector<float>{9}));
+}
+
+TEST(TorchPickle, CompressedEntriesAreRefusedClearly) {
+  Bytes zip = testing::build_torch_zip(one_tensor_pickle("FloatStorage", 1, 0, {1}, {1}),
+                                       {{"0", f32_bytes({1})}});
+  // Mark every entry deflated (method 8) in the local and central headers.
+  for (std::size_t i = 0; i + 4 <= zip.size(); ++i) {
+    const std::uint32_t sig =
+        zip[i] | zip[i + 1] << 8 | zip[i + 2] << 16 | std::uint32_t{zip[i + 3]} << 24;
+    if (sig == 0x04034b50) zip[i + 8] = 8;
+    if (sig == 0x02014b50) zip[i + 10] = 8;
+  }
+  const std::string msg = error_of(zip);
+  EXPECT_NE(msg.find("is compressed (method 8)"), std::string::npos) << msg;
+}
+
 TEST(TorchPickle, Zip64ArchivesAreRead) {
   const std::vector<float> storage = {1.5f, -2.5f};
   auto t =

@@ -88,6 +88,8 @@ constexpr GlobalRule kAllowedGlobals[] = {
     {"numpy.core.multiarray", "scalar", Callable::InertCall, DType::F32, false},
     {"numpy", "dtype", Callable::InertCall, DType::F32, false},
     {"_codecs", "encode", Callable::InertCall, DType::F32, false},
+    {"torch", "Size", Callable::InertCall, DType::F32, false},
+    {"torch", "device", Callable::InertCall, DType::F32, false},
 };
 
 // Names from the file go into error messages: keep them printable and short.

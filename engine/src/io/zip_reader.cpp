@@ -134,13 +134,13 @@ ZipArchive::ZipArchive(std::span<const std::uint8_t> bytes, std::string origin)
   const std::uint64_t end = d.offset + d.size;
   entries_.reserve(static_cast<std::size_t>(d.count));
   for (std::uint64_t i = 0; i < d.count; ++i) entries_.push_back(p.entry(&pos, end));
+  // The first of duplicate names wins, as in a linear scan.
+  for (std::size_t i = 0; i < entries_.size(); ++i) index_.emplace(entries_[i].name, i);
 }
 
 const ZipEntry* ZipArchive::find(std::string_view name) const {
-  for (const ZipEntry& e : entries_) {
-    if (e.name == name) return &e;
-  }
-  return nullptr;
+  auto it = index_.find(name);
+  return it == index_.end() ? nullptr : &entries_[it->second];
 }
 
 std::span<const std::uint8_t> ZipArchive::read(const ZipEntry& e, bool verify_crc) const {

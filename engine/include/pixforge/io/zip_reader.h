@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace pixforge {
@@ -22,6 +23,8 @@ struct ZipEntry {
 
 class ZipArchive {
  public:
+  ZipArchive(const ZipArchive&) = delete;  // index_ points into entries_
+  ZipArchive& operator=(const ZipArchive&) = delete;
   // Parses the end-of-central-directory record and every central-directory entry; throws
   // ModelFormatError (naming `origin`) on any truncation or inconsistency.
   ZipArchive(std::span<const std::uint8_t> bytes, std::string origin);
@@ -36,6 +39,7 @@ class ZipArchive {
   std::span<const std::uint8_t> bytes_;
   std::string origin_;
   std::vector<ZipEntry> entries_;
+  std::unordered_map<std::string_view, std::size_t> index_;  // into entries_[i].name
 };
 
 // True when `bytes` starts with a zip local-file-header signature.
