@@ -55,8 +55,9 @@ std::int64_t tolerance(Scheduler s) {
 }
 
 const std::vector<Scheduler> kAll = {
-    Scheduler::Normal, Scheduler::Karras,      Scheduler::Exponential, Scheduler::SgmUniform,
-    Scheduler::Simple, Scheduler::DdimUniform, Scheduler::Beta};
+    Scheduler::Normal,     Scheduler::Karras,          Scheduler::Exponential,
+    Scheduler::SgmUniform, Scheduler::Simple,          Scheduler::DdimUniform,
+    Scheduler::Beta,       Scheduler::LinearQuadratic, Scheduler::KlOptimal};
 
 TEST(DiscreteSchedule, SigmasMatchModelSamplingDiscreteBitExactly) {
   DiscreteSchedule s;

@@ -36,6 +36,8 @@ std::vector<float> calculate_sigmas(const DiscreteSchedule& schedule, Scheduler 
 std::vector<float> karras_sigmas(int n, double sigma_min, double sigma_max, double rho = 7.0);
 std::vector<float> exponential_sigmas(int n, double sigma_min, double sigma_max);
 // ComfyUI's beta_scheduler (Beta(alpha, beta) quantiles of the timesteps, arXiv 2407.12173).
+std::vector<float> beta_sigmas(const DiscreteSchedule& schedule, int steps, double alpha = 0.6,
+                               double beta = 0.6);
 // ComfyUI's linear_quadratic_schedule (from Mochi): linear in the first half, quadratic after,
 // scaled by sigma_max.
 std::vector<float> linear_quadratic_sigmas(const DiscreteSchedule& schedule, int steps,
@@ -43,8 +45,6 @@ std::vector<float> linear_quadratic_sigmas(const DiscreteSchedule& schedule, int
 // ComfyUI's kl_optimal_scheduler (A1111 PR 15608): tan of a linear blend of atan(sigma_min) and
 // atan(sigma_max); needs n >= 2.
 std::vector<float> kl_optimal_sigmas(int n, double sigma_min, double sigma_max);
-std::vector<float> beta_sigmas(const DiscreteSchedule& schedule, int steps, double alpha = 0.6,
-                               double beta = 0.6);
 
 // ComfyUI's SDTurboScheduler node (what SD-Turbo / SDXL-Turbo workflows use): timesteps
 // 999, 899, ..., 99, starting 10 - int(10 * denoise) entries in, `steps` of them (1..10, and
