@@ -219,12 +219,10 @@ TEST(SamplerRun, RejectsBadSchedulesAndMissingNoise) {
 }
 
 TEST(SamplerRun, NamesRoundTrip) {
-  for (auto kind :
-       {SamplerKind::Euler, SamplerKind::EulerAncestral, SamplerKind::Heun, SamplerKind::Dpm2,
-        SamplerKind::Dpm2Ancestral, SamplerKind::Dpmpp2sAncestral, SamplerKind::Dpmpp2m,
-        SamplerKind::Dpmpp2mSde, SamplerKind::DpmppSde, SamplerKind::Lcm, SamplerKind::Ddim}) {
-    EXPECT_EQ(parse_sampler(sampler_name(kind)), kind);
-  }
+  EXPECT_EQ(all_samplers().size(), 11u);
+  for (auto kind : all_samplers()) EXPECT_EQ(parse_sampler(sampler_name(kind)), kind);
+  for (auto s : all_schedulers()) EXPECT_EQ(parse_scheduler(scheduler_name(s)), s);
+  EXPECT_EQ(all_schedulers().size(), 9u);
   EXPECT_THROW(parse_sampler("uni_pc"), std::invalid_argument);
   EXPECT_TRUE(sampler_discards_penultimate_sigma(SamplerKind::Dpm2));
   EXPECT_FALSE(sampler_uses_noise(SamplerKind::Dpmpp2m));

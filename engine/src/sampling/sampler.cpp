@@ -1,5 +1,6 @@
 #include "pixforge/sampling/sampler.h"
 
+#include <array>
 #include <cmath>
 #include <string>
 
@@ -69,9 +70,9 @@ constexpr Entry kSamplers[] = {
     {SamplerKind::Dpm2, "dpm_2", false, true},
     {SamplerKind::Dpm2Ancestral, "dpm_2_ancestral", true, true},
     {SamplerKind::Dpmpp2sAncestral, "dpmpp_2s_ancestral", true, false},
+    {SamplerKind::DpmppSde, "dpmpp_sde", true, false},
     {SamplerKind::Dpmpp2m, "dpmpp_2m", false, false},
     {SamplerKind::Dpmpp2mSde, "dpmpp_2m_sde", true, false},
-    {SamplerKind::DpmppSde, "dpmpp_sde", true, false},
     {SamplerKind::Lcm, "lcm", true, false},
     {SamplerKind::Ddim, "ddim", false, false},
 };
@@ -107,6 +108,15 @@ SamplerKind parse_sampler(std::string_view name) {
   for (const auto& e : kSamplers) known += (known.empty() ? "" : ", ") + std::string(e.name);
   throw std::invalid_argument("unknown sampler '" + std::string(name) + "': expected one of " +
                               known);
+}
+
+std::span<const SamplerKind> all_samplers() {
+  static const auto kinds = [] {
+    std::array<SamplerKind, std::size(kSamplers)> out{};
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = kSamplers[i].kind;
+    return out;
+  }();
+  return kinds;
 }
 
 std::string_view sampler_name(SamplerKind kind) { return entry(kind).name; }

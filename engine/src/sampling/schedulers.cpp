@@ -84,6 +84,14 @@ Scheduler parse_scheduler(std::string_view name) {
                               "ddim_uniform, beta, linear_quadratic or kl_optimal");
 }
 
+std::span<const Scheduler> all_schedulers() {
+  static constexpr Scheduler kAll[] = {
+      Scheduler::Normal,     Scheduler::Karras,          Scheduler::Exponential,
+      Scheduler::SgmUniform, Scheduler::Simple,          Scheduler::DdimUniform,
+      Scheduler::Beta,       Scheduler::LinearQuadratic, Scheduler::KlOptimal};
+  return kAll;
+}
+
 std::string_view scheduler_name(Scheduler s) {
   switch (s) {
     case Scheduler::Normal:

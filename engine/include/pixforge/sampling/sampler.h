@@ -35,6 +35,8 @@ enum class SamplerKind {
 // "dpmpp_2s_ancestral", "dpmpp_2m", "dpmpp_2m_sde", "dpmpp_sde", "lcm", "ddim"; throws
 // std::invalid_argument listing them otherwise.
 SamplerKind parse_sampler(std::string_view name);
+// Every sampler, in ComfyUI's menu order (for help texts and API listings).
+std::span<const SamplerKind> all_samplers();
 std::string_view sampler_name(SamplerKind kind);
 // Whether the sampler draws noise during the run (needs SamplerContext::noise).
 bool sampler_uses_noise(SamplerKind kind);

@@ -4,6 +4,7 @@
 // drops repeated timesteps as ComfyUI does).
 #pragma once
 
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -26,6 +27,8 @@ enum class Scheduler {
 // "normal", "karras", "exponential", "sgm_uniform", "simple", "ddim_uniform", "beta",
 // "linear_quadratic", "kl_optimal"; throws std::invalid_argument listing them otherwise.
 Scheduler parse_scheduler(std::string_view name);
+// Every scheduler, in the order above.
+std::span<const Scheduler> all_schedulers();
 std::string_view scheduler_name(Scheduler s);
 
 // calculate_sigmas(model_sampling, scheduler, steps): steps >= 1.
