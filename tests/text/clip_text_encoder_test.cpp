@@ -19,6 +19,7 @@
 #include <cstdio>
 
 #include "pixforge/cpu/cpu_backend.h"
+#include "sd15_model.h"
 #include "synthetic_weights.h"
 #include "testing/golden.h"
 #include "testing/paths.h"
@@ -82,30 +83,13 @@ void expect_stages(const ClipTextEncoder& enc, const testing::Golden& g,
                                  g.at("penultimate_normed").values, kF32Tol, kF32Tol));
 }
 
-// One f32 encoder shared by the SD 1.5 tests (building 123M synthetic weights and preparing
-// them is most of the cost).
-class ClipSd15 : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    model_ = new Model(load_model("sd15"));
-    backend_ = make_cpu_backend({DType::F32, 0}).release();
-    encoder_ = new ClipTextEncoder(*backend_, *model_->weights, ClipTextOptions::sd1());
-  }
-  static void TearDownTestSuite() {
-    delete encoder_;
-    delete backend_;
-    delete model_;
-  }
-  static Model* model_;
-  static Backend* backend_;
-  static ClipTextEncoder* encoder_;
-};
-Model* ClipSd15::model_ = nullptr;
-Backend* ClipSd15::backend_ = nullptr;
-ClipTextEncoder* ClipSd15::encoder_ = nullptr;
+// The SD 1.5 tests share one f32 encoder and its weights (sd15_model.h).
+using testing_support::sd15_f32_encoder;
+using testing_support::sd15_golden;
+using testing_support::sd15_weights;
 
-TEST_F(ClipSd15, ConfigFromWeightShapes) {
-  const auto c = infer_clip_text_config(*model_->weights);
+TEST(ClipSd15, ConfigFromWeightShapes) {
+  const auto c = infer_clip_text_config(sd15_weights());
   EXPECT_EQ(c.layers, 12);
   EXPECT_EQ(c.width, 768);
   EXPECT_EQ(c.heads, 12);
@@ -115,21 +99,21 @@ TEST_F(ClipSd15, ConfigFromWeightShapes) {
   EXPECT_EQ(c.activation, Activation::QuickGelu);
 }
 
-TEST_F(ClipSd15, F32MatchesReferenceStageByStage) {
-  expect_stages(*encoder_, model_->golden, {0, 5, 11});
-  const Tensor out = encoder_->encode(token_rows(model_->golden.at("tokens")));
+TEST(ClipSd15, F32MatchesReferenceStageByStage) {
+  expect_stages(sd15_f32_encoder(), sd15_golden(), {0, 5, 11});
+  const Tensor out = sd15_f32_encoder().encode(token_rows(sd15_golden().at("tokens")));
   EXPECT_EQ(out.shape(), (Shape{2, 77, 768}));
-  const auto diff = testing::compare(out.to_host(), model_->golden.at("output").values);
+  const auto diff = testing::compare(out.to_host(), sd15_golden().at("output").values);
   std::printf("CLIP ViT-L f32 vs reference: max abs %.2g, rmse %.2g\n", diff.max_abs, diff.rmse);
   EXPECT_TRUE(
-      testing::all_close(out.to_host(), model_->golden.at("output").values, kF32Tol, kF32Tol));
+      testing::all_close(out.to_host(), sd15_golden().at("output").values, kF32Tol, kF32Tol));
 }
 
-TEST_F(ClipSd15, Bf16StaysCloseToReference) {
+TEST(ClipSd15, Bf16StaysCloseToReference) {
   auto backend = make_cpu_backend({DType::BF16, 0});
-  const ClipTextEncoder enc(*backend, *model_->weights, ClipTextOptions::sd1());
-  const auto out = enc.encode(token_rows(model_->golden.at("tokens"))).to_host();
-  const auto& expected = model_->golden.at("output").values;
+  const ClipTextEncoder enc(*backend, sd15_weights(), ClipTextOptions::sd1());
+  const auto out = enc.encode(token_rows(sd15_golden().at("tokens"))).to_host();
+  const auto& expected = sd15_golden().at("output").values;
   const auto diff = testing::compare(out, expected);
   std::printf("CLIP ViT-L bf16 vs f32 reference: max abs %.4f, rmse %.5f\n", diff.max_abs,
               diff.rmse);
@@ -137,8 +121,8 @@ TEST_F(ClipSd15, Bf16StaysCloseToReference) {
   EXPECT_LT(diff.rmse, 0.015);
 }
 
-TEST_F(ClipSd15, RejectsBadTokenRows) {
-  const ClipTextEncoder& enc = *encoder_;
+TEST(ClipSd15, RejectsBadTokenRows) {
+  const ClipTextEncoder& enc = sd15_f32_encoder();
   EXPECT_THROW(enc.encode({}), std::invalid_argument);
   EXPECT_THROW(enc.encode({{49406, 49408}}), std::invalid_argument);       // id too big
   EXPECT_THROW(enc.encode({{49406, -1}}), std::invalid_argument);          // negative
