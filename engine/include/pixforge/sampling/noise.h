@@ -23,7 +23,7 @@ Tensor randn_nhwc(NoiseGenerator& gen, Backend& backend, const Shape& nhwc_shape
 
 // The noise stream of ancestral and SDE samplers: k-diffusion's default_noise_sampler, i.e. a
 // generator of its own seeded with seed + seed_offset, drawing one latent-shaped tensor per call.
-// seed_offset 0 is k-diffusion's and older ComfyUI's; ComfyUI since 2025 adds 1 when sampling on
+// seed_offset 0 is k-diffusion's and older ComfyUI's; newer ComfyUI adds 1 when sampling on
 // the CPU (on a GPU it keeps the seed but draws from the CUDA generator: RngKind::TorchCudaPhilox).
 struct AncestralNoise {
   RngKind rng = RngKind::TorchCpu;
