@@ -70,16 +70,21 @@ Model load_model(const std::string& name) {
 void expect_stages(const ClipTextEncoder& enc, const testing::Golden& g,
                    const std::vector<int>& layers) {
   const auto ids = token_rows(g.at("tokens"));
-  const auto states = enc.hidden_states(ids, enc.config().layers);
+  const auto states = enc.hidden_states(ids, enc.prepared_layers());
   EXPECT_TRUE(testing::all_close(head_tokens(states[0]), g.at("embeddings").values, 1e-6, 1e-6));
   for (int i : layers) {
     EXPECT_TRUE(testing::all_close(head_tokens(states[static_cast<std::size_t>(i) + 1]),
                                    g.at("hidden." + std::to_string(i)).values, kF32Tol, kF32Tol))
         << "after layer " << i;
   }
-  EXPECT_TRUE(testing::all_close(head_tokens(enc.final_norm(states.back())),
-                                 g.at("last_normed").values, kF32Tol, kF32Tol));
-  EXPECT_TRUE(testing::all_close(head_tokens(enc.final_norm(states[states.size() - 2])),
+  // The last layer is prepared only when the output uses it (SD 1.x, not SD 2.x).
+  const bool all_layers = enc.prepared_layers() == enc.config().layers;
+  const std::size_t penultimate = all_layers ? states.size() - 2 : states.size() - 1;
+  if (all_layers) {
+    EXPECT_TRUE(testing::all_close(head_tokens(enc.final_norm(states.back())),
+                                   g.at("last_normed").values, kF32Tol, kF32Tol));
+  }
+  EXPECT_TRUE(testing::all_close(head_tokens(enc.final_norm(states[penultimate])),
                                  g.at("penultimate_normed").values, kF32Tol, kF32Tol));
 }
 
@@ -138,6 +143,7 @@ TEST(ClipSd2, F32PenultimateLayerMatchesReference) {
   EXPECT_EQ(c.heads, 16);
   EXPECT_EQ(c.activation, Activation::Gelu);
   const ClipTextEncoder enc(*backend, *m.weights, ClipTextOptions::sd2());
+  EXPECT_EQ(enc.prepared_layers(), 23);  // the 24th layer is checked but never run
   expect_stages(enc, m.golden, {0, 11, 22});
   const Tensor out = enc.encode(token_rows(m.golden.at("tokens")));
   EXPECT_EQ(out.shape(), (Shape{2, 77, 1024}));
@@ -171,10 +177,11 @@ std::vector<synthetic::LayoutEntry> tiny_layout() {
   return l;
 }
 
-std::string load_error(const std::vector<synthetic::LayoutEntry>& layout) {
+std::string load_error(const std::vector<synthetic::LayoutEntry>& layout,
+                       ClipTextOptions options = {}) {
   auto backend = make_reference_backend();
   try {
-    ClipTextEncoder enc(*backend, *synthetic::make_source(layout));
+    ClipTextEncoder enc(*backend, *synthetic::make_source(layout), options);
   } catch (const ModelFormatError& e) {
     return e.what();
   }
@@ -195,6 +202,11 @@ TEST(ClipTextWeights, WrongLayoutsAreNamedAtLoad) {
   extra.push_back({"text_model.encoder.layers.0.self_attn.qkv.weight", Shape{192, 64}});
   EXPECT_NE(load_error(extra).find("unexpected tensor text_model.encoder.layers.0.self_attn.qkv"),
             std::string::npos);
+  // Layers past the chosen output are not prepared but still checked.
+  auto last_layer_bad = layout;
+  last_layer_bad.back().shape = Shape{63};  // layers.1.mlp.fc2.bias
+  EXPECT_NE(load_error(last_layer_bad, ClipTextOptions::sd2()).find("layers.1.mlp.fc2.bias"),
+            std::string::npos);
   auto odd_width = layout;
   odd_width[0].shape = Shape{100, 60};
   EXPECT_NE(load_error(odd_width).find("not a CLIP text layout"), std::string::npos);
@@ -207,6 +219,7 @@ TEST(ClipTextWeights, LayerOptionSelectsHiddenStateLikeComfyUi) {
   const std::vector<std::vector<std::int32_t>> ids = {{1, 5, 99, 7}};
   const ClipTextEncoder full(*backend, *source);
   const auto states = full.hidden_states(ids, 2);
+  EXPECT_THROW(full.hidden_states(ids, 3), std::invalid_argument);
   // -1 = after the last layer, -2 = after layer 0 (= layer index 0), normed or not.
   EXPECT_EQ(ClipTextEncoder(*backend, *source, {-1, true}).encode(ids).to_host(),
             full.final_norm(states[2]).to_host());

@@ -42,15 +42,22 @@ class Loader {
     return require_shape(w_, name, shape);
   }
 
+  // While false, tensors are only checked (shape, presence) and marked used: layers past the
+  // chosen output (SD 2.x's last layer) are never run, so they are not prepared.
+  void set_prepare(bool prepare) { prepare_ = prepare; }
+
   std::shared_ptr<const PreparedWeight> linear(const std::string& prefix, std::int64_t out,
                                                std::int64_t in) {
-    const Tensor weight = host(take(prefix + "weight", Shape{out, in}));
-    const Tensor bias = host(take(prefix + "bias", Shape{out}));
+    const TensorInfo& w = take(prefix + "weight", Shape{out, in});
+    const TensorInfo& b = take(prefix + "bias", Shape{out});
+    if (!prepare_) return nullptr;
+    const Tensor weight = host(w), bias = host(b);
     return ops::prepare_linear(backend_, weight, &bias);
   }
 
   Tensor vector(const std::string& name, std::int64_t size) {
     const TensorInfo& t = take(name, Shape{size});
+    if (!prepare_) return Tensor();
     std::vector<float> v(static_cast<std::size_t>(size));
     convert_to_f32(t.dtype, t.data, v.data(), v.size());
     return Tensor::from_host(backend_, Shape{size}, v);
@@ -76,6 +83,7 @@ class Loader {
   const TensorSource& w_;
   std::unique_ptr<Backend> staging_;
   std::set<std::string> used_;
+  bool prepare_ = true;
 };
 
 struct Layer {
@@ -152,6 +160,7 @@ ClipTextEncoder::ClipTextEncoder(Backend& backend, const TensorSource& w, ClipTe
 
   for (int i = 0; i < c.layers; ++i) {
     const std::string p = layer_prefix(i);
+    load.set_prepare(i < m.run_layers);
     Layer l;
     l.ln1_gamma = load.vector(p + "layer_norm1.weight", c.width);
     l.ln1_beta = load.vector(p + "layer_norm1.bias", c.width);
@@ -163,8 +172,9 @@ ClipTextEncoder::ClipTextEncoder(Backend& backend, const TensorSource& w, ClipTe
     l.ln2_beta = load.vector(p + "layer_norm2.bias", c.width);
     l.fc1 = load.linear(p + "mlp.fc1.", c.intermediate, c.width);
     l.fc2 = load.linear(p + "mlp.fc2.", c.width, c.intermediate);
-    m.layers.push_back(std::move(l));
+    if (i < m.run_layers) m.layers.push_back(std::move(l));
   }
+  load.set_prepare(true);
   m.final_gamma = load.vector(kPrefix + "final_layer_norm.weight", c.width);
   m.final_beta = load.vector(kPrefix + "final_layer_norm.bias", c.width);
   load.check_all_used();
@@ -176,6 +186,7 @@ ClipTextEncoder& ClipTextEncoder::operator=(ClipTextEncoder&&) noexcept = defaul
 
 const ClipTextConfig& ClipTextEncoder::config() const { return impl_->config; }
 const ClipTextOptions& ClipTextEncoder::options() const { return impl_->options; }
+int ClipTextEncoder::prepared_layers() const { return impl_->run_layers; }
 Backend& ClipTextEncoder::backend() const { return *impl_->backend; }
 
 // token_embedding[ids] + position_embedding[:N] on the host, then one upload: [B, N, width].
@@ -229,8 +240,9 @@ Tensor ClipTextEncoder::encode(const std::vector<std::vector<std::int32_t>>& ids
 
 std::vector<Tensor> ClipTextEncoder::hidden_states(
     const std::vector<std::vector<std::int32_t>>& ids, int layers) const {
-  if (layers < 0 || layers > impl_->config.layers) {
-    throw std::invalid_argument("hidden_states: layers out of range");
+  if (layers < 0 || layers > impl_->run_layers) {
+    throw std::invalid_argument("hidden_states: " + std::to_string(layers) + " layers requested, " +
+                                std::to_string(impl_->run_layers) + " prepared");
   }
   std::vector<Tensor> states{impl_->embed(ids)};
   for (int i = 0; i < layers; ++i)

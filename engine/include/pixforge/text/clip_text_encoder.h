@@ -60,8 +60,12 @@ class ClipTextEncoder {
   // Throws std::invalid_argument for ragged rows, N out of range or an id outside the vocabulary.
   Tensor encode(const std::vector<std::vector<std::int32_t>>& ids) const;
 
+  // Layers evaluated (and prepared: later ones are only checked at load) for the chosen output.
+  int prepared_layers() const;
+
   // For golden tests and debugging: the embeddings and the outputs of the first `layers`
-  // layers (layers + 1 tensors, [B, N, width], no final norm), and final_layer_norm itself.
+  // (<= prepared_layers()) layers (layers + 1 tensors, [B, N, width], no final norm), and
+  // final_layer_norm itself.
   std::vector<Tensor> hidden_states(const std::vector<std::vector<std::int32_t>>& ids,
                                     int layers) const;
   Tensor final_norm(const Tensor& hidden) const;
