@@ -1,0 +1,74 @@
+// One prepared weight used at many input shapes: oneDNN may want a different blocked layout
+// per shape (CpuWeight::weights_as reorders once per layout), and every shape must still agree
+// with the reference backend.
+#include <gtest/gtest.h>
+
+#include "op_cases.h"
+#include "pixforge/cpu/cpu_backend.h"
+
+namespace pixforge {
+namespace {
+
+std::vector<float> run_conv(Backend& be, const std::vector<float>& w, const std::vector<float>& x,
+                            Shape xs, std::int64_t c) {
+  Tensor wt = Tensor::from_host(be, {c, c, 3, 3}, w);
+  auto pw = ops::prepare_conv2d(be, wt, nullptr, {1, 1, 1, 1, 1, 1, 1, 1, 1});
+  return ops::conv2d(Tensor::from_host(be, xs, x), *pw).to_host();
+}
+
+class WeightLayouts : public ::testing::TestWithParam<DType> {};
+
+TEST_P(WeightLayouts, ConvWeightReusedAcrossSpatialSizes) {
+  auto cpu = make_cpu_backend({GetParam(), 0});
+  auto ref = make_reference_backend();
+  constexpr std::int64_t c = 64;
+  std::mt19937 rng(3);
+  const std::vector<float> w =
+      testing::random_tensor(*ref, rng, {c, c, 3, 3}, DType::F32, -0.05f, 0.05f).to_host();
+  auto pw = ops::prepare_conv2d(*cpu, Tensor::from_host(*cpu, {c, c, 3, 3}, w), nullptr,
+                                {1, 1, 1, 1, 1, 1, 1, 1, 1});
+  // Same prepared weight, shapes that select different oneDNN kernels and layouts.
+  for (Shape xs : {Shape{1, 8, 8, c}, Shape{2, 48, 40, c}, Shape{1, 17, 5, c}, Shape{1, 1, 1, c}}) {
+    const std::vector<float> x = testing::random_tensor(*ref, rng, xs).to_host();
+    const std::vector<float> expected = run_conv(*ref, w, x, xs, c);
+    const std::vector<float> actual = ops::conv2d(Tensor::from_host(*cpu, xs, x), *pw).to_host();
+    // Tolerances: see kExact / kBf16 in op_cases.h.
+    EXPECT_LE(testing::nmse(actual, expected),
+              GetParam() == DType::F32 ? testing::kExact : testing::kBf16)
+        << "input " << xs.str();
+  }
+}
+
+TEST_P(WeightLayouts, LinearWeightReusedAcrossRowCounts) {
+  auto cpu = make_cpu_backend({GetParam(), 0});
+  auto ref = make_reference_backend();
+  std::mt19937 rng(5);
+  const std::vector<float> w =
+      testing::random_tensor(*ref, rng, {96, 80}, DType::F32, -0.1f, 0.1f).to_host();
+  auto pc = ops::prepare_linear(*cpu, Tensor::from_host(*cpu, {96, 80}, w), nullptr);
+  auto pr = ops::prepare_linear(*ref, Tensor::from_host(*ref, {96, 80}, w), nullptr);
+  for (std::int64_t m : {1, 77, 300, 2048, 77}) {
+    const std::vector<float> x = testing::random_tensor(*ref, rng, {m, 80}).to_host();
+    const auto expected = ops::linear(Tensor::from_host(*ref, {m, 80}, x), *pr).to_host();
+    const auto actual = ops::linear(Tensor::from_host(*cpu, {m, 80}, x), *pc).to_host();
+    EXPECT_LE(testing::nmse(actual, expected),
+              GetParam() == DType::F32 ? testing::kExact : testing::kBf16)
+        << "rows " << m;
+  }
+}
+
+TEST(WeightLayouts, BackendReportsItsComputeType) {
+  EXPECT_EQ(make_cpu_backend({DType::F32, 0})->compute_type(), DType::F32);
+  // This project's CI machine has avx512_bf16; elsewhere the backend falls back to f32.
+  const DType bf16 = make_cpu_backend({DType::BF16, 0})->compute_type();
+  EXPECT_TRUE(bf16 == DType::BF16 || bf16 == DType::F32);
+  EXPECT_EQ(make_reference_backend()->compute_type(), DType::F32);
+  EXPECT_EQ(make_cpu_backend()->name(), "cpu");
+  EXPECT_EQ(make_reference_backend()->name(), "reference");
+}
+
+INSTANTIATE_TEST_SUITE_P(Compute, WeightLayouts, ::testing::Values(DType::F32, DType::BF16),
+                         [](const auto& p) { return std::string(dtype_name(p.param)); });
+
+}  // namespace
+}  // namespace pixforge
