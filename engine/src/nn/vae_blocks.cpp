@@ -1,0 +1,57 @@
+#include "vae_blocks.h"
+
+#include <cmath>
+
+#include "pixforge/core/ops.h"
+
+namespace pixforge::nn {
+
+VaeResnetBlock::VaeResnetBlock(WeightReader& r, const std::string& p, std::int64_t in_ch) {
+  out_ch_ = r.shape(p + "conv1.weight")[0];
+  norm1_ = Norm(r, p + "norm1.", in_ch, 32, 1e-6f);
+  conv1_ = r.conv(p + "conv1.", kVaeConv3x3);
+  norm2_ = Norm(r, p + "norm2.", out_ch_, 32, 1e-6f);
+  conv2_ = r.conv(p + "conv2.", kVaeConv3x3);
+  if (conv1_->shape()[1] != in_ch) {
+    throw ModelFormatError(p + "conv1.weight " + conv1_->shape().str() + " does not take " +
+                           std::to_string(in_ch) + " channels");
+  }
+  if (in_ch != out_ch_ || r.has(p + "nin_shortcut.weight")) {
+    shortcut_ = r.linear(p + "nin_shortcut.");
+  }
+}
+
+Tensor VaeResnetBlock::forward(const Tensor& x) const {
+  Tensor h = ops::conv2d(norm1_.group(x, Activation::Silu), *conv1_);  // [B,H,W,Cout]
+  h = norm2_.group(h, Activation::Silu);                               // [B,H,W,Cout]
+  const Tensor skip = shortcut_ ? ops::linear(x, *shortcut_) : x;      // [B,H,W,Cout]
+  return ops::conv2d(h, *conv2_, Activation::None, &skip);             // [B,H,W,Cout] + skip
+}
+
+VaeAttnBlock::VaeAttnBlock(WeightReader& r, const std::string& p, std::int64_t ch)
+    : norm_(r, p + "norm.", ch, 32, 1e-6f),
+      scale_(1.0f / std::sqrt(static_cast<float>(ch))),
+      q_(r.linear(p + "q.")),
+      k_(r.linear(p + "k.")),
+      v_(r.linear(p + "v.")),
+      proj_(r.linear(p + "proj_out.")) {}
+
+Tensor VaeAttnBlock::forward(const Tensor& x) const {
+  const Shape s = x.shape();                                                     // [B,H,W,C]
+  const Tensor tokens = norm_.group(x).reshape(Shape{s[0], s[1] * s[2], s[3]});  // [B,N,C]
+  const Tensor q = ops::linear(tokens, *q_);                                     // [B,N,C]
+  const Tensor k = ops::linear(tokens, *k_);                                     // [B,N,C]
+  const Tensor v = ops::linear(tokens, *v_);                                     // [B,N,C]
+  const Tensor o = ops::attention(q, k, v, 1, scale_);                           // [B,N,C]
+  const Tensor res = x.reshape(tokens.shape());                                  // [B,N,C]
+  return ops::linear(o, *proj_, Activation::None, &res).reshape(s);              // [B,H,W,C]
+}
+
+VaeMid::VaeMid(WeightReader& r, const std::string& p, std::int64_t ch)
+    : block1_(r, p + "block_1.", ch), attn_(r, p + "attn_1.", ch), block2_(r, p + "block_2.", ch) {}
+
+Tensor VaeMid::forward(const Tensor& x) const {
+  return block2_.forward(attn_.forward(block1_.forward(x)));  // [B,H,W,C]
+}
+
+}  // namespace pixforge::nn

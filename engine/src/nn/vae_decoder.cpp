@@ -1,0 +1,37 @@
+#include "vae_decoder.h"
+
+#include "pixforge/core/ops.h"
+
+namespace pixforge::nn {
+
+VaeDecoder::VaeDecoder(WeightReader& r, const VaeConfig& c) {
+  conv_in_ = r.conv("decoder.conv_in.", kVaeConv3x3);
+  std::int64_t ch = conv_in_->shape()[0];
+  mid_.emplace(r, "decoder.mid.", ch);
+  levels_.resize(c.channel_mult.size());
+  for (std::size_t i = c.channel_mult.size(); i-- > 0;) {
+    const std::string p = "decoder.up." + std::to_string(i) + ".";
+    for (int b = 0; b <= c.num_res_blocks; ++b) {
+      levels_[i].blocks.emplace_back(r, p + "block." + std::to_string(b) + ".", ch);
+      ch = levels_[i].blocks.back().out_channels();
+    }
+    if (i != 0) levels_[i].upsample = r.conv(p + "upsample.conv.", kVaeConv3x3);
+  }
+  norm_out_ = Norm(r, "decoder.norm_out.", ch, 32, 1e-6f);
+  conv_out_ = r.conv("decoder.conv_out.", kVaeConv3x3);
+}
+
+Tensor VaeDecoder::forward(const Tensor& z, const StageHook& hook) const {
+  Tensor h = mid_->forward(ops::conv2d(z, *conv_in_));  // [B,h,w,C]
+  if (hook) hook("decoder.mid", h);
+  for (std::size_t i = levels_.size(); i-- > 0;) {
+    for (const VaeResnetBlock& b : levels_[i].blocks) h = b.forward(h);  // [B,h',w',C_i]
+    if (levels_[i].upsample) {
+      h = ops::conv2d(ops::upsample_nearest(h, 2), *levels_[i].upsample);  // [B,2h',2w',C_i]
+    }
+    if (hook) hook("decoder.up." + std::to_string(i), h);
+  }
+  return ops::conv2d(norm_out_.group(h, Activation::Silu), *conv_out_);  // [B,H,W,3]
+}
+
+}  // namespace pixforge::nn
