@@ -231,6 +231,70 @@ TEST(ClipTextWeights, LayerOptionSelectsHiddenStateLikeComfyUi) {
   EXPECT_THROW(ClipTextEncoder(*backend, *source, {-3, true}), std::invalid_argument);
 }
 
+// An in-memory source holding the tiny layout's synthetic values as f16, as a real f16 file does.
+class F16Source final : public TensorSource {
+ public:
+  explicit F16Source(const std::vector<synthetic::LayoutEntry>& layout) {
+    storage_.reserve(layout.size());
+    for (const auto& e : layout) {
+      const auto v = synthetic::values(e.name, e.shape);
+      auto& raw = storage_.emplace_back(v.size());
+      convert_from_f32(DType::F16, v.data(), raw.data(), v.size());
+      infos_.push_back({e.name, DType::F16, e.shape, raw.data(), raw.size() * 2});
+    }
+  }
+  const TensorInfo* find(std::string_view name) const override {
+    for (const auto& t : infos_) {
+      if (t.name == name) return &t;
+    }
+    return nullptr;
+  }
+  const std::vector<TensorInfo>& tensors() const override { return infos_; }
+  const std::string& origin() const override { return origin_; }
+
+ private:
+  std::string origin_ = "f16 test source";
+  std::vector<std::vector<std::uint16_t>> storage_;
+  std::vector<TensorInfo> infos_;
+};
+
+// A source of f32 tensors holding f16-rounded values of `f16`'s tensors.
+class WidenedSource final : public TensorSource {
+ public:
+  explicit WidenedSource(const TensorSource& f16) {
+    storage_.reserve(f16.tensors().size());
+    for (const auto& t : f16.tensors()) {
+      auto& v = storage_.emplace_back(static_cast<std::size_t>(t.shape.numel()));
+      convert_to_f32(t.dtype, t.data, v.data(), v.size());
+      infos_.push_back({t.name, DType::F32, t.shape, v.data(), v.size() * 4});
+    }
+  }
+  const TensorInfo* find(std::string_view name) const override {
+    for (const auto& t : infos_) {
+      if (t.name == name) return &t;
+    }
+    return nullptr;
+  }
+  const std::vector<TensorInfo>& tensors() const override { return infos_; }
+  const std::string& origin() const override { return origin_; }
+
+ private:
+  std::string origin_ = "widened test source";
+  std::vector<std::vector<float>> storage_;
+  std::vector<TensorInfo> infos_;
+};
+
+TEST(ClipTextWeights, F16WeightsAreComputedInTheBackendsF32) {
+  // ComfyUI keeps text-encoder weights f16 and computes in f32: the result must equal running
+  // f32 weights holding the same (f16-rounded) values.
+  const F16Source f16(tiny_layout());
+  const WidenedSource f32(f16);
+  auto backend = make_cpu_backend({DType::F32, 0});
+  const std::vector<std::vector<std::int32_t>> ids = {{1, 5, 99, 7, 0, 0}};
+  EXPECT_EQ(ClipTextEncoder(*backend, f16).encode(ids).to_host(),
+            ClipTextEncoder(*backend, f32).encode(ids).to_host());
+}
+
 TEST(ClipTextWeights, TinyModelRunsOnReferenceAndCpuBackendsAlike) {
   const auto source = synthetic::make_source(tiny_layout());
   auto reference = make_reference_backend();
