@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -251,23 +252,42 @@ void attention(const OpCall& call, HostPool& pool, DType compute) {
       if (bq > 0 && bk > 0) {
         scratch = std::max(scratch, tile_primitives(g, bq, bk, ct, call.params.scale).scratch);
       }
+  // Exceptions must not cross the OpenMP region: the first one is kept and rethrown after it.
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto keep = [&] {
+    std::lock_guard lock(error_mutex);
+    if (!error) error = std::current_exception();
+  };
 #pragma omp parallel
   {
     Workspace ws;
-    ws.s.resize(kQueryBlock * kKeyTile);
-    (ctype == DType::BF16 ? ws.p16.resize(kQueryBlock * kKeyTile)
-                          : ws.p32.resize(kQueryBlock * kKeyTile));
-    ws.o.resize(static_cast<std::size_t>(kQueryBlock * g.dv));
-    ws.m.resize(kQueryBlock);
-    ws.l.resize(kQueryBlock);
-    ws.scratch.resize(scratch);
+    bool ready = false;
+    try {
+      ws.s.resize(kQueryBlock * kKeyTile);
+      (ctype == DType::BF16 ? ws.p16.resize(kQueryBlock * kKeyTile)
+                            : ws.p32.resize(kQueryBlock * kKeyTile));
+      ws.o.resize(static_cast<std::size_t>(kQueryBlock * g.dv));
+      ws.m.resize(kQueryBlock);
+      ws.l.resize(kQueryBlock);
+      ws.scratch.resize(scratch);
+      ready = true;
+    } catch (...) {
+      keep();
+    }
 #pragma omp for schedule(dynamic)
     for (std::int64_t item = 0; item < items; ++item) {
+      if (!ready) continue;
       const std::int64_t blk = item % blocks, h = (item / blocks) % g.heads,
                          b = item / (blocks * g.heads);
-      query_block(g, in, b, h, blk * kQueryBlock, call.params.causal, ct, call.params.scale, ws);
+      try {
+        query_block(g, in, b, h, blk * kQueryBlock, call.params.causal, ct, call.params.scale, ws);
+      } catch (...) {
+        keep();
+      }
     }
   }
+  if (error) std::rethrow_exception(error);
 }
 
 }  // namespace pixforge::cpu

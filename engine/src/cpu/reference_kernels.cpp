@@ -216,6 +216,7 @@ void elementwise(const OpCall& call, F32Call& io) {
 }  // namespace
 
 void reference_compute(const OpCall& call, const F32Weight* weight) {
+  if (call.out->numel() == 0) return;  // empty outputs: nothing to compute (and no 0/0 stats)
   F32Call io(call);
   switch (call.kind) {
     case OpKind::Conv2d:

@@ -9,8 +9,11 @@ namespace pixforge {
 
 struct CpuBackendOptions {
   // F32 for exactness, BF16 for speed (needs avx512_bf16 or AMX; falls back to F32 otherwise).
+  // F16 is not a CPU compute type and is treated as BF16. compute_type() reports the result.
   DType compute_type = DType::BF16;
-  int threads = 0;  // 0: all cores (OpenMP default)
+  // OpenMP threads for every kernel (oneDNN's and ours share one pool); 0: all cores. This is
+  // process-wide (omp_set_num_threads), so the last backend created with threads > 0 wins.
+  int threads = 0;
 };
 
 // oneDNN convolutions and matrix products with fused post-ops, own vectorised kernels for the
