@@ -72,3 +72,30 @@ INSTANTIATE_TEST_SUITE_P(Compute, WeightLayouts, ::testing::Values(DType::F32, D
 
 }  // namespace
 }  // namespace pixforge
+
+namespace pixforge {
+namespace {
+
+// bf16 mode must really compute in bf16 (not silently in f32): its conv/attention results
+// differ from the f32 ones by bf16-sized errors, while staying within kBf16.
+TEST(ComputeType, Bf16ModeRoundsOperandsToBf16) {
+  auto bf16 = make_cpu_backend({DType::BF16, 0});
+  if (bf16->compute_type() != DType::BF16) GTEST_SKIP() << "this CPU has no avx512_bf16";
+  auto f32 = make_cpu_backend({DType::F32, 0});
+  std::mt19937 rng(11);
+  auto ref = make_reference_backend();
+  const std::vector<float> w =
+      testing::random_tensor(*ref, rng, {32, 32, 3, 3}, DType::F32, -0.1f, 0.1f).to_host();
+  const std::vector<float> x = testing::random_tensor(*ref, rng, {1, 12, 12, 32}).to_host();
+  auto run = [&](Backend& be) {
+    auto pw = ops::prepare_conv2d(be, Tensor::from_host(be, {32, 32, 3, 3}, w), nullptr,
+                                  {1, 1, 1, 1, 1, 1, 1, 1, 1});
+    return ops::conv2d(Tensor::from_host(be, {1, 12, 12, 32}, x), *pw).to_host();
+  };
+  const double err = testing::nmse(run(*bf16), run(*f32));
+  EXPECT_GT(err, 1e-8) << "bf16 mode gave f32-exact results";
+  EXPECT_LT(err, testing::kBf16);
+}
+
+}  // namespace
+}  // namespace pixforge
