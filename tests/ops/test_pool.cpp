@@ -55,6 +55,13 @@ TEST_P(Pool, StatsTrackInUsePooledAndPeak) {
   EXPECT_EQ(be->memory_stats().allocations, released.allocations) << "pool hit expected";
 }
 
+TEST_P(Pool, AbsurdSizesAreRefusedClearly) {
+  auto be = GetParam() == 0 ? make_reference_backend() : make_cpu_backend({});
+  EXPECT_THROW(be->allocate(std::size_t{1} << 62), std::length_error);
+  EXPECT_THROW(Tensor::empty(*be, {1 << 20, 1 << 20, 1 << 20}), std::length_error);
+  EXPECT_NE(be->allocate(0), nullptr);
+}
+
 TEST_P(Pool, BuffersOutliveTheirBackendSafely) {
   Tensor survivor;
   {

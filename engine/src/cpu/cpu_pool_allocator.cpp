@@ -1,5 +1,7 @@
 #include <cstdlib>
 #include <new>
+#include <stdexcept>
+#include <string>
 
 #include "host_pool.h"
 
@@ -82,6 +84,13 @@ std::size_t HostPool::size_class(std::size_t bytes) {
 }
 
 std::shared_ptr<Buffer> HostPool::allocate(std::size_t bytes) {
+  // Far beyond any real machine; also keeps size_class's arithmetic from overflowing when an
+  // absurd shape (e.g. from a hostile model file) reaches us.
+  constexpr std::size_t kMaxBytes = std::size_t{1} << 46;
+  if (bytes > kMaxBytes) {
+    throw std::length_error("host allocation of " + std::to_string(bytes) +
+                            " bytes exceeds the 64 TiB limit");
+  }
   return std::make_shared<Block>(state_, size_class(bytes));
 }
 
