@@ -18,6 +18,7 @@ class HostBackend : public Backend {
   void write(const Tensor& dst, const void* src, std::size_t bytes) override;
   void read(const Tensor& src, void* dst, std::size_t bytes) const override;
   MemoryStats memory_stats() const override { return pool_.stats(); }
+  void release_pooled() override { pool_.trim(); }
 
  protected:
   // True when the call is well formed (op_output_shape), every tensor lives on this backend

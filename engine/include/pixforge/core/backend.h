@@ -136,6 +136,9 @@ class Backend {
 
   // Waits for queued work (asynchronous backends). (optional)
   virtual void synchronize() {}
+  // Returns pooled (currently unused) buffers to the system, e.g. between jobs of different
+  // sizes; live tensors are untouched. (optional)
+  virtual void release_pooled() {}
   virtual MemoryStats memory_stats() const = 0;
 };
 
