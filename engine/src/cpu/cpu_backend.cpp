@@ -5,6 +5,8 @@
 
 #include <omp.h>
 
+#include <string>
+
 #include "cpu_kernels.h"
 #include "host_backend.h"
 
@@ -40,14 +42,25 @@ class CpuBackend final : public cpu::HostBackend {
   void compute(const OpCall& call) override {
     if (!supports_op(call)) unsupported(call);
     if (call.out->numel() == 0) return;
-    run(call);
+    try {
+      run(call);
+    } catch (const dnnl::error& e) {
+      // oneDNN's own message names no op or shape; say which call it could not run.
+      throw UnsupportedOp(std::string(op_name(call.kind)) + " on input " +
+                          call.in[0]->shape().str() + ": oneDNN failed (" + e.what() + ")");
+    }
   }
 
   std::shared_ptr<const PreparedWeight> prepare_weight(const WeightDesc& desc) override {
-    if (desc.use == WeightDesc::Use::Conv2d) {
-      return cpu::prepare_conv_weight(*this, pool_, desc, compute_type_);
+    const bool conv = desc.use == WeightDesc::Use::Conv2d;
+    try {
+      return conv ? cpu::prepare_conv_weight(*this, pool_, desc, compute_type_)
+                  : cpu::prepare_linear_weight(*this, pool_, desc, compute_type_);
+    } catch (const dnnl::error& e) {
+      throw UnsupportedOp(std::string(conv ? "conv2d" : "linear") + " weight " +
+                          desc.weight->shape().str() + ": oneDNN cannot prepare it (" + e.what() +
+                          ")");
     }
-    return cpu::prepare_linear_weight(*this, pool_, desc, compute_type_);
   }
 
  private:
