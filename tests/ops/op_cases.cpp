@@ -105,7 +105,12 @@ void add_linear_cases(std::vector<OpCase>& v) {
                              {{2, 3, 8}, 16, true, Activation::QuickGelu, false, BF16},
                              {{1, 1, 1}, 1, true, Activation::None, false, F32},
                              {{2, 33, 96}, 80, true, Activation::GeluTanh, true, F16},
-                             {{1, 64, 320}, 320, true, Activation::None, true, F32}};
+                             {{1, 64, 320}, 320, true, Activation::None, true, F32},
+                             // Every activation as a fused post-op.
+                             {{5, 24}, 17, true, Activation::Sigmoid, false, F32},
+                             {{5, 24}, 17, true, Activation::Tanh, true, F32},
+                             {{5, 24}, 17, false, Activation::Relu, false, F32},
+                             {{5, 24}, 17, true, Activation::Silu, true, F32}};
   for (const L& l : ls) {
     std::string name = "linear x" + l.x.str() + " out " + std::to_string(l.out) +
                        (l.bias ? " bias" : "") + " act " + act_name(l.act) +
@@ -143,7 +148,8 @@ void add_norm_cases(std::vector<OpCase>& v) {
                              {{1, 7, 9, 64}, 32, 1e-6f, Activation::Silu, F32},
                              {{2, 16, 10}, 5, 1e-5f, Activation::None, F32},
                              {{1, 5, 3, 96}, 32, 1e-6f, Activation::Silu, BF16},
-                             {{1, 1, 1, 8}, 2, 1e-5f, Activation::None, F32}};
+                             {{1, 1, 1, 8}, 2, 1e-5f, Activation::None, F32},
+                             {{2, 3, 3, 20}, 4, 1e-5f, Activation::Gelu, F16}};
   for (const G& g : gs) {
     std::string name = "group_norm x" + g.x.str() + " groups " + std::to_string(g.groups) +
                        " eps " + std::to_string(g.eps) + " act " + act_name(g.act) + " in " +
