@@ -132,6 +132,14 @@ TEST_F(VocabularyFiles, HuggingFaceFolderGivesTheSameIds) {
   std::ofstream(folder / "vocab.json") << vocab.dump();
 
   const auto hf = ClipTokenizer::load(folder.string());
+  // A diffusers model folder (tokenizer/ inside) and the uncompressed merges list load too.
+  EXPECT_EQ(ClipTokenizer::load(dir_.string()).encode("a photo of a cat"),
+            t.encode("a photo of a cat"));
+  std::ofstream(dir_ / "bpe_simple_vocab_16e6.txt", std::ios::binary) << raw;
+  EXPECT_EQ(ClipTokenizer::load((dir_ / "bpe_simple_vocab_16e6.txt").string()).encode("東京 café"),
+            t.encode("東京 café"));
+  std::filesystem::create_directories(dir_ / "empty");
+  EXPECT_THROW(ClipTokenizer::load((dir_ / "empty").string()), VocabularyError);
   EXPECT_EQ(hf.vocab_size(), 49408u);
   for (const char* text : {"a photo of a cat", "東京タワー 🐱 café", "(masterpiece:1.2)"}) {
     EXPECT_EQ(hf.encode(text), t.encode(text)) << text;

@@ -142,8 +142,20 @@ BpeVocab load_huggingface(const std::filesystem::path& dir) {
 }  // namespace
 
 BpeVocab load_bpe_vocab(const std::string& path) {
+  namespace fs = std::filesystem;
   std::error_code ec;
-  BpeVocab v = std::filesystem::is_directory(path, ec) ? load_huggingface(path) : load_openai(path);
+  BpeVocab v;
+  if (fs::is_directory(path, ec)) {
+    // A tokenizer folder, or a diffusers model folder holding one under tokenizer/.
+    const fs::path dir = fs::exists(fs::path(path) / "vocab.json", ec) ? fs::path(path)
+                         : fs::exists(fs::path(path) / "tokenizer" / "vocab.json", ec)
+                             ? fs::path(path) / "tokenizer"
+                             : fs::path();
+    if (dir.empty()) fail(path, "folder has no vocab.json (nor tokenizer/vocab.json)");
+    v = load_huggingface(dir);
+  } else {
+    v = load_openai(path);
+  }
   const auto start = v.ids.find("<|startoftext|>");
   const auto end = v.ids.find("<|endoftext|>");
   if (start == v.ids.end() || end == v.ids.end()) fail(path, "lacks <|startoftext|>/<|endoftext|>");

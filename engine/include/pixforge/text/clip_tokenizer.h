@@ -35,7 +35,8 @@ class ClipTokenizer {
  public:
   // `path` is one of:
   //   - bpe_simple_vocab_16e6.txt.gz (OpenAI's merges list, gzip) or its uncompressed .txt;
-  //   - a diffusers/Hugging Face tokenizer folder holding vocab.json and merges.txt.
+  //   - a Hugging Face tokenizer folder holding vocab.json and merges.txt, or a diffusers
+  //     model folder with one under tokenizer/.
   static ClipTokenizer load(const std::string& path);
   // The vocabulary from the data directory (see default_vocabulary_path()).
   static ClipTokenizer load_default();
