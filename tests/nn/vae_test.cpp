@@ -8,6 +8,7 @@
 #include <map>
 
 #include "nn_test_util.h"
+#include "pixforge/nn/vae_tiled.h"
 #include "synthetic_weights.h"
 
 namespace pixforge::testing {
@@ -98,6 +99,38 @@ TEST(Vae, MissingTensorIsNamed) {
     EXPECT_NE(std::string(e.what()).find("decoder.mid.attn_1.k.bias"), std::string::npos)
         << e.what();
   }
+}
+
+}  // namespace
+}  // namespace pixforge::testing
+
+namespace pixforge::testing {
+namespace {
+
+// Tiled decode/encode against the same tiling scheme run in PyTorch (nn_vae.py's restatement of
+// ComfyUI's tiled_scale): latent 6x5 in tiles of 4 (overlap 1), image 48x40 in tiles of 32
+// (overlap 8), three tile shapes each. f32: the blend adds only float rounding; the decoded
+// reference is stored as f16, hence 2e-3.
+TEST(VaeTiled, DecodeAndEncodeMatchTiledReference) {
+  const Golden g = load_golden(golden_path("nn/vae_tiled.safetensors"), kVersion);
+  auto backend = cpu_backend(DType::F32);
+  const auto source = vae_source();
+  const nn::Vae vae(*source, *backend);
+  const Tensor decoded = nn::decode_tiled(vae, golden_tensor(*backend, g, "latent"), {4, 1});
+  EXPECT_TRUE(close_to_golden("tiled decode", decoded, g.at("decoded"), 2e-3));
+  const Tensor encoded = nn::encode_tiled(vae, golden_tensor(*backend, g, "image"), {32, 8});
+  EXPECT_TRUE(close_to_golden("tiled encode", encoded, g.at("encoded"), 1e-3));
+}
+
+TEST(VaeTiled, RejectsBadTiling) {
+  auto backend = cpu_backend(DType::F32);
+  const auto source = vae_source();
+  const nn::Vae vae(*source, *backend);
+  const Tensor z = Tensor::from_host(*backend, Shape{1, 4, 4, 4}, std::vector<float>(64));
+  EXPECT_THROW(nn::decode_tiled(vae, z, {8, 4}), std::invalid_argument);  // overlap >= tile/2
+  EXPECT_THROW(nn::decode_tiled(vae, z, {0, 0}), std::invalid_argument);
+  const Tensor img = Tensor::from_host(*backend, Shape{1, 32, 32, 3}, std::vector<float>(3072));
+  EXPECT_THROW(nn::encode_tiled(vae, img, {36, 8}), std::invalid_argument);  // not a multiple of 8
 }
 
 }  // namespace
