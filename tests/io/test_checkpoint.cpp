@@ -174,9 +174,14 @@ TEST(Checkpoint, TurboRecognisedFromMetadataOrFileName) {
   const Checkpoint m = from(sd21_file(), "model.safetensors", {{"modelspec.title", "SD-Turbo"}});
   EXPECT_TRUE(m.info().turbo);
   EXPECT_EQ(m.info().turbo_source, "metadata modelspec.title");
-  const Checkpoint n = from(sd21_file(), "/models/sd_turbo.safetensors");
+  std::vector<float> storage;
+  auto file = sd21_file();
+  set_norm1_bias(file, storage, 0.2);  // would read as v-prediction without the turbo hint
+  const Checkpoint n = from(file, "/models/sd_turbo.safetensors");
   EXPECT_TRUE(n.info().turbo);
+  EXPECT_EQ(n.info().turbo_source, "file name");
   EXPECT_EQ(n.info().family, ModelFamily::SD2);  // SD-Turbo is an SD2.1 UNet
+  EXPECT_EQ(n.info().prediction, Prediction::Epsilon);
 }
 
 TEST(Checkpoint, StandaloneVaeFileExposesVae) {

@@ -43,6 +43,12 @@ std::string error_of(const Bytes& b) {
   return "";
 }
 
+// Parses an archive built in the test; the table keeps the bytes alive (its data points there).
+std::unique_ptr<TensorTable> parse_owned(Bytes bytes) {
+  auto owned = std::make_shared<const Bytes>(std::move(bytes));
+  return parse_torch_zip(*owned, "mem", owned);
+}
+
 Bytes f32_bytes(const std::vector<float>& v) {
   Bytes b(v.size() * 4);
   std::memcpy(b.data(), v.data(), b.size());
@@ -172,16 +178,12 @@ TEST(TorchPickle, AllowedCallablesCannotBeMisused) {
 TEST(TorchPickle, ContiguousViewsAreZeroCopyAndStridedViewsAreCopied) {
   const std::vector<float> storage = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
   // rows 1..2 of a [4,3] tensor: offset 3, contiguous
-  auto t = parse_torch_zip(
-      testing::build_torch_zip(one_tensor_pickle("FloatStorage", 12, 3, {2, 3}, {3, 1}),
-                               {{"0", f32_bytes(storage)}}),
-      "mem", nullptr);
+  auto t = parse_owned(testing::build_torch_zip(
+      one_tensor_pickle("FloatStorage", 12, 3, {2, 3}, {3, 1}), {{"0", f32_bytes(storage)}}));
   EXPECT_EQ(as_f32(t->require("w")), (std::vector<float>{3, 4, 5, 6, 7, 8}));
   // transpose of a [3,4] tensor: strides (1, 4)
-  auto tt = parse_torch_zip(
-      testing::build_torch_zip(one_tensor_pickle("FloatStorage", 12, 0, {4, 3}, {1, 4}),
-                               {{"0", f32_bytes(storage)}}),
-      "mem", nullptr);
+  auto tt = parse_owned(testing::build_torch_zip(
+      one_tensor_pickle("FloatStorage", 12, 0, {4, 3}, {1, 4}), {{"0", f32_bytes(storage)}}));
   EXPECT_EQ(as_f32(tt->require("w")), (std::vector<float>{0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11}));
 }
 
@@ -189,9 +191,8 @@ TEST(TorchPickle, DoubleHalfAndBFloat16StoragesAreRead) {
   const std::vector<double> d = {0.1, -2.5, 1e-3};
   Bytes raw(d.size() * 8);
   std::memcpy(raw.data(), d.data(), raw.size());
-  auto t = parse_torch_zip(
-      testing::build_torch_zip(one_tensor_pickle("DoubleStorage", 3, 0, {3}, {1}), {{"0", raw}}),
-      "mem", nullptr);
+  auto t = parse_owned(
+      testing::build_torch_zip(one_tensor_pickle("DoubleStorage", 3, 0, {3}, {1}), {{"0", raw}}));
   const TensorInfo& w = t->require("w");
   EXPECT_EQ(w.dtype, DType::F32);  // the engine has no f64: converted on read
   EXPECT_EQ(as_f32(w), (std::vector<float>{0.1f, -2.5f, 1e-3f}));
@@ -199,15 +200,12 @@ TEST(TorchPickle, DoubleHalfAndBFloat16StoragesAreRead) {
   const std::uint16_t h[2] = {f32_to_f16(1.5f), f32_to_f16(-0.25f)};
   Bytes hb(4);
   std::memcpy(hb.data(), h, 4);
-  auto th = parse_torch_zip(
-      testing::build_torch_zip(one_tensor_pickle("HalfStorage", 2, 0, {2}, {1}), {{"0", hb}}),
-      "mem", nullptr);
+  auto th = parse_owned(
+      testing::build_torch_zip(one_tensor_pickle("HalfStorage", 2, 0, {2}, {1}), {{"0", hb}}));
   EXPECT_EQ(th->require("w").dtype, DType::F16);
   EXPECT_EQ(as_f32(th->require("w")), (std::vector<float>{1.5f, -0.25f}));
-  auto tb =
-      parse_torch_zip(testing::build_torch_zip(
-                          one_tensor_pickle("BFloat16Storage", 2, 0, {1, 2}, {2, 1}), {{"0", hb}}),
-                      "mem", nullptr);
+  auto tb = parse_owned(testing::build_torch_zip(
+      one_tensor_pickle("BFloat16Storage", 2, 0, {1, 2}, {2, 1}), {{"0", hb}}));
   EXPECT_EQ(tb->require("w").dtype, DType::BF16);
 }
 
@@ -238,8 +236,7 @@ TEST(TorchPickle, LightningRecordsAndNumpyScalarsAreInertAndSkipped) {
                         .op('s')
                         .op('s')
                         .finish();
-  auto t =
-      parse_torch_zip(testing::build_torch_zip(pkl, {{"0", f32_bytes({5, 6})}}), "mem", nullptr);
+  auto t = parse_owned(testing::build_torch_zip(pkl, {{"0", f32_bytes({5, 6})}}));
   ASSERT_EQ(t->tensors().size(), 1u);
   EXPECT_EQ(as_f32(t->require("w")), (std::vector<float>{5, 6}));
   // Those names are inert only as data: calling the lightning class is refused.
@@ -263,7 +260,7 @@ TEST(TorchPickle, Protocol4FramingAndMemoizeAreUnderstood) {
   w.op(0x8c).op(1).op('v').op('h').op(1);  // "v" -> BINGET "w" (a str value: skipped)
   w.op('s');
   const Bytes pkl = w.finish();
-  auto t = parse_torch_zip(testing::build_torch_zip(pkl, {{"0", f32_bytes({9})}}), "mem", nullptr);
+  auto t = parse_owned(testing::build_torch_zip(pkl, {{"0", f32_bytes({9})}}));
   ASSERT_EQ(t->tensors().size(), 1u);
   EXPECT_EQ(as_f32(t->require("w")), (std::vector<float>{9}));
 }
@@ -284,10 +281,8 @@ TEST(TorchPickle, CompressedEntriesAreRefusedClearly) {
 
 TEST(TorchPickle, Zip64ArchivesAreRead) {
   const std::vector<float> storage = {1.5f, -2.5f};
-  auto t =
-      parse_torch_zip(testing::build_torch_zip(one_tensor_pickle("FloatStorage", 2, 0, {2}, {1}),
-                                               {{"0", f32_bytes(storage)}}, /*zip64=*/true),
-                      "mem", nullptr);
+  auto t = parse_owned(testing::build_torch_zip(one_tensor_pickle("FloatStorage", 2, 0, {2}, {1}),
+                                                {{"0", f32_bytes(storage)}}, /*zip64=*/true));
   EXPECT_EQ(as_f32(t->require("w")), storage);
 }
 

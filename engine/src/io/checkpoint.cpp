@@ -124,6 +124,11 @@ Checkpoint Checkpoint::from_single_file(std::shared_ptr<const TensorTable> file,
     info.turbo = true;
     info.turbo_source = "file name";
   }
+  // SD-Turbo and SDXL-Turbo are epsilon models; the SD2 weight heuristic is not needed then.
+  if (info.turbo && info.prediction_source != "v_pred key") {
+    info.prediction = Prediction::Epsilon;
+    info.prediction_source = "SD-Turbo is epsilon-trained";
+  }
   if (info.supported) {
     c.unet_ = std::move(unet);
     c.vae_ = std::move(vae);

@@ -49,7 +49,11 @@ struct ModelInfo {
   // How the prediction was decided: "family default", "norm1.bias std heuristic",
   // "scheduler_config.json", "v_pred key", "caller override".
   std::string prediction_source;
-  bool turbo = false;         // SD-Turbo / SDXL-Turbo (few steps, cfg 1)
+  // SD-Turbo / SDXL-Turbo (few steps, cfg 1; epsilon unless a scheduler config says otherwise).
+  // Recognised only from metadata, model_index.json or the file/folder name: a turbo UNet's
+  // weights look like any SD2.1 UNet, so an unrecognised one is handled as SD2.x, with the
+  // prediction type from the weight heuristic (override it if that guess is wrong).
+  bool turbo = false;
   std::string turbo_source;   // where that was read ("model_index.json", "metadata", "file name")
   std::vector<DType> dtypes;  // of every tensor in the file(s), sorted, unique
   std::size_t tensor_count = 0;
