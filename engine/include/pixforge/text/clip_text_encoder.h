@@ -5,8 +5,10 @@
 //   per layer: x += out_proj(attn(ln1(x)))  (causal: token i sees tokens <= i, head dim 64)
 //              x += fc2(act(fc1(ln2(x))))     (act: quick_gelu for OpenAI, gelu for OpenCLIP)
 //   output = final_layer_norm(hidden state after the chosen layer)
-// Weights are prepared once in the backend's compute type, whatever their file dtype (f16
-// files are computed in f32 on an f32 backend, as ComfyUI does).
+// Weights are prepared once in the backend's compute type, whatever their file dtype. ComfyUI
+// keeps text-encoder weights f16 and computes in f32: give this encoder an F32 backend to match
+// it (a BF16 backend is faster and drifts by about 1% of the activations' scale, see
+// tests/text/clip_text_encoder_test.cpp).
 #pragma once
 
 #include <cstdint>

@@ -45,7 +45,8 @@ class ClipTokenizer {
   ClipTokenizer& operator=(ClipTokenizer&&) noexcept;
   ~ClipTokenizer();
 
-  // Token ids of `text` without start/end tokens. `text` is UTF-8 (std::invalid_argument
+  // Token ids of `text` without start/end tokens. Const and stateless: safe to call from
+  // several threads. `text` is UTF-8 (std::invalid_argument
   // naming the byte offset otherwise).
   std::vector<std::int32_t> encode(std::string_view text) const;
 
