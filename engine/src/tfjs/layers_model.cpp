@@ -1,0 +1,492 @@
+// Keras topology -> engine ops (layers_model.h). Loading is two passes: parse every layer with
+// its host weights, then fold BatchNormalization and ZeroPadding2D into the neighbouring
+// convolution and prepare weights on the backend.
+#include "pixforge/tfjs/layers_model.h"
+
+#include <cmath>
+#include <map>
+#include <stdexcept>
+
+#include "pixforge/core/ops.h"
+#include "pixforge/cpu/cpu_backend.h"
+
+namespace pixforge::tfjs {
+namespace {
+
+using nlohmann::json;
+
+enum class Kind { Input, Conv, Dense, Act, Add, Concat, Upsample, Scale, Flatten, Identity };
+
+[[noreturn]] void fail(const std::string& where, const std::string& what) {
+  throw std::runtime_error("tfjs layers-model " + where + ": " + what);
+}
+
+// A layer as parsed, before weights are prepared.
+struct Desc {
+  std::string name, cls;
+  Kind kind = Kind::Identity;
+  std::vector<int> inputs;
+  int consumers = 0;
+  // Convolution (OIHW host weights) or dense ([out, in]).
+  std::vector<float> weight, bias;
+  std::int64_t cout = 0, cin = 0, kh = 1, kw = 1;
+  Conv2dSpec spec;
+  bool same_padding = false;
+  Activation act = Activation::None;
+  int factor = 1;
+  float scale = 1.0f;
+  // BatchNormalization parameters, folded into `inputs[0]` later.
+  std::vector<float> gamma, beta, mean, var;
+  float eps = 1e-3f;
+  // ZeroPadding2D pads, folded into the consuming convolution.
+  int pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
+};
+
+Activation parse_activation(const std::string& name, const std::string& where) {
+  if (name == "linear") return Activation::None;
+  if (name == "relu") return Activation::Relu;
+  if (name == "sigmoid") return Activation::Sigmoid;
+  if (name == "tanh") return Activation::Tanh;
+  if (name == "swish" || name == "silu") return Activation::Silu;
+  fail(where, "activation \"" + name + "\" is not supported (linear, relu, sigmoid, tanh, swish)");
+}
+
+std::pair<int, int> pair_of(const json& cfg, const char* key, int dflt, const std::string& where) {
+  if (!cfg.contains(key) || cfg[key].is_null()) return {dflt, dflt};
+  const json& v = cfg[key];
+  if (v.is_number_integer()) return {v.get<int>(), v.get<int>()};
+  if (v.is_array() && v.size() == 2 && v[0].is_number_integer() && v[1].is_number_integer()) {
+    return {v[0].get<int>(), v[1].get<int>()};
+  }
+  fail(where, std::string("bad \"") + key + "\"");
+}
+
+const HostArray& weight(const WeightMap& w, const std::string& name, std::size_t rank,
+                        const std::string& where) {
+  const auto it = w.find(name);
+  if (it == w.end()) fail(where, "weight \"" + name + "\" is missing from the shards");
+  if (it->second.is_int || it->second.shape.size() != rank) {
+    fail(where, "weight \"" + name + "\" has the wrong rank or dtype");
+  }
+  return it->second;
+}
+
+// Keras stores weights as "<layer>/<param>" (older exports add a scope: "<layer>/<layer>/..");
+// find the one ending in "/<param>" under this layer's name.
+std::string weight_name(const WeightMap& w, const std::string& layer, const std::string& param) {
+  const std::string direct = layer + "/" + param;
+  if (w.count(direct)) return direct;
+  for (const auto& [name, _] : w) {
+    if (name.rfind(layer + "/", 0) == 0 && name.size() > param.size() &&
+        name.compare(name.size() - param.size() - 1, std::string::npos, "/" + param) == 0) {
+      return name;
+    }
+  }
+  return direct;
+}
+
+void parse_conv(Desc& d, const json& cfg, const WeightMap& w, bool depthwise) {
+  const std::string where = "layer \"" + d.name + "\" (" + d.cls + ")";
+  if (cfg.value("data_format", std::string("channels_last")) != "channels_last") {
+    fail(where, "only channels_last is supported");
+  }
+  const auto [sh, sw] = pair_of(cfg, "strides", 1, where);
+  const auto [dh, dw] = pair_of(cfg, "dilation_rate", 1, where);
+  const std::string padding = cfg.value("padding", std::string("valid"));
+  if (padding != "same" && padding != "valid") fail(where, "padding \"" + padding + "\"");
+  const std::string kname = weight_name(w, d.name, depthwise ? "depthwise_kernel" : "kernel");
+  const HostArray& k = weight(w, kname, 4, where);  // HWIO, or [kh, kw, C, multiplier]
+  d.kh = k.shape[0];
+  d.kw = k.shape[1];
+  const std::int64_t a = k.shape[2], b = k.shape[3];
+  d.kind = Kind::Conv;
+  d.spec.stride_h = sh;
+  d.spec.stride_w = sw;
+  d.spec.dilation_h = dh;
+  d.spec.dilation_w = dw;
+  if (depthwise) {
+    d.cout = a * b;
+    d.cin = 1;
+    d.spec.groups = static_cast<int>(a);
+  } else {
+    const int groups = cfg.value("groups", 1);
+    d.cout = b;
+    d.cin = a;
+    d.spec.groups = groups;
+  }
+  // HWIO -> OIHW; depthwise [kh, kw, C, m] -> [C*m, 1, kh, kw] (output channel c*m + j).
+  d.weight.assign(static_cast<std::size_t>(d.cout * d.cin * d.kh * d.kw), 0.0f);
+  for (std::int64_t y = 0; y < d.kh; ++y)
+    for (std::int64_t x = 0; x < d.kw; ++x)
+      for (std::int64_t i = 0; i < a; ++i)
+        for (std::int64_t o = 0; o < b; ++o) {
+          const float v = k.values[static_cast<std::size_t>(((y * d.kw + x) * a + i) * b + o)];
+          const std::int64_t oc = depthwise ? i * b + o : o;
+          const std::int64_t ic = depthwise ? 0 : i;
+          d.weight[static_cast<std::size_t>(((oc * d.cin + ic) * d.kh + y) * d.kw + x)] = v;
+        }
+  if (cfg.value("use_bias", true)) {
+    const HostArray& bias = weight(w, weight_name(w, d.name, "bias"), 1, where);
+    if (bias.shape[0] != d.cout) fail(where, "bias size does not match the filters");
+    d.bias = bias.values;
+  }
+  if (padding == "same") {
+    d.same_padding = true;
+    // TF's SAME: total = max(k_eff - stride, 0) for inputs divisible by the stride (checked
+    // at run time), the extra pixel going to the bottom/right.
+    const int eh = (static_cast<int>(d.kh) - 1) * dh + 1, ew = (static_cast<int>(d.kw) - 1) * dw + 1;
+    const int th = std::max(eh - sh, 0), tw = std::max(ew - sw, 0);
+    d.spec.pad_top = th / 2;
+    d.spec.pad_bottom = th - th / 2;
+    d.spec.pad_left = tw / 2;
+    d.spec.pad_right = tw - tw / 2;
+  }
+  d.act = parse_activation(cfg.value("activation", std::string("linear")), where);
+}
+
+void parse_dense(Desc& d, const json& cfg, const WeightMap& w) {
+  const std::string where = "layer \"" + d.name + "\" (Dense)";
+  const HostArray& k = weight(w, weight_name(w, d.name, "kernel"), 2, where);  // [in, out]
+  d.kind = Kind::Dense;
+  d.cin = k.shape[0];
+  d.cout = k.shape[1];
+  d.weight.resize(k.values.size());
+  for (std::int64_t i = 0; i < d.cin; ++i)
+    for (std::int64_t o = 0; o < d.cout; ++o)
+      d.weight[static_cast<std::size_t>(o * d.cin + i)] = k.values[static_cast<std::size_t>(i * d.cout + o)];
+  if (cfg.value("use_bias", true)) d.bias = weight(w, weight_name(w, d.name, "bias"), 1, where).values;
+  const std::string act = cfg.value("activation", std::string("linear"));
+  if (act == "softmax") fail(where, "softmax activation inside Dense is not supported");
+  d.act = parse_activation(act, where);
+}
+
+void parse_batchnorm(Desc& d, const json& cfg, const WeightMap& w) {
+  const std::string where = "layer \"" + d.name + "\" (BatchNormalization)";
+  const json axis = cfg.value("axis", json(-1));
+  if (!(axis == json(-1) || axis == json(3) || axis == json::array({3}))) {
+    fail(where, "only channel-axis batch normalisation is supported");
+  }
+  d.eps = cfg.value("epsilon", 1e-3f);
+  d.mean = weight(w, weight_name(w, d.name, "moving_mean"), 1, where).values;
+  d.var = weight(w, weight_name(w, d.name, "moving_variance"), 1, where).values;
+  const std::size_t c = d.mean.size();
+  d.gamma.assign(c, 1.0f);
+  d.beta.assign(c, 0.0f);
+  if (cfg.value("scale", true)) d.gamma = weight(w, weight_name(w, d.name, "gamma"), 1, where).values;
+  if (cfg.value("center", true)) d.beta = weight(w, weight_name(w, d.name, "beta"), 1, where).values;
+  if (d.var.size() != c || d.gamma.size() != c || d.beta.size() != c) {
+    fail(where, "parameter sizes differ");
+  }
+}
+
+void parse_layer(Desc& d, const json& cfg, const WeightMap& w) {
+  const std::string where = "layer \"" + d.name + "\" (" + d.cls + ")";
+  const std::string& c = d.cls;
+  if (c == "InputLayer") {
+    d.kind = Kind::Input;
+  } else if (c == "Conv2D") {
+    parse_conv(d, cfg, w, false);
+  } else if (c == "DepthwiseConv2D") {
+    parse_conv(d, cfg, w, true);
+  } else if (c == "Dense") {
+    parse_dense(d, cfg, w);
+  } else if (c == "Activation") {
+    d.kind = Kind::Act;
+    d.act = parse_activation(cfg.value("activation", std::string("linear")), where);
+  } else if (c == "ReLU") {
+    if (cfg.contains("max_value") && !cfg["max_value"].is_null()) {
+      fail(where, "ReLU with max_value (Relu6) has no engine op yet");
+    }
+    if (cfg.value("negative_slope", 0.0) != 0.0 || cfg.value("threshold", 0.0) != 0.0) {
+      fail(where, "leaky/thresholded ReLU has no engine op yet");
+    }
+    d.kind = Kind::Act;
+    d.act = Activation::Relu;
+  } else if (c == "Add") {
+    d.kind = Kind::Add;
+  } else if (c == "Concatenate") {
+    const int axis = cfg.value("axis", -1);
+    if (axis != -1 && axis != 3) fail(where, "only channel concatenation is supported");
+    d.kind = Kind::Concat;
+  } else if (c == "UpSampling2D") {
+    const auto [fh, fw] = pair_of(cfg, "size", 2, where);
+    if (fh != fw) fail(where, "unequal upsampling factors");
+    if (cfg.value("interpolation", std::string("nearest")) != "nearest") {
+      fail(where, "only nearest upsampling is supported");
+    }
+    d.kind = Kind::Upsample;
+    d.factor = fh;
+  } else if (c == "MultiplyBeta") {
+    d.kind = Kind::Scale;
+    d.scale = cfg.value("beta", 0.2f);
+  } else if (c == "BatchNormalization") {
+    parse_batchnorm(d, cfg, w);
+    d.kind = Kind::Identity;  // folded into its input convolution
+  } else if (c == "ZeroPadding2D") {
+    const json& p = cfg.contains("padding") ? cfg["padding"] : json(1);
+    if (p.is_number_integer()) {
+      d.pad_top = d.pad_bottom = d.pad_left = d.pad_right = p.get<int>();
+    } else if (p.is_array() && p.size() == 2 && p[0].is_array() && p[1].is_array()) {
+      d.pad_top = p[0][0].get<int>();
+      d.pad_bottom = p[0][1].get<int>();
+      d.pad_left = p[1][0].get<int>();
+      d.pad_right = p[1][1].get<int>();
+    } else {
+      fail(where, "bad padding");
+    }
+    d.kind = Kind::Identity;  // folded into the consuming convolution
+  } else if (c == "Flatten") {
+    d.kind = Kind::Flatten;
+  } else if (c == "Dropout") {
+    d.kind = Kind::Identity;  // inference
+  } else {
+    fail(where, "layer class \"" + c + "\" is not supported");
+  }
+}
+
+std::vector<std::string> inbound_names(const json& layer, const std::string& where) {
+  std::vector<std::string> out;
+  if (!layer.contains("inbound_nodes")) return out;
+  const json& nodes = layer["inbound_nodes"];
+  if (!nodes.is_array() || nodes.size() > 1) fail(where, "shared layers are not supported");
+  if (nodes.empty()) return out;
+  if (!nodes[0].is_array()) fail(where, "unrecognised inbound_nodes format");
+  for (const auto& in : nodes[0]) {
+    if (!in.is_array() || in.empty() || !in[0].is_string()) fail(where, "bad inbound node");
+    if (in.size() > 2 && in[2] != 0) fail(where, "multi-output layers are not supported");
+    out.push_back(in[0].get<std::string>());
+  }
+  return out;
+}
+
+// Folds BatchNormalization into the convolution feeding it: w' = w·γ/√(σ²+ε),
+// b' = (b − μ)·γ/√(σ²+ε) + β.
+void fold_batchnorm(std::vector<Desc>& ds, Desc& bn) {
+  const std::string where = "layer \"" + bn.name + "\" (BatchNormalization)";
+  if (bn.inputs.size() != 1) fail(where, "needs one input");
+  Desc& conv = ds[static_cast<std::size_t>(bn.inputs[0])];
+  if ((conv.kind != Kind::Conv && conv.kind != Kind::Dense) || conv.consumers != 1 ||
+      conv.act != Activation::None) {
+    fail(where, "only a batch normalisation directly after a linear convolution can run");
+  }
+  const auto c = static_cast<std::size_t>(conv.cout);
+  if (bn.mean.size() != c) fail(where, "channel count differs from its convolution");
+  if (conv.bias.empty()) conv.bias.assign(c, 0.0f);
+  const std::size_t per = conv.weight.size() / c;
+  for (std::size_t o = 0; o < c; ++o) {
+    const float k = bn.gamma[o] / std::sqrt(bn.var[o] + bn.eps);
+    for (std::size_t i = 0; i < per; ++i) conv.weight[o * per + i] *= k;
+    conv.bias[o] = (conv.bias[o] - bn.mean[o]) * k + bn.beta[o];
+  }
+  bn.mean.clear();
+}
+
+}  // namespace
+
+struct LayersModel::Layer {
+  std::string name, cls;
+  Kind kind = Kind::Identity;
+  std::vector<int> inputs;
+  int last_use = -1;
+  std::shared_ptr<const PreparedWeight> weight;
+  Activation act = Activation::None;
+  int factor = 1;
+  float scale = 1.0f;
+  bool check_even = false;  // SAME padding with stride > 1: pads assume divisible sizes
+  std::int64_t macs_per_pixel = 0;  // per output pixel (conv) or per row (dense)
+  int stride = 1;
+};
+
+LayersModel::LayersModel() = default;
+LayersModel::LayersModel(LayersModel&&) noexcept = default;
+LayersModel& LayersModel::operator=(LayersModel&&) noexcept = default;
+LayersModel::~LayersModel() = default;
+
+LayersModel LayersModel::load(const std::string& path, Backend& backend) {
+  const ModelJson m = read_model_json(path);
+  return build(m, load_weights(m), backend);
+}
+
+LayersModel LayersModel::build(const ModelJson& model, const WeightMap& weights, Backend& backend) {
+  if (model.format != ModelFormat::Layers) fail(model.path, "is a graph-model, not a layers-model");
+  const json& topo = model.topology.contains("model_config") ? model.topology["model_config"]
+                                                             : model.topology;
+  const std::string cls = topo.value("class_name", std::string());
+  if (cls != "Model" && cls != "Functional" && cls != "Sequential") {
+    fail(model.path, "model class \"" + cls + "\" is not supported");
+  }
+  const json& config = topo.contains("config") ? topo["config"] : json::object();
+  const json& layers = config.is_array() ? config : config.value("layers", json::array());
+  if (!layers.is_array() || layers.empty()) fail(model.path, "no layers");
+
+  std::vector<Desc> ds;
+  std::map<std::string, int> index;
+  for (const auto& l : layers) {
+    Desc d;
+    d.cls = l.value("class_name", std::string());
+    const json& cfg = l.contains("config") ? l["config"] : json::object();
+    d.name = l.contains("name") ? l.value("name", std::string()) : cfg.value("name", std::string());
+    const std::string where = "layer \"" + d.name + "\"";
+    if (d.name.empty() || index.count(d.name)) fail(model.path, "layer without a unique name");
+    parse_layer(d, cfg, weights);
+    if (cls == "Sequential") {
+      if (!ds.empty()) d.inputs.push_back(static_cast<int>(ds.size()) - 1);
+    } else {
+      for (const auto& in : inbound_names(l, where)) {
+        const auto it = index.find(in);
+        if (it == index.end()) fail(where, "input \"" + in + "\" is not defined before it");
+        d.inputs.push_back(it->second);
+      }
+    }
+    if (d.kind != Kind::Input && d.inputs.empty()) fail(where, "has no inputs");
+    for (int i : d.inputs) ++ds[static_cast<std::size_t>(i)].consumers;
+    index[d.name] = static_cast<int>(ds.size());
+    ds.push_back(std::move(d));
+  }
+  // Fold batch norms and zero paddings into their convolutions.
+  for (auto& d : ds) {
+    if (d.cls == "BatchNormalization") fold_batchnorm(ds, d);
+  }
+  for (auto& d : ds) {
+    if (d.kind != Kind::Conv || d.inputs.size() != 1) continue;
+    const Desc& in = ds[static_cast<std::size_t>(d.inputs[0])];
+    if (in.cls != "ZeroPadding2D") continue;
+    if (d.same_padding) fail("layer \"" + d.name + "\"", "ZeroPadding2D before a SAME convolution");
+    d.spec.pad_top += in.pad_top;
+    d.spec.pad_bottom += in.pad_bottom;
+    d.spec.pad_left += in.pad_left;
+    d.spec.pad_right += in.pad_right;
+    d.inputs[0] = in.inputs[0];
+  }
+  for (const auto& d : ds) {
+    if (d.cls == "ZeroPadding2D" && d.consumers > 0) {
+      // Convolutions were rewired past the padding above; any consumer left is not one.
+      bool still_used = false;
+      for (const auto& e : ds) {
+        for (int i : e.inputs) {
+          if (&ds[static_cast<std::size_t>(i)] == &d) still_used = true;
+        }
+      }
+      if (still_used) fail("layer \"" + d.name + "\" (ZeroPadding2D)", "only padding before a convolution can run");
+    }
+  }
+
+  // Prepare weights once (staged on a host backend when `backend` is a device).
+  std::unique_ptr<Backend> staging = backend.is_host() ? nullptr : make_reference_backend();
+  Backend& host = staging ? *staging : backend;
+  LayersModel m;
+  for (const auto& d : ds) {
+    auto l = std::make_unique<Layer>();
+    l->name = d.name;
+    l->cls = d.cls;
+    l->kind = d.kind;
+    l->inputs = d.inputs;
+    l->act = d.act;
+    l->factor = d.factor;
+    l->scale = d.scale;
+    if (d.kind == Kind::Conv || d.kind == Kind::Dense) {
+      const bool conv = d.kind == Kind::Conv;
+      const Shape ws = conv ? Shape{d.cout, d.cin, d.kh, d.kw} : Shape{d.cout, d.cin};
+      const Tensor w = Tensor::from_host(host, ws, d.weight);
+      const Tensor b = d.bias.empty() ? Tensor() : Tensor::from_host(host, Shape{d.cout}, d.bias);
+      const Tensor* bp = d.bias.empty() ? nullptr : &b;
+      l->weight = conv ? ops::prepare_conv2d(backend, w, bp, d.spec) : ops::prepare_linear(backend, w, bp);
+      l->macs_per_pixel = d.cout * d.cin * d.kh * d.kw;
+      l->stride = d.spec.stride_h;
+      l->check_even = d.same_padding && (d.spec.stride_h > 1 || d.spec.stride_w > 1);
+    }
+    m.layers_.push_back(std::move(l));
+  }
+  // Output: the declared output layer, else the last layer.
+  m.output_ = static_cast<int>(ds.size()) - 1;
+  if (config.is_object() && config.contains("output_layers")) {
+    const json& outs = config["output_layers"];
+    if (!outs.is_array() || outs.size() != 1 || !outs[0].is_array() || !outs[0][0].is_string()) {
+      fail(model.path, "exactly one output is supported");
+    }
+    const auto it = index.find(outs[0][0].get<std::string>());
+    if (it == index.end()) fail(model.path, "output layer is not defined");
+    m.output_ = it->second;
+  }
+  for (std::size_t i = 0; i < m.layers_.size(); ++i) {
+    for (int in : m.layers_[i]->inputs) m.layers_[static_cast<std::size_t>(in)]->last_use = static_cast<int>(i);
+  }
+  return m;
+}
+
+Tensor LayersModel::run(const Tensor& input) const {
+  std::vector<Tensor> values(layers_.size());
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    const Layer& l = *layers_[i];
+    auto in = [&](std::size_t k) -> const Tensor& { return values[static_cast<std::size_t>(l.inputs[k])]; };
+    switch (l.kind) {
+      case Kind::Input: values[i] = input; break;
+      case Kind::Identity: values[i] = in(0); break;
+      case Kind::Conv:
+        if (l.check_even && (in(0).dim(1) % l.stride != 0 || in(0).dim(2) % l.stride != 0)) {
+          fail("layer \"" + l.name + "\"", "SAME padding with stride needs sizes divisible by it, got " +
+                                               in(0).shape().str());
+        }
+        values[i] = ops::conv2d(in(0), *l.weight, l.act);
+        break;
+      case Kind::Dense: values[i] = ops::linear(in(0), *l.weight, l.act); break;
+      case Kind::Act: values[i] = l.act == Activation::None ? in(0) : ops::activation(in(0), l.act); break;
+      case Kind::Add: {
+        Tensor acc = ops::add(in(0), in(1));
+        for (std::size_t k = 2; k < l.inputs.size(); ++k) acc = ops::add(acc, in(k));
+        values[i] = acc;
+        break;
+      }
+      case Kind::Concat: {
+        // ops::concat joins up to 4 parts: chain for more.
+        std::vector<Tensor> parts;
+        for (std::size_t k = 0; k < l.inputs.size(); ++k) {
+          parts.push_back(in(k));
+          if (parts.size() == 4 && k + 1 < l.inputs.size()) parts = {ops::concat(parts, -1)};
+        }
+        values[i] = parts.size() == 1 ? parts[0] : ops::concat(parts, -1);
+        break;
+      }
+      case Kind::Upsample: values[i] = ops::upsample_nearest(in(0), l.factor); break;
+      case Kind::Scale: values[i] = ops::scale_bias(in(0), l.scale, 0.0f); break;
+      case Kind::Flatten: {
+        const Tensor& x = in(0);
+        values[i] = x.reshape(Shape{x.dim(0), x.numel() / std::max<std::int64_t>(x.dim(0), 1)});
+        break;
+      }
+    }
+    // Drop every input whose last consumer this was (activations dominate memory).
+    for (int k : l.inputs) {
+      if (layers_[static_cast<std::size_t>(k)]->last_use == static_cast<int>(i) && k != output_) {
+        values[static_cast<std::size_t>(k)] = Tensor();
+      }
+    }
+  }
+  return values[static_cast<std::size_t>(output_)];
+}
+
+std::vector<std::string> LayersModel::layer_classes() const {
+  std::vector<std::string> out;
+  for (const auto& l : layers_) out.push_back(l->cls);
+  return out;
+}
+
+double LayersModel::conv_macs(std::int64_t h, std::int64_t w) const {
+  // Upscalers keep the input resolution until the upsampling tail; track the scale factor.
+  double macs = 0, pixels = static_cast<double>(h * w);
+  std::vector<double> px(layers_.size(), pixels);
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    const Layer& l = *layers_[i];
+    double p = l.inputs.empty() ? pixels : px[static_cast<std::size_t>(l.inputs[0])];
+    if (l.kind == Kind::Upsample) p *= l.factor * l.factor;
+    if (l.kind == Kind::Conv) {
+      p /= static_cast<double>(l.stride * l.stride);
+      macs += p * static_cast<double>(l.macs_per_pixel);
+    }
+    if (l.kind == Kind::Dense) macs += static_cast<double>(l.macs_per_pixel);
+    px[i] = p;
+  }
+  return macs;
+}
+
+}  // namespace pixforge::tfjs
