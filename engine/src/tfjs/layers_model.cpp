@@ -15,7 +15,7 @@ namespace {
 
 using nlohmann::json;
 
-enum class Kind { Input, Conv, Dense, Act, Add, Concat, Upsample, Scale, Flatten, Identity };
+enum class Kind { Input, Conv, Dense, Act, Add, Concat, Upsample, Scale, Flatten, Identity, PixelShuffle };
 
 [[noreturn]] void fail(const std::string& where, const std::string& what) {
   throw std::runtime_error("tfjs layers-model " + where + ": " + what);
@@ -219,6 +219,11 @@ void parse_layer(Desc& d, const json& cfg, const WeightMap& w) {
   } else if (c == "MultiplyBeta") {
     d.kind = Kind::Scale;
     d.scale = cfg.value("beta", 0.2f);
+  } else if (c.rfind("PixelShuffle", 0) == 0) {
+    // esrgan-thick's custom depth-to-space layer ("PixelShuffle4x", config "scale").
+    d.kind = Kind::PixelShuffle;
+    d.factor = cfg.value("scale", 0);
+    if (d.factor < 2 || d.factor > 8) fail(where, "bad scale");
   } else if (c == "BatchNormalization") {
     parse_batchnorm(d, cfg, w);
     d.kind = Kind::Identity;  // folded into its input convolution
@@ -279,6 +284,19 @@ void fold_batchnorm(std::vector<Desc>& ds, Desc& bn) {
     conv.bias[o] = (conv.bias[o] - bn.mean[o]) * k + bn.beta[o];
   }
   bn.mean.clear();
+}
+
+// See the PixelShuffle preparation in build(): x [N,H,W,r²C] -> [N,rH,rW,C].
+Tensor pixel_shuffle(const Tensor& x, int r, const PreparedWeight& gather) {
+  const std::int64_t H = x.dim(1) * r, W = x.dim(2) * r, K = x.dim(3), C = K / (std::int64_t{r} * r);
+  std::vector<float> mask(static_cast<std::size_t>(H * W * K), 0.0f);
+  for (std::int64_t y = 0; y < H; ++y)
+    for (std::int64_t xx = 0; xx < W; ++xx) {
+      const std::int64_t g = (y % r) * r + (xx % r);
+      for (std::int64_t c = 0; c < C; ++c) mask[static_cast<std::size_t>((y * W + xx) * K + g * C + c)] = 1.0f;
+    }
+  const Tensor m = Tensor::from_host(x.backend(), Shape{H, W, K}, mask);
+  return ops::linear(ops::mul(ops::upsample_nearest(x, r), m), gather);
 }
 
 }  // namespace
@@ -384,6 +402,22 @@ LayersModel LayersModel::build(const ModelJson& model, const WeightMap& weights,
     l->act = d.act;
     l->factor = d.factor;
     l->scale = d.scale;
+    if (d.kind == Kind::PixelShuffle) {
+      // Depth-to-space as engine ops (no DepthToSpace op yet): nearest upsampling, a 0/1 mask
+      // keeping channel group (y % r)·r + (x % r) at each output pixel, and a 1x1 projection
+      // summing the groups. Exact in f32: every output sums one non-zero term.
+      const Desc& src = ds[static_cast<std::size_t>(d.inputs[0])];
+      const std::int64_t r2 = std::int64_t{d.factor} * d.factor;
+      if (src.kind != Kind::Conv || src.cout % r2 != 0) {
+        fail("layer \"" + d.name + "\"", "PixelShuffle must follow a convolution with channels divisible by scale²");
+      }
+      const std::int64_t C = src.cout / r2;
+      std::vector<float> gather(static_cast<std::size_t>(C * src.cout), 0.0f);
+      for (std::int64_t c = 0; c < C; ++c)
+        for (std::int64_t g = 0; g < r2; ++g) gather[static_cast<std::size_t>(c * src.cout + g * C + c)] = 1.0f;
+      const Tensor w = Tensor::from_host(host, Shape{C, src.cout}, gather);
+      l->weight = ops::prepare_linear(backend, w, nullptr);
+    }
     if (d.kind == Kind::Conv || d.kind == Kind::Dense) {
       const bool conv = d.kind == Kind::Conv;
       const Shape ws = conv ? Shape{d.cout, d.cin, d.kh, d.kw} : Shape{d.cout, d.cin};
@@ -448,6 +482,7 @@ Tensor LayersModel::run(const Tensor& input) const {
         break;
       }
       case Kind::Upsample: values[i] = ops::upsample_nearest(in(0), l.factor); break;
+      case Kind::PixelShuffle: values[i] = pixel_shuffle(in(0), l.factor, *l.weight); break;
       case Kind::Scale: values[i] = ops::scale_bias(in(0), l.scale, 0.0f); break;
       case Kind::Flatten: {
         const Tensor& x = in(0);
