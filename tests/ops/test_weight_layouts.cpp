@@ -2,6 +2,7 @@
 // per shape (CpuWeight::weights_as reorders once per layout), and every shape must still agree
 // with the reference backend.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include "op_cases.h"
 #include "pixforge/cpu/cpu_backend.h"
@@ -95,6 +96,31 @@ TEST(ComputeType, Bf16ModeRoundsOperandsToBf16) {
   const double err = testing::nmse(run(*bf16), run(*f32));
   EXPECT_GT(err, 1e-8) << "bf16 mode gave f32-exact results";
   EXPECT_LT(err, testing::kBf16);
+}
+
+}  // namespace
+}  // namespace pixforge
+
+namespace pixforge {
+namespace {
+
+// The threads option changes how work is split, never the result beyond summation order.
+TEST(Threads, OneThreadMatchesDefault) {
+  auto one = make_cpu_backend({DType::F32, 1});
+  auto all = make_cpu_backend({DType::F32, 0});
+  std::mt19937 rng(13);
+  auto ref = make_reference_backend();
+  const std::vector<float> q = testing::random_tensor(*ref, rng, {1, 150, 64}).to_host();
+  auto run = [&](Backend& be) {
+    Tensor t = Tensor::from_host(be, {1, 150, 64}, q);
+    return ops::attention(t, t, t, 2, 0.125f).to_host();
+  };
+  const int default_threads = omp_get_max_threads();
+  const std::vector<float> first = run(*all);
+  EXPECT_LE(testing::nmse(run(*one), first), testing::kExact);
+  EXPECT_EQ(omp_get_max_threads(), 1) << "threads = 1 applies on the computing thread";
+  run(*all);
+  EXPECT_EQ(omp_get_max_threads(), default_threads) << "threads = 0 restores the default";
 }
 
 }  // namespace

@@ -21,12 +21,17 @@ DType effective_compute_type(DType requested) {
                                                                           : DType::F32;
 }
 
+// OpenMP's default (OMP_NUM_THREADS or all cores), read before any backend changed it.
+int default_threads() {
+  static const int threads = omp_get_max_threads();
+  return threads;
+}
+
 class CpuBackend final : public cpu::HostBackend {
  public:
   explicit CpuBackend(const CpuBackendOptions& options)
-      : compute_type_(effective_compute_type(options.compute_type)) {
-    if (options.threads > 0) omp_set_num_threads(options.threads);
-  }
+      : compute_type_(effective_compute_type(options.compute_type)),
+        threads_(options.threads > 0 ? options.threads : default_threads()) {}
 
   std::string_view name() const override { return "cpu"; }
   DType compute_type() const override { return compute_type_; }
@@ -42,6 +47,8 @@ class CpuBackend final : public cpu::HostBackend {
   void compute(const OpCall& call) override {
     if (!supports_op(call)) unsupported(call);
     if (call.out->numel() == 0) return;
+    // OpenMP's thread count is a per-thread setting: apply it on the thread that computes.
+    if (omp_get_max_threads() != threads_) omp_set_num_threads(threads_);
     try {
       run(call);
     } catch (const dnnl::error& e) {
@@ -98,6 +105,7 @@ class CpuBackend final : public cpu::HostBackend {
   }
 
   DType compute_type_;
+  int threads_;
 };
 
 }  // namespace

@@ -11,8 +11,8 @@ struct CpuBackendOptions {
   // F32 for exactness, BF16 for speed (needs avx512_bf16 or AMX; falls back to F32 otherwise).
   // F16 is not a CPU compute type and is treated as BF16. compute_type() reports the result.
   DType compute_type = DType::BF16;
-  // OpenMP threads for every kernel (oneDNN's and ours share one pool); 0: all cores. This is
-  // process-wide (omp_set_num_threads), so the last backend created with threads > 0 wins.
+  // OpenMP threads for every kernel (oneDNN's and ours share one pool); 0: the OpenMP default
+  // (OMP_NUM_THREADS or all cores). Applied on the thread that calls compute().
   int threads = 0;
 };
 
