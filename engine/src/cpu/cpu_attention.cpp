@@ -80,8 +80,11 @@ TilePrimitives make_tile(const Geometry& g, std::int64_t bq, std::int64_t bk, dt
 // execute concurrently with separate streams and scratchpads).
 const TilePrimitives& tile_primitives(const Geometry& g, std::int64_t bq, std::int64_t bk, dt ct,
                                       float scale) {
+  // The engine is created first so that it is destroyed after the cached primitives at exit.
+  static const dnnl::engine& engine = dnnl_engine();
   static std::mutex mutex;
   static std::map<std::vector<std::int64_t>, TilePrimitives> cache;
+  (void)engine;
   std::int32_t bits;
   std::memcpy(&bits, &scale, sizeof bits);
   const std::vector<std::int64_t> key{g.d, g.dv, bq, bk, static_cast<std::int64_t>(ct), bits};
