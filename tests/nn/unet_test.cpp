@@ -130,6 +130,25 @@ TEST(UNet, UnexpectedTensorIsNamed) {
   }
 }
 
+// Inpainting checkpoints take 9 input channels (latent, mask, masked-image latent): the input
+// width comes from input_blocks.0.0.weight.
+TEST(UNet, NineChannelInputIsReadFromTheWeights) {
+  auto layout = small_layout();
+  for (auto& e : layout) {
+    if (e.name == kPrefix + "input_blocks.0.0.weight") e.shape = Shape{64, 9, 3, 3};
+  }
+  auto backend = cpu_backend(DType::F32);
+  const auto source = synthetic::make_component_source(layout, kPrefix);
+  const nn::UNet unet(*source, *backend);
+  EXPECT_EQ(unet.config().in_channels, 9);
+  const Tensor x = Tensor::from_host(*backend, Shape{1, 8, 8, 9}, std::vector<float>(576, 0.5f));
+  const Tensor ctx =
+      Tensor::from_host(*backend, Shape{1, 77, 1024}, std::vector<float>(77 * 1024, 0.1f));
+  const Tensor out = unet.forward(x, {500.0f}, ctx);
+  EXPECT_EQ(out.shape(), (Shape{1, 8, 8, 4}));
+  for (float v : out.to_host()) ASSERT_TRUE(std::isfinite(v));
+}
+
 TEST(UNet, RejectsBadInputs) {
   auto backend = cpu_backend(DType::F32);
   const auto source = synthetic::make_component_source(small_layout(), kPrefix);

@@ -14,11 +14,12 @@ std::string where(const TensorSource& s) { return s.origin().empty() ? "" : " in
 }  // namespace
 
 WeightReader::WeightReader(const TensorSource& source, Backend& backend)
-    : source_(source), backend_(backend) {
-  // Weights are handed to prepare_* as host tensors; a device backend gets them through a
-  // host-side staging backend (the reference one: plain host memory, no pooling needed).
-  if (!backend_.is_host()) staging_ = make_reference_backend();
-}
+    : source_(source),
+      backend_(backend),
+      // Weights reach prepare_* as host tensors staged here, never in the compute backend's
+      // pool: that pool would keep every staging block (the whole model again) after load.
+      // The staging backend, and its pool, die with the reader once the network is built.
+      staging_(make_reference_backend()) {}
 
 const Shape& WeightReader::shape(const std::string& name) const {
   return source_.require(name).shape;
@@ -40,8 +41,8 @@ const TensorInfo& WeightReader::take(const std::string& name) {
 }
 
 Tensor WeightReader::host_tensor(const TensorInfo& info, const Shape& shape) {
-  Backend& host = staging_ ? *staging_ : backend_;
-  return Tensor::from_host_raw(host, shape, info.dtype, info.data);
+  staging_->release_pooled();  // the previous weight's staging copy: one at a time at most
+  return Tensor::from_host_raw(*staging_, shape, info.dtype, info.data);
 }
 
 std::shared_ptr<const PreparedWeight> WeightReader::conv(const std::string& prefix,

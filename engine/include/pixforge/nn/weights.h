@@ -41,12 +41,12 @@ class WeightReader {
   const TensorInfo& take(const std::string& name);
   std::shared_ptr<const PreparedWeight> linear_impl(const std::string& prefix, bool need_bias,
                                                     std::int64_t rows);
-  // A host tensor with the raw values of `info` (staged on the backend when it is host memory).
+  // A host tensor with the raw values of `info`, on the staging backend.
   Tensor host_tensor(const TensorInfo& info, const Shape& shape);
 
   const TensorSource& source_;
   Backend& backend_;
-  std::unique_ptr<Backend> staging_;  // host staging for device backends
+  std::unique_ptr<Backend> staging_;  // host memory for weights on their way to prepare_*
   std::set<std::string, std::less<>> used_;
 };
 
