@@ -103,6 +103,26 @@ TEST(TfjsLayersModel, zero_padding_folds_into_valid_conv_and_depthwise_maps_to_g
   EXPECT_FLOAT_EQ(y[4 * 2 + 1], -4.0f);  // -x at the centre
 }
 
+TEST(TfjsLayersModel, relu6_average_pool_flatten_dense_softmax) {
+  const json layers = json::array(
+      {layer("InputLayer", "in", json::object(), {}),
+       layer("ReLU", "r6", {{"max_value", 6}}, {"in"}),
+       layer("AveragePooling2D", "pool", {{"pool_size", {2, 2}}, {"strides", {2, 2}}}, {"r6"}),
+       layer("Flatten", "flat", json::object(), {"pool"}),
+       layer("Dense", "fc", {{"units", 2}, {"activation", "softmax"}}, {"flat"})});
+  WeightMap w;
+  w["fc/kernel"] = arr({1, 2}, {1.0f, -1.0f});
+  w["fc/bias"] = arr({2}, {0.0f, 0.0f});
+  auto backend = make_reference_backend();
+  const LayersModel m = LayersModel::build(model_of(layers, "fc"), w, *backend);
+  // relu6([-3, 2, 7, 10]) = [0, 2, 6, 6]; mean 3.5; softmax([3.5, -3.5]).
+  const std::vector<float> y =
+      m.run(Tensor::from_host(*backend, Shape{1, 2, 2, 1}, std::vector<float>{-3, 2, 7, 10})).to_host();
+  ASSERT_EQ(y.size(), 2u);
+  EXPECT_NEAR(y[0], 1.0 / (1.0 + std::exp(-7.0)), 1e-6);
+  EXPECT_NEAR(y[1], 1.0 - y[0], 1e-6);
+}
+
 TEST(TfjsLayersModel, unsupported_layers_are_named) {
   auto error_of = [](const json& l) {
     const json layers = json::array({layer("InputLayer", "in", json::object(), {}), l});
@@ -115,7 +135,10 @@ TEST(TfjsLayersModel, unsupported_layers_are_named) {
     return std::string("no error");
   };
   EXPECT_NE(error_of(layer("LSTM", "rnn", json::object(), {"in"})).find("\"LSTM\""), std::string::npos);
-  EXPECT_NE(error_of(layer("ReLU", "r6", {{"max_value", 6}}, {"in"})).find("Relu6"), std::string::npos);
+  EXPECT_NE(error_of(layer("ReLU", "leaky", {{"negative_slope", 0.1}}, {"in"})).find("leaky"), std::string::npos);
+  EXPECT_NE(error_of(layer("AveragePooling2D", "p", {{"pool_size", {3, 3}}, {"strides", {1, 1}}}, {"in"}))
+                .find("non-overlapping"),
+            std::string::npos);
   EXPECT_NE(error_of(layer("Activation", "a", {{"activation", "elu"}}, {"in"})).find("elu"), std::string::npos);
   EXPECT_NE(error_of(layer("Conv2D", "c", {{"filters", 1}, {"kernel_size", {1, 1}}}, {"in"}))
                 .find("\"c/kernel\" is missing"),

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <map>
+#include <mutex>
 #include <stdexcept>
 
 #include "pixforge/core/ops.h"
@@ -15,7 +16,7 @@ namespace {
 
 using nlohmann::json;
 
-enum class Kind { Input, Conv, Dense, Act, Add, Concat, Upsample, Scale, Flatten, Identity, PixelShuffle };
+enum class Kind { Input, Conv, Dense, Act, Add, Concat, Upsample, Scale, Flatten, Identity, PixelShuffle, Relu6, AvgPool };
 
 [[noreturn]] void fail(const std::string& where, const std::string& what) {
   throw std::runtime_error("tfjs layers-model " + where + ": " + what);
@@ -33,6 +34,7 @@ struct Desc {
   Conv2dSpec spec;
   bool same_padding = false;
   Activation act = Activation::None;
+  bool softmax = false;  // Dense with a softmax activation
   int factor = 1;
   float scale = 1.0f;
   // BatchNormalization parameters, folded into `inputs[0]` later.
@@ -156,8 +158,8 @@ void parse_dense(Desc& d, const json& cfg, const WeightMap& w) {
       d.weight[static_cast<std::size_t>(o * d.cin + i)] = k.values[static_cast<std::size_t>(i * d.cout + o)];
   if (cfg.value("use_bias", true)) d.bias = weight(w, weight_name(w, d.name, "bias"), 1, where).values;
   const std::string act = cfg.value("activation", std::string("linear"));
-  if (act == "softmax") fail(where, "softmax activation inside Dense is not supported");
-  d.act = parse_activation(act, where);
+  d.softmax = act == "softmax";
+  d.act = d.softmax ? Activation::None : parse_activation(act, where);
 }
 
 void parse_batchnorm(Desc& d, const json& cfg, const WeightMap& w) {
@@ -194,14 +196,28 @@ void parse_layer(Desc& d, const json& cfg, const WeightMap& w) {
     d.kind = Kind::Act;
     d.act = parse_activation(cfg.value("activation", std::string("linear")), where);
   } else if (c == "ReLU") {
-    if (cfg.contains("max_value") && !cfg["max_value"].is_null()) {
-      fail(where, "ReLU with max_value (Relu6) has no engine op yet");
-    }
     if (cfg.value("negative_slope", 0.0) != 0.0 || cfg.value("threshold", 0.0) != 0.0) {
       fail(where, "leaky/thresholded ReLU has no engine op yet");
     }
     d.kind = Kind::Act;
     d.act = Activation::Relu;
+    if (cfg.contains("max_value") && !cfg["max_value"].is_null()) {
+      if (!cfg["max_value"].is_number() || cfg["max_value"].get<float>() <= 0) fail(where, "bad max_value");
+      d.kind = Kind::Relu6;  // any cap m: min(max(x, 0), m)
+      d.scale = cfg["max_value"].get<float>();
+    }
+  } else if (c == "AveragePooling2D" || c == "GlobalAveragePooling2D") {
+    d.kind = Kind::AvgPool;
+    if (c == "AveragePooling2D") {
+      const auto [ph, pw] = pair_of(cfg, "pool_size", 2, where);
+      const auto [sh, sw] = pair_of(cfg, "strides", ph, where);
+      if (ph != pw || sh != ph || sw != pw || cfg.value("padding", std::string("valid")) != "valid") {
+        fail(where, "only square, non-overlapping, valid average pooling is supported");
+      }
+      d.factor = ph;
+    } else {
+      d.factor = 0;  // whole map, then flattened to [N, C]
+    }
   } else if (c == "Add") {
     d.kind = Kind::Add;
   } else if (c == "Concatenate") {
@@ -310,10 +326,45 @@ struct LayersModel::Layer {
   Activation act = Activation::None;
   int factor = 1;
   float scale = 1.0f;
+  bool softmax = false;
   bool check_even = false;  // SAME padding with stride > 1: pads assume divisible sizes
+  // Average pooling runs as a depthwise convolution with weights 1/k²; prepared on first use
+  // for the channel count and window it meets.
+  mutable std::mutex pool_mu;
+  mutable std::map<std::pair<std::int64_t, std::int64_t>, std::shared_ptr<const PreparedWeight>> pool_weights;
+  Backend* backend = nullptr;
   std::int64_t macs_per_pixel = 0;  // per output pixel (conv) or per row (dense)
   int stride = 1;
 };
+
+namespace {
+
+Tensor average_pool(const LayersModel::Layer& l, const Tensor& x) {
+  const std::int64_t C = x.dim(3);
+  const std::int64_t k = l.factor > 0 ? l.factor : x.dim(1);
+  if (l.factor == 0 && x.dim(1) != x.dim(2)) {
+    fail("layer \"" + l.name + "\"", "global pooling of a non-square map " + x.shape().str());
+  }
+  std::shared_ptr<const PreparedWeight> w;
+  {
+    std::lock_guard<std::mutex> lock(l.pool_mu);
+    auto& slot = l.pool_weights[{C, k}];
+    if (!slot) {
+      std::unique_ptr<Backend> staging = l.backend->is_host() ? nullptr : make_reference_backend();
+      Backend& host = staging ? *staging : *l.backend;
+      const std::vector<float> ones(static_cast<std::size_t>(C * k * k), 1.0f / static_cast<float>(k * k));
+      Conv2dSpec spec;
+      spec.stride_h = spec.stride_w = static_cast<int>(k);
+      spec.groups = static_cast<int>(C);
+      slot = ops::prepare_conv2d(*l.backend, Tensor::from_host(host, Shape{C, 1, k, k}, ones), nullptr, spec);
+    }
+    w = slot;
+  }
+  const Tensor y = ops::conv2d(x, *w);
+  return l.factor > 0 ? y : y.reshape(Shape{y.dim(0), C});
+}
+
+}  // namespace
 
 LayersModel::LayersModel() = default;
 LayersModel::LayersModel(LayersModel&&) noexcept = default;
@@ -402,6 +453,8 @@ LayersModel LayersModel::build(const ModelJson& model, const WeightMap& weights,
     l->act = d.act;
     l->factor = d.factor;
     l->scale = d.scale;
+    l->softmax = d.softmax;
+    l->backend = &backend;
     if (d.kind == Kind::PixelShuffle) {
       // Depth-to-space as engine ops (no DepthToSpace op yet): nearest upsampling, a 0/1 mask
       // keeping channel group (y % r)·r + (x % r) at each output pixel, and a 1x1 projection
@@ -463,7 +516,18 @@ Tensor LayersModel::run(const Tensor& input) const {
         }
         values[i] = ops::conv2d(in(0), *l.weight, l.act);
         break;
-      case Kind::Dense: values[i] = ops::linear(in(0), *l.weight, l.act); break;
+      case Kind::Dense:
+        values[i] = ops::linear(in(0), *l.weight, l.act);
+        if (l.softmax) values[i] = ops::softmax(values[i]);
+        break;
+      case Kind::Relu6: {
+        // min(max(x, 0), m) = relu(x) - relu(x - m), until the engine has a clamp op.
+        const Tensor a = ops::activation(in(0), Activation::Relu);
+        const Tensor b = ops::activation(ops::scale_bias(in(0), 1.0f, -l.scale), Activation::Relu);
+        values[i] = ops::add(a, ops::scale_bias(b, -1.0f, 0.0f));
+        break;
+      }
+      case Kind::AvgPool: values[i] = average_pool(l, in(0)); break;
       case Kind::Act: values[i] = l.act == Activation::None ? in(0) : ops::activation(in(0), l.act); break;
       case Kind::Add: {
         Tensor acc = ops::add(in(0), in(1));
