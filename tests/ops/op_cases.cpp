@@ -110,7 +110,8 @@ void add_linear_cases(std::vector<OpCase>& v) {
                              {{5, 24}, 17, true, Activation::Sigmoid, false, F32},
                              {{5, 24}, 17, true, Activation::Tanh, true, F32},
                              {{5, 24}, 17, false, Activation::Relu, false, F32},
-                             {{5, 24}, 17, true, Activation::Silu, true, F32}};
+                             {{5, 24}, 17, true, Activation::Silu, true, F32},
+                             {{7}, 5, true, Activation::None, false, F32}};
   for (const L& l : ls) {
     std::string name = "linear x" + l.x.str() + " out " + std::to_string(l.out) +
                        (l.bias ? " bias" : "") + " act " + act_name(l.act) +
