@@ -1,6 +1,7 @@
 // model.json parsing and weight decoding (model_json.h).
 #include "pixforge/tfjs/model_json.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -45,8 +46,9 @@ WeightSpec parse_spec(const json& w, const std::string& where) {
   for (const auto& d : w["shape"]) {
     if (!d.is_number_integer() || d.get<std::int64_t>() < 0) fail(here, "bad dimension in shape");
     s.shape.push_back(d.get<std::int64_t>());
-    n *= std::max<std::int64_t>(s.shape.back(), 1);
-    if (n > kMaxElements) fail(here, "shape too large");
+    const std::int64_t dim = std::max<std::int64_t>(s.shape.back(), 1);
+    if (dim > kMaxElements / n) fail(here, "shape too large");  // checked before it can overflow
+    n *= dim;
   }
   s.dtype = w.value("dtype", std::string("float32"));
   if (s.dtype == "float32") {
