@@ -1,0 +1,155 @@
+// A plain AUTOMATIC1111-style client against the real `pixforge serve` with a random-weight
+// checkpoint of the SD 1.5 layout: JSON over HTTP exactly as the many A1111 tools send it
+// (txt2img with the usual fields, progress polling, sd-models, samplers). Images come back as
+// base64 PNG carrying A1111's `parameters` text chunk (F15).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { Client } from './lib/client.mjs';
+import { testModel } from './lib/model.mjs';
+import { readPng } from './lib/png.mjs';
+import { startServer } from './lib/server.mjs';
+
+// What A1111 front ends (and scripts written against its /docs) post to /sdapi/v1/txt2img.
+function txt2imgBody(overrides = {}) {
+  return {
+    prompt: 'a red fox in the snow, (masterpiece:1.2)',
+    negative_prompt: 'blurry',
+    steps: 3,
+    cfg_scale: 7,
+    width: 64,
+    height: 64,
+    seed: 1234,
+    sampler_name: 'euler',
+    batch_size: 1,
+    n_iter: 1,
+    ...overrides,
+  };
+}
+
+describe('A1111-compatible API', () => {
+  let server;
+  let api;  // an A1111 tool configured with an API key
+
+  before(async () => {
+    server = await startServer({ name: 'a1111', model: testModel() });
+    const owner = new Client(server.url);
+    await owner.signUp('a1111_owner');
+    const { key } = await owner.createKey();
+    api = new Client(server.url);
+    api.bearer = key;
+  });
+  after(async () => {
+    if (server) await server.stop();
+  });
+
+  test('GET /sdapi/v1/sd-models lists the loaded checkpoint', async () => {
+    const r = await api.get('/sdapi/v1/sd-models');
+    assert.equal(r.status, 200);
+    assert.ok(Array.isArray(r.json) && r.json.length === 1, JSON.stringify(r.json));
+    for (const f of ['title', 'model_name', 'filename']) assert.equal(typeof r.json[0][f], 'string', f);
+  });
+
+  test('GET /sdapi/v1/samplers lists names txt2img accepts', async () => {
+    const r = await api.get('/sdapi/v1/samplers');
+    assert.equal(r.status, 200);
+    assert.ok(Array.isArray(r.json) && r.json.length > 0);
+    for (const s of r.json) {
+      assert.equal(typeof s.name, 'string');
+      assert.ok(Array.isArray(s.aliases));
+      assert.equal(typeof s.options, 'object');
+    }
+    const names = r.json.map((s) => s.name);
+    assert.ok(names.some((n) => /^euler$/i.test(n)), `Euler is offered: ${names}`);
+  });
+
+  test('GET /sdapi/v1/progress when idle', async () => {
+    const r = await api.get('/sdapi/v1/progress');
+    assert.equal(r.status, 200);
+    assert.equal(r.json.progress, 0);
+    assert.equal(r.json.state.job_count, 0);
+    assert.equal(r.json.current_image, null);
+  });
+
+  test('POST /sdapi/v1/txt2img returns base64 PNGs with the parameters chunk', async () => {
+    const body = txt2imgBody();
+    const r = await api.post('/sdapi/v1/txt2img', body);
+    assert.equal(r.status, 200, String(r.body).slice(0, 500));
+    assert.ok(Array.isArray(r.json.images) && r.json.images.length === 1);
+    assert.match(r.json.images[0], /^[A-Za-z0-9+/]+={0,2}$/, 'plain base64 (no data: prefix), as A1111 sends');
+    const png = readPng(Buffer.from(r.json.images[0], 'base64'));
+    assert.equal(png.width, 64);
+    assert.equal(png.height, 64);
+    // A1111 infotext: prompt line, "Negative prompt: ..." line, then "Steps: 3, Sampler: ..., ...".
+    const text = png.text.parameters;
+    assert.equal(typeof text, 'string', `PNG text chunks: ${Object.keys(png.text)}`);
+    const lines = text.split('\n');
+    assert.equal(lines[0], body.prompt);
+    assert.equal(lines[1], `Negative prompt: ${body.negative_prompt}`);
+    for (const part of ['Steps: 3', 'CFG scale: 7', 'Seed: 1234', 'Size: 64x64']) assert.ok(lines[2].includes(part), `${part} in ${lines[2]}`);
+    assert.match(lines[2], /Sampler: Euler/);
+    // "parameters" echoes the request; "info" is a JSON string (A1111 tools JSON.parse it).
+    assert.equal(r.json.parameters.seed, 1234);
+    assert.equal(r.json.parameters.steps, 3);
+    const info = JSON.parse(r.json.info);
+    assert.equal(info.seed, 1234);
+  });
+
+  test('the same seed and settings give the same image; another seed another one', async () => {
+    const a = await api.post('/sdapi/v1/txt2img', txt2imgBody({ steps: 2 }));
+    const b = await api.post('/sdapi/v1/txt2img', txt2imgBody({ steps: 2 }));
+    const c = await api.post('/sdapi/v1/txt2img', txt2imgBody({ steps: 2, seed: 99 }));
+    for (const r of [a, b, c]) assert.equal(r.status, 200, String(r.body).slice(0, 300));
+    assert.equal(a.json.images[0], b.json.images[0]);
+    assert.notEqual(a.json.images[0], c.json.images[0]);
+  });
+
+  test('batch_size 2 returns two images', async () => {
+    const r = await api.post('/sdapi/v1/txt2img', txt2imgBody({ steps: 2, batch_size: 2 }));
+    assert.equal(r.status, 200, String(r.body).slice(0, 300));
+    assert.equal(r.json.images.length, 2);
+    for (const img of r.json.images) assert.equal(readPng(Buffer.from(img, 'base64')).width, 64);
+  });
+
+  test('GET /sdapi/v1/progress reports a running job', async () => {
+    const pending = api.post('/sdapi/v1/txt2img', txt2imgBody({ steps: 40 }));
+    let seen = null;
+    const deadline = Date.now() + 300000;
+    while (!seen && Date.now() < deadline) {
+      const p = await api.get('/sdapi/v1/progress');
+      assert.equal(p.status, 200);
+      if (p.json.state.sampling_step > 0) seen = p.json;
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    const done = await pending;
+    assert.equal(done.status, 200);
+    assert.ok(seen, 'progress was observed while the job ran');
+    assert.equal(seen.state.sampling_steps, 40);
+    assert.ok(seen.progress > 0 && seen.progress <= 1, `progress ${seen.progress}`);
+    assert.ok(seen.state.job_count >= 1);
+    assert.equal(typeof seen.state.job, 'string');
+  });
+
+  test('A1111 display names for samplers are accepted ("Euler", "Euler a")', async () => {
+    for (const name of ['Euler', 'Euler a']) {
+      const r = await api.post('/sdapi/v1/txt2img', txt2imgBody({ steps: 1, sampler_name: name }));
+      assert.equal(r.status, 200, `${name}: ${String(r.body).slice(0, 300)}`);
+    }
+  });
+
+  test('invalid fields get a 4xx naming the field, without echoing the prompt', async () => {
+    const r = await api.post('/sdapi/v1/txt2img', txt2imgBody({ width: 65, prompt: 'canary-a1111-3b9d' }));
+    assert.equal(r.status, 400);
+    assert.equal(r.json.field, 'width');
+    assert.match(r.json.detail, /width/);
+    assert.ok(!String(r.body).includes('canary'));
+  });
+
+  test('without a key or consent nothing runs (P1)', async () => {
+    const anon = new Client(server.url);
+    const r = await anon.post('/sdapi/v1/txt2img', txt2imgBody());
+    assert.equal(r.status, 403);
+    assert.equal(r.json.error, 'consent_required');
+    assert.match(r.json.detail, /\/privacy/);
+  });
+});
