@@ -45,7 +45,9 @@ double conv_flops(double h, double w, double cin, double cout, double k) {
 
 // FLOPs of one UNet evaluation per sample at latent h x w, walking the same structure the
 // network builds (nn/unet.cpp) from its config.
-double unet_flops(const nn::UNetConfig& c, double h, double w, double ctx_tokens) {
+// `attention_products` (optional) accumulates the q·kᵀ and p·v part.
+double unet_flops(const nn::UNetConfig& c, double h, double w, double ctx_tokens,
+                  double* attention_products = nullptr) {
   const double mc = c.model_channels, emb = 4 * mc;
   double f = 2 * mc * emb + 2 * emb * emb;  // time embedding
   const auto res = [&](double hh, double ww, double cin, double cout) {
@@ -54,7 +56,9 @@ double unet_flops(const nn::UNetConfig& c, double h, double w, double ctx_tokens
   };
   const auto attn = [&](double hh, double ww, double ch) {
     const double n = hh * ww;
-    f += 2 * 2 * n * ch * ch;                       // proj_in, proj_out
+    f += 2 * 2 * n * ch * ch;                                                  // proj_in, proj_out
+    const double products = 2 * 2 * n * n * ch + 2 * 2 * n * ctx_tokens * ch;  // qk, pv
+    if (attention_products != nullptr) *attention_products += products;
     f += 4 * 2 * n * ch * ch + 2 * 2 * n * n * ch;  // self: q k v out + qk, pv
     f += 2 * 2 * n * ch * ch + 2 * 2 * ctx_tokens * c.context_dim * ch +
          2 * 2 * n * ctx_tokens * ch;                // cross: q out, k v, qk pv
@@ -179,7 +183,13 @@ int run(const Options& o) {
     unet.forward(x, ts, ctx);  // warm-up: primitive creation, pools
     const Timing s = best_of(o.repeat, [&] { unet.forward(x, ts, ctx); });
     const double side = static_cast<double>(lat);
-    const double f = static_cast<double>(batch) * unet_flops(unet.config(), side, side, 77);
+    double products = 0;
+    const double f =
+        static_cast<double>(batch) * unet_flops(unet.config(), side, side, 77, &products);
+    if (batch == 1) {
+      std::printf("UNet FLOPs: %.1f GFLOP, of which attention products (q·kᵀ, p·v) %.1f\n", f / 1e9,
+                  products / 1e9);
+    }
     report(batch == 1 ? "UNet eval, batch 1" : "UNet eval, batch 2", s, f);
   }
   if (o.vae) {
