@@ -55,7 +55,7 @@ test('consent -> generate -> progress -> image -> delete -> export -> delete acc
   await prompt.fill('a watercolour lighthouse at dusk');
   await fillIfPresent(page, /^width$/i, 64);
   await fillIfPresent(page, /^height$/i, 64);
-  await fillIfPresent(page, /^steps$/i, 12);
+  await fillIfPresent(page, /^steps$/i, 4);
   await fillIfPresent(page, /^seed$/i, 42);
   await (await firstVisible(page, [page.locator('form').getByRole('button', { name: /^generate$/i })], 'Generate button of the form')).click();
 
