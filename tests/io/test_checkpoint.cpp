@@ -292,6 +292,28 @@ TEST_F(DiffusersFolder, FolderWithoutWeightsIsAnError) {
   EXPECT_THROW(Checkpoint::open((dir_ / "unet").string()), ModelFormatError);
 }
 
+TEST_F(DiffusersFolder, OpenTensorSourceDispatchesOnContentNotExtension) {
+  std::vector<float> v = {1, 2};
+  const auto st = serialize_safetensors({{"w", DType::F32, Shape{2}, v.data(), 8}});
+  {
+    std::ofstream f(dir_ / "misnamed.ckpt", std::ios::binary);
+    f.write(reinterpret_cast<const char*>(st.data()), static_cast<std::streamsize>(st.size()));
+  }
+  EXPECT_EQ(open_tensor_source((dir_ / "misnamed.ckpt").string())->require("w").shape, (Shape{2}));
+  text("notes.safetensors", "hello, not a model");
+  text("empty.pth", "");
+  for (const char* name : {"notes.safetensors", "empty.pth"}) {
+    try {
+      open_tensor_source((dir_ / name).string());
+      ADD_FAILURE() << name << " accepted";
+    } catch (const ModelFormatError& e) {
+      EXPECT_NE(std::string(e.what()).find("unrecognised model file"), std::string::npos)
+          << e.what();
+    }
+  }
+  EXPECT_THROW(open_tensor_source((dir_ / "absent.safetensors").string()), ModelFormatError);
+}
+
 TEST_F(DiffusersFolder, SdxlPipelineIsUnsupported) {
   write("unet/diffusion_pytorch_model.safetensors", tiny_unet());
   text("model_index.json", R"({"_class_name":"StableDiffusionXLPipeline"})");

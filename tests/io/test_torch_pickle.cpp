@@ -175,6 +175,25 @@ TEST(TorchPickle, AllowedCallablesCannotBeMisused) {
   EXPECT_NE(error_of(testing::build_torch_zip(not_dict, {})).find("not a dict"), std::string::npos);
 }
 
+TEST(TorchPickle, SharedDictsCannotExpandExponentially) {
+  // Level 0 is {"t": tensor}; each further level has 16 keys all pointing at the level below
+  // (memo references), so 7 levels would flatten to 16^6 = 16.7M tensor names.
+  PickleWriter w;
+  // Each level is memoised (BINPUT) and popped; the last one is fetched back as the result.
+  w.op('}').str("t").tensor("FloatStorage", "0", 1, 0, {1}, {1}).op('s').op('q').op(0).op('0');
+  for (int level = 1; level < 7; ++level) {
+    w.op('}').op('(');
+    for (int k = 0; k < 16; ++k) {
+      w.str(std::string(1, static_cast<char>('a' + k)));
+      w.op('h').op(static_cast<std::uint8_t>(level - 1));
+    }
+    w.op('u').op('q').op(static_cast<std::uint8_t>(level)).op('0');
+  }
+  w.op('h').op(6);
+  const std::string msg = error_of(testing::build_torch_zip(w.finish(), {{"0", f32_bytes({1})}}));
+  EXPECT_NE(msg.find("too many entries"), std::string::npos) << msg;
+}
+
 TEST(TorchPickle, ContiguousViewsAreZeroCopyAndStridedViewsAreCopied) {
   const std::vector<float> storage = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
   // rows 1..2 of a [4,3] tensor: offset 3, contiguous

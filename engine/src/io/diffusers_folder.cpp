@@ -73,8 +73,8 @@ std::unique_ptr<TensorTable> open_diffusers_component(const std::string& dir_nam
   const fs::path dir(dir_name);
   static const char* kStems[] = {"diffusion_pytorch_model", "model", "pytorch_model"};
   static const char* kVariants[] = {"", ".fp16"};
-  for (const char* variant : kVariants) {
-    for (const char* ext : {".safetensors", ".bin"}) {
+  for (const char* ext : {".safetensors", ".bin"}) {
+    for (const char* variant : kVariants) {
       for (const char* stem : kStems) {
         const fs::path single = dir / (std::string(stem) + variant + ext);
         if (is_file(single)) return open_tensor_table(single.string());

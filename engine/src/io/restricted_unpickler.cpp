@@ -19,6 +19,7 @@ constexpr std::size_t kMaxPickleBytes = 256u << 20;  // SD checkpoints' data.pkl
 constexpr std::size_t kMaxObjects = 4u << 20;        // ~150 B each; SD checkpoints need ~50k
 constexpr std::size_t kMaxGlobalName = 256;
 constexpr int kMaxDictDepth = 8;
+constexpr std::size_t kMaxEntries = 1u << 20;  // state-dict entries; SD checkpoints have ~2k
 
 enum class Kind : std::uint8_t {
   None,
@@ -231,6 +232,7 @@ class Unpickler {
   std::vector<Ref> stack_;
   std::vector<std::size_t> marks_;
   std::unordered_map<std::uint64_t, Ref> memo_;
+  std::size_t visited_ = 0;  // dict entries walked by flatten()
 };
 
 void Unpickler::step(std::uint8_t op, std::size_t at) {
@@ -571,6 +573,9 @@ void Unpickler::flatten(Ref dict, const std::string& prefix, int depth,
     if (latest.insert_or_assign(k.s, items[i + 1]).second) order.push_back(k.s);
   }
   for (const std::string& key : order) {
+    // Memo references let one dict appear under many keys at many levels; bound the walk so
+    // a small hostile pickle cannot expand into an exponential number of entries.
+    if (++visited_ > kMaxEntries) fail("state dict expands to too many entries");
     const Ref v = latest[key];
     const Obj& value = obj(v);
     if (value.kind == Kind::Tensor) {

@@ -11,8 +11,8 @@
 
 namespace pixforge {
 
-// Opens the weights of one component folder (e.g. "<pipeline>/unet"). Full-precision files
-// are preferred over ".fp16" variants, single files over shards, safetensors over .bin.
+// Opens the weights of one component folder (e.g. "<pipeline>/unet"). safetensors is
+// preferred over .bin, then full-precision files over ".fp16" variants, single files over shards.
 // Shard file names from an index are confined to the folder (no paths, no "..").
 std::unique_ptr<TensorTable> open_diffusers_component(const std::string& dir);
 
