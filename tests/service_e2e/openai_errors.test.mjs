@@ -167,7 +167,8 @@ describe('openai client, consent renewal after a notice change (P1)', () => {
       await owner.signUp('renewing_owner');
       key = await owner.createKey();
     } finally {
-      await server.stop();
+      // SIGTERM is a graceful stop: exit status 0.
+      assert.deepEqual(await server.stop(), { code: 0, signal: null });
     }
     // The operator publishes notice version 2: every key's processing is suspended.
     server = await startServer({ dataDir, config: { notice: { version: 2, last_updated: '2026-11-24' } } });
