@@ -4,34 +4,14 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 
-#include <nlohmann/json.hpp>
+#include "pixforge/core/dtype.h"
 
 namespace pixforge::testing {
 namespace {
-
-float half_to_float(std::uint16_t h) {
-  const std::uint32_t sign = (h & 0x8000u) << 16;
-  std::uint32_t exp = (h >> 10) & 0x1f, man = h & 0x3ffu, bits;
-  if (exp == 0) {
-    if (man == 0) {
-      bits = sign;
-    } else {  // subnormal: renormalise
-      exp = 127 - 15 + 1;
-      while ((man & 0x400u) == 0) { man <<= 1; --exp; }
-      bits = sign | (exp << 23) | ((man & 0x3ffu) << 13);
-    }
-  } else if (exp == 31) {
-    bits = sign | 0x7f800000u | (man << 13);
-  } else {
-    bits = sign | ((exp + 127 - 15) << 23) | (man << 13);
-  }
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
 
 template <class T>
 T read_le(const unsigned char* p) {
@@ -54,8 +34,10 @@ Golden load_golden(const std::string& path, int expected_version) {
   std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), {});
   if (bytes.size() < 8) throw std::runtime_error("golden file too short: " + path);
   const auto header_len = read_le<std::uint64_t>(bytes.data());
-  if (header_len > bytes.size() - 8) throw std::runtime_error("golden header overruns file: " + path);
-  auto header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<long>(header_len));
+  if (header_len > bytes.size() - 8)
+    throw std::runtime_error("golden header overruns file: " + path);
+  auto header =
+      nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<long>(header_len));
   const unsigned char* base = bytes.data() + 8 + header_len;
   const std::size_t data_size = bytes.size() - 8 - header_len;
 
@@ -80,9 +62,13 @@ Golden load_golden(const std::string& path, int expected_version) {
     if (dtype == "F32") {
       take(4, [&](const unsigned char* q) { t.values.push_back(read_le<float>(q)); });
     } else if (dtype == "F64") {
-      take(8, [&](const unsigned char* q) { t.values.push_back(static_cast<float>(read_le<double>(q))); });
+      take(8, [&](const unsigned char* q) {
+        t.values.push_back(static_cast<float>(read_le<double>(q)));
+      });
     } else if (dtype == "F16") {
-      take(2, [&](const unsigned char* q) { t.values.push_back(half_to_float(read_le<std::uint16_t>(q))); });
+      take(2, [&](const unsigned char* q) {
+        t.values.push_back(pixforge::f16_to_f32(read_le<std::uint16_t>(q)));
+      });
     } else if (dtype == "I64") {
       take(8, [&](const unsigned char* q) { t.ints.push_back(read_le<std::int64_t>(q)); });
     } else if (dtype == "I32") {
@@ -96,9 +82,10 @@ Golden load_golden(const std::string& path, int expected_version) {
   if (g.metadata["format"] != "pixforge-golden")
     throw std::runtime_error("not a pixforge golden file: " + path);
   if (g.metadata["version"] != std::to_string(expected_version)) {
-    throw std::runtime_error("golden " + path + " is version " + g.metadata["version"] +
-                             ", the test expects " + std::to_string(expected_version) +
-                             ": re-run its script in tools/reference/ (see the file's 'script' metadata)");
+    throw std::runtime_error(
+        "golden " + path + " is version " + g.metadata["version"] + ", the test expects " +
+        std::to_string(expected_version) +
+        ": re-run its script in tools/reference/ (see the file's 'script' metadata)");
   }
   return g;
 }

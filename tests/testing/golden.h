@@ -1,7 +1,7 @@
 // Golden files: reference outputs written by the PyTorch scripts in tools/reference/ in the
 // safetensors layout (8-byte little-endian header length, JSON header, raw little-endian data),
-// with "__metadata__": {"format": "pixforge-golden", "version": "<n>", ...}. Read here without
-// the engine so that tests of every area can use them.
+// with "__metadata__": {"format": "pixforge-golden", "version": "<n>", ...}. Read here with no
+// engine dependency beyond core's dtype conversions, so tests of every area can use them.
 #pragma once
 
 #include <cstdint>
