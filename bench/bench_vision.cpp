@@ -1,6 +1,6 @@
 // Vision models on this machine (issue 5): x4 upscale of a 512x512 photo with each ESRGAN
 // model (time, FLOPs, FLOP/s), peak RSS of a tiled 1024x1024 -> 4096x4096 upscale, NSFW
-// classification per image, prompt screening per prompt. Models from $PIXFORGE_MODELS or
+// classification and face detection per image, prompt screening per prompt. Models from $PIXFORGE_MODELS or
 // ./models (scripts/install-models); photos from ../shared/data/images.
 //
 //   bench_vision [--benchmark_filter=Upscale]   (threads: OMP_NUM_THREADS, default all cores)
@@ -18,6 +18,7 @@
 #include "pixforge/image/codec.h"
 #include "pixforge/image/convert.h"
 #include "pixforge/safety/screener.h"
+#include "pixforge/vision/faces.h"
 #include "pixforge/vision/nsfw.h"
 #include "pixforge/vision/upscaler.h"
 
@@ -69,6 +70,13 @@ void BM_NsfwClassify(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(nsfw.classify(photo));
 }
 BENCHMARK(BM_NsfwClassify)->Unit(benchmark::kMillisecond);
+
+void BM_FaceDetect(benchmark::State& state) {
+  const vision::FaceDetector det(backend());
+  const Image photo = read_image_file(shared_image("astronaut.png"));
+  for (auto _ : state) benchmark::DoNotOptimize(det.detect(photo));
+}
+BENCHMARK(BM_FaceDetect)->Unit(benchmark::kMillisecond);
 
 void BM_PromptScreen(benchmark::State& state) {
   const safety::Screener screener;
