@@ -2,12 +2,12 @@
 // silently fall back to a default the operator did not choose.
 #include "pixforge/service/config.h"
 
+#include <toml++/toml.h>
+
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <stdexcept>
-
-#include <toml++/toml.h>
 
 namespace pixforge::service {
 namespace {

@@ -42,8 +42,8 @@ std::string open(const Key& key, const Bytes& sealed, std::string_view aad) {
   unsigned long long mlen = 0;
   if (crypto_aead_xchacha20poly1305_ietf_decrypt(
           reinterpret_cast<unsigned char*>(out.data()), &mlen, nullptr, sealed.data() + nonce_len,
-          sealed.size() - nonce_len, reinterpret_cast<const unsigned char*>(aad.data()),
-          aad.size(), sealed.data(), key.data()) != 0)
+          sealed.size() - nonce_len, reinterpret_cast<const unsigned char*>(aad.data()), aad.size(),
+          sealed.data(), key.data()) != 0)
     throw std::runtime_error("decryption failed");
   out.resize(mlen);
   return out;
@@ -82,8 +82,8 @@ Key parse_hex_key(const std::string& text, const std::string& source) {
   std::size_t len = 0;
   const char* end = nullptr;
   if (sodium_hex2bin(k.data(), k.size(), text.data(), text.size(), " \n\r\t", &len, &end) != 0 ||
-      len != k.size() || (end && std::string_view(end).find_first_not_of(" \n\r\t") !=
-                                     std::string_view::npos))
+      len != k.size() ||
+      (end && std::string_view(end).find_first_not_of(" \n\r\t") != std::string_view::npos))
     throw std::runtime_error(source + ": master key must be 64 hexadecimal characters");
   return k;
 }

@@ -75,7 +75,8 @@ class Stmt {
 
  private:
   void check(int rc) {
-    if (rc != SQLITE_OK) throw std::runtime_error(std::string("sqlite bind: ") + sqlite3_errmsg(db_));
+    if (rc != SQLITE_OK)
+      throw std::runtime_error(std::string("sqlite bind: ") + sqlite3_errmsg(db_));
   }
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;

@@ -49,7 +49,8 @@ constexpr const char* kJobCols =
 BlobRow read_blob(const Stmt& s) {
   return {s.text(0), s.text(1), s.text(2), s.text(3), s.i64(4), s.i64(5)};
 }
-constexpr const char* kBlobCols = "b.id, b.owner_id, IFNULL(b.job_id, ''), b.kind, b.created_ms, b.size";
+constexpr const char* kBlobCols =
+    "b.id, b.owner_id, IFNULL(b.job_id, ''), b.kind, b.created_ms, b.size";
 
 ApiKeyRow read_key(const Stmt& s) {
   return {s.text(0), s.text(1), s.text(2), s.text(3), s.i32(4), s.i64(5), s.i64(6)};
@@ -170,7 +171,10 @@ class SqliteStore final : public Store {
   }
   void set_role(const std::string& owner_id, const std::string& role) override {
     std::lock_guard lock(mu_);
-    Stmt(db_, "UPDATE accounts SET role = ? WHERE owner_id = ?").bind(1, role).bind(2, owner_id).run();
+    Stmt(db_, "UPDATE accounts SET role = ? WHERE owner_id = ?")
+        .bind(1, role)
+        .bind(2, owner_id)
+        .run();
   }
 
   // --- sessions ---------------------------------------------------------------------------
@@ -210,8 +214,7 @@ class SqliteStore final : public Store {
   // --- consent ----------------------------------------------------------------------------
   void add_consent(const ConsentRow& c) override {
     std::lock_guard lock(mu_);
-    Stmt(db_,
-         "INSERT INTO consents (owner_id, notice_version, scope, given_ms) VALUES (?,?,?,?)")
+    Stmt(db_, "INSERT INTO consents (owner_id, notice_version, scope, given_ms) VALUES (?,?,?,?)")
         .bind(1, c.owner_id)
         .bind(2, c.notice_version)
         .bind(3, c.scope)
@@ -262,8 +265,9 @@ class SqliteStore final : public Store {
   }
   std::vector<ApiKeyRow> api_keys(const std::string& owner_id) override {
     std::lock_guard lock(mu_);
-    Stmt s(db_, sql("SELECT ", kKeyCols, " FROM api_keys WHERE owner_id = ? ORDER BY created_ms")
-                    .c_str());
+    Stmt s(
+        db_,
+        sql("SELECT ", kKeyCols, " FROM api_keys WHERE owner_id = ? ORDER BY created_ms").c_str());
     s.bind(1, owner_id);
     std::vector<ApiKeyRow> out;
     while (s.step()) out.push_back(read_key(s));
@@ -272,8 +276,7 @@ class SqliteStore final : public Store {
   bool revoke_api_key(const std::string& owner_id, const std::string& id,
                       std::int64_t now) override {
     std::lock_guard lock(mu_);
-    Stmt(db_,
-         "UPDATE api_keys SET revoked_ms = ? WHERE owner_id = ? AND id = ? AND revoked_ms = 0")
+    Stmt(db_, "UPDATE api_keys SET revoked_ms = ? WHERE owner_id = ? AND id = ? AND revoked_ms = 0")
         .bind(1, now)
         .bind(2, owner_id)
         .bind(3, id)
@@ -291,9 +294,16 @@ class SqliteStore final : public Store {
   }
 
   // --- jobs -------------------------------------------------------------------------------
-  void create_job(const JobRow& j) override {
+  void create_job(const JobRow& j, const std::vector<BlobRow>& uploads) override {
     std::lock_guard lock(mu_);
-    Stmt s(db_, sql("INSERT INTO jobs (", kJobCols, ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)").c_str());
+    sqlite::Transaction tx(db_);
+    insert_job(j);
+    for (const auto& b : uploads) insert_blob(b);
+    tx.commit();
+  }
+  void insert_job(const JobRow& j) {
+    Stmt s(db_,
+           sql("INSERT INTO jobs (", kJobCols, ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)").c_str());
     s.bind(1, j.id).bind(2, j.owner_id).bind(3, j.kind).bind(4, j.state).bind(5, j.params_sealed);
     s.bind(6, j.prompt_sealed).bind(7, j.error_code).bind(8, j.api).bind(9, j.created_ms);
     s.bind(10, j.started_ms).bind(11, j.finished_ms).bind(12, j.returned_ms);
@@ -308,8 +318,8 @@ class SqliteStore final : public Store {
   }
   std::vector<JobRow> jobs(const std::string& owner_id) override {
     std::lock_guard lock(mu_);
-    Stmt s(db_, sql("SELECT ", kJobCols, " FROM jobs WHERE owner_id = ? ORDER BY created_ms")
-                    .c_str());
+    Stmt s(db_,
+           sql("SELECT ", kJobCols, " FROM jobs WHERE owner_id = ? ORDER BY created_ms").c_str());
     s.bind(1, owner_id);
     std::vector<JobRow> out;
     while (s.step()) out.push_back(read_job(s));
@@ -396,6 +406,9 @@ class SqliteStore final : public Store {
   // --- blobs ------------------------------------------------------------------------------
   void add_blob(const BlobRow& b) override {
     std::lock_guard lock(mu_);
+    insert_blob(b);
+  }
+  void insert_blob(const BlobRow& b) {
     Stmt s(db_,
            "INSERT INTO blobs (id, owner_id, job_id, kind, created_ms, size) VALUES "
            "(?,?,NULLIF(?, ''),?,?,?)");
@@ -410,7 +423,7 @@ class SqliteStore final : public Store {
   std::vector<BlobRow> blobs(const std::string& owner_id) override {
     return blobs_where("b.owner_id = ?", owner_id);
   }
-  std::vector<BlobRow> all_blobs() override { return blobs_where("1 = ?", "1"); }
+  std::vector<BlobRow> all_blobs() override { return blobs_where("b.id <> ?", ""); }
   void delete_blob(const std::string& id) override {
     std::lock_guard lock(mu_);
     Stmt(db_, "DELETE FROM blobs WHERE id = ?").bind(1, id).run();
@@ -428,7 +441,8 @@ class SqliteStore final : public Store {
     while (s.step()) out.push_back(read_blob(s));
     return out;
   }
-  std::vector<BlobRow> expired_outputs(const std::string& owner_kind, std::int64_t before) override {
+  std::vector<BlobRow> expired_outputs(const std::string& owner_kind,
+                                       std::int64_t before) override {
     std::lock_guard lock(mu_);
     Stmt s(db_, sql("SELECT ", kBlobCols,
                     " FROM blobs b JOIN owners o ON o.id = b.owner_id WHERE b.kind = 'output' "
@@ -477,8 +491,8 @@ class SqliteStore final : public Store {
            "ORDER BY seq");
     std::vector<AuditRow> out;
     while (s.step())
-      out.push_back({s.i64(0), s.i64(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6),
-                     s.text(7)});
+      out.push_back(
+          {s.i64(0), s.i64(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6), s.text(7)});
     return out;
   }
 
@@ -501,8 +515,7 @@ class SqliteStore final : public Store {
     Stmt s(db_,
            "SELECT at_ms, method, endpoint, status, latency_us, ip FROM request_log ORDER BY id");
     std::vector<RequestLogRow> out;
-    while (s.step())
-      out.push_back({s.i64(0), s.text(1), s.text(2), s.i32(3), s.i64(4), s.text(5)});
+    while (s.step()) out.push_back({s.i64(0), s.text(1), s.text(2), s.i32(3), s.i64(4), s.text(5)});
     return out;
   }
   int delete_request_logs_before(std::int64_t before) override {
@@ -548,12 +561,25 @@ class SqliteStore final : public Store {
 
   std::int64_t oldest(const std::string& category) override {
     static const std::pair<const char*, const char*> queries[] = {
-        {"uploads", "SELECT MIN(created_ms) FROM blobs WHERE kind = 'upload'"},
-        {"outputs", "SELECT MIN(created_ms) FROM blobs WHERE kind = 'output'"},
-        {"prompts", "SELECT MIN(created_ms) FROM jobs WHERE prompt_sealed IS NOT NULL"},
+        // Each query returns when the retention clock of the oldest held item started, by the
+        // same rule the sweeper applies.
+        {"uploads",
+         "SELECT MIN(CASE WHEN j.id IS NULL THEN b.created_ms ELSE j.finished_ms END) FROM blobs "
+         "b LEFT JOIN jobs j ON j.id = b.job_id WHERE b.kind = 'upload' AND (j.id IS NULL OR "
+         "j.finished_ms > 0)"},
+        {"prompts",
+         "SELECT MIN(CASE WHEN returned_ms > 0 AND (finished_ms = 0 OR returned_ms < "
+         "finished_ms) THEN returned_ms ELSE finished_ms END) FROM jobs WHERE prompt_sealed IS "
+         "NOT NULL AND (finished_ms > 0 OR returned_ms > 0)"},
+        {"outputs_anonymous",
+         "SELECT MIN(b.created_ms) FROM blobs b JOIN owners o ON o.id = b.owner_id WHERE "
+         "b.kind = 'output' AND o.kind = 'session'"},
+        {"account_content",
+         "SELECT MIN(o.last_active_ms) FROM owners o WHERE o.kind = 'account' AND o.id NOT IN "
+         "(SELECT owner_id FROM accounts WHERE premium = 1) AND (EXISTS (SELECT 1 FROM blobs b "
+         "WHERE b.owner_id = o.id) OR EXISTS (SELECT 1 FROM jobs j WHERE j.owner_id = o.id))"},
         {"request_logs", "SELECT MIN(at_ms) FROM request_log"},
         {"sessions", "SELECT MIN(last_active_ms) FROM owners WHERE kind = 'session'"},
-        {"accounts", "SELECT MIN(last_active_ms) FROM owners WHERE kind = 'account'"},
     };
     std::lock_guard lock(mu_);
     for (const auto& [name, query] : queries) {

@@ -1,7 +1,7 @@
 // Configuration: the TOML policy is the one source; bad keys and values are rejected by name.
-#include <gtest/gtest.h>
-
 #include "pixforge/service/config.h"
+
+#include <gtest/gtest.h>
 
 namespace pixforge::service {
 namespace {

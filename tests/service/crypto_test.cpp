@@ -1,11 +1,12 @@
 // The encryption layer: AEAD round trip, tamper detection, master key file rules, hashes.
+#include "pixforge/service/crypto.h"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
 #include <fstream>
 
-#include "pixforge/service/crypto.h"
 #include "test_helpers.h"
 
 namespace pixforge::service {

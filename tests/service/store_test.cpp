@@ -1,5 +1,7 @@
 // SQLite store, blob store and vault: migrations, cascades, crypto-shredding, audit chain,
 // atomic quotas.
+#include "pixforge/service/store.h"
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -8,7 +10,6 @@
 #include <thread>
 
 #include "pixforge/service/blob_store.h"
-#include "pixforge/service/store.h"
 #include "pixforge/service/vault.h"
 #include "test_helpers.h"
 
@@ -63,8 +64,9 @@ TEST_F(StoreFixture, P7_deleting_an_owner_cascades_to_every_row) {
   store->create_session({"sess-hash", owner, "csrf", 1000, 1000});
   store->add_consent({0, owner, 1, "web", 1000, 0});
   store->create_api_key({"k1", owner, "keyhash", "generate", 1, 1000, 0});
-  store->create_job({"j1", owner, "txt2img", "queued", Bytes{1}, Bytes{2}, "", "native", 1000,
-                     0, 0, 0, false});
+  store->create_job(
+      {"j1", owner, "txt2img", "queued", Bytes{1}, Bytes{2}, "", "native", 1000, 0, 0, 0, false},
+      {});
   store->add_blob({"b1", owner, "j1", "output", 1000, 10});
   store->set_training_use(owner, true, 2000);
   ASSERT_TRUE(store->consume_quota(owner, "2026-01-01", 1, 10));
@@ -78,6 +80,15 @@ TEST_F(StoreFixture, P7_deleting_an_owner_cascades_to_every_row) {
   EXPECT_TRUE(store->training_history(owner).empty());
 }
 
+TEST_F(StoreFixture, AllBlobsListsEveryRow) {
+  // The start-up orphan sweep deletes files without rows: this list must be complete.
+  make_owner("o1");
+  make_owner("o2");
+  store->add_blob({"b1", "o1", "", "output", 1, 1});
+  store->add_blob({"b2", "o2", "", "upload", 2, 1});
+  EXPECT_EQ(store->all_blobs().size(), 2u);
+}
+
 TEST_F(StoreFixture, UsernamesAreUnique) {
   make_owner("o1", "account");
   make_owner("o2", "account");
@@ -88,8 +99,20 @@ TEST_F(StoreFixture, UsernamesAreUnique) {
 TEST_F(StoreFixture, QueueClaimsInOrderAndRecoversInterruptedJobs) {
   const std::string owner = make_owner("o");
   for (int i = 0; i < 3; ++i)
-    store->create_job({"j" + std::to_string(i), owner, "txt2img", "queued", Bytes{1}, {}, "",
-                       "native", 100 + i, 0, 0, 0, false});
+    store->create_job({"j" + std::to_string(i),
+                       owner,
+                       "txt2img",
+                       "queued",
+                       Bytes{1},
+                       {},
+                       "",
+                       "native",
+                       100 + i,
+                       0,
+                       0,
+                       0,
+                       false},
+                      {});
   EXPECT_EQ(store->queue_position("j0"), 0);
   EXPECT_EQ(store->queue_position("j2"), 2);
   auto first = store->claim_next_job(500);

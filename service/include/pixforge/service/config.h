@@ -4,10 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace pixforge::service {
 
@@ -39,15 +38,15 @@ struct Notice {
 };
 
 struct Limits {
-  std::size_t max_body_bytes = 16u << 20;      // whole request, uploads included
-  std::int64_t max_image_pixels = 4'194'304;   // decoded upload (2048 x 2048)
+  std::size_t max_body_bytes = 16u << 20;     // whole request, uploads included
+  std::int64_t max_image_pixels = 4'194'304;  // decoded upload (2048 x 2048)
   int max_image_side = 4096;
   int max_width = 2048;
   int max_height = 2048;
   int max_steps = 150;
   int max_batch = 4;
   int max_prompt_chars = 4000;
-  double ip_rate_per_s = 20;   // token bucket refill per truncated IP
+  double ip_rate_per_s = 20;  // token bucket refill per truncated IP
   double ip_burst = 60;
   double key_rate_per_s = 10;  // token bucket refill per API key
   double key_burst = 30;

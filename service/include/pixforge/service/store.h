@@ -17,7 +17,7 @@ namespace pixforge::service {
 
 struct OwnerRow {
   std::string id;
-  std::string kind;  // "session" (anonymous) or "account"
+  std::string kind;   // "session" (anonymous) or "account"
   Bytes wrapped_key;  // the owner's data key sealed under the master key
   std::int64_t created_ms = 0;
   std::int64_t last_active_ms = 0;
@@ -28,7 +28,7 @@ struct OwnerRow {
 struct AccountRow {
   std::string owner_id;
   std::string username;
-  Bytes email_sealed;  // empty when no e-mail was given
+  Bytes email_sealed;         // empty when no e-mail was given
   std::string password_hash;  // Argon2id encoded
   std::string role = "user";  // user | moderator | admin
   std::int64_t age_confirmed_ms = 0;
@@ -56,7 +56,7 @@ struct ApiKeyRow {
   std::string id;
   std::string owner_id;
   std::string key_hash;
-  std::string scopes;  // space-separated: generate read delete
+  std::string scopes;      // space-separated: generate read delete
   int notice_version = 0;  // notice the owner consented to for this key
   std::int64_t created_ms = 0;
   std::int64_t revoked_ms = 0;
@@ -128,7 +128,8 @@ class Store {
   virtual std::vector<OwnerRow> idle_owners(const std::string& kind, std::int64_t before_ms) = 0;
 
   // Accounts.
-  virtual void create_account(const AccountRow& account) = 0;  // throws StoreConflict on a taken name
+  virtual void create_account(
+      const AccountRow& account) = 0;  // throws StoreConflict on a taken name
   virtual std::optional<AccountRow> find_account(const std::string& owner_id) = 0;
   virtual std::optional<AccountRow> find_account_by_username(const std::string& username) = 0;
   virtual void update_account_email(const std::string& owner_id, const Bytes& email_sealed) = 0;
@@ -156,7 +157,9 @@ class Store {
                                      int notice_version) = 0;
 
   // Jobs: a persistent queue.
-  virtual void create_job(const JobRow& job) = 0;
+  // Creates the job and its uploaded inputs in one transaction (the worker never sees a job
+  // whose inputs are not there yet).
+  virtual void create_job(const JobRow& job, const std::vector<BlobRow>& uploads) = 0;
   virtual std::optional<JobRow> find_job(const std::string& id) = 0;
   virtual std::vector<JobRow> jobs(const std::string& owner_id) = 0;
   // Moves the oldest queued job to running and returns it (atomic).

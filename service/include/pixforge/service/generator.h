@@ -1,0 +1,63 @@
+// The seam between the service and the engine: the worker thread calls a Generator to turn
+// parameters into images. The engine-backed implementation lives in engine_generator.cpp;
+// when no pipeline or model is available the service has no Generator and its generation
+// endpoints answer 503 "model_not_loaded" (never a placeholder image).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pixforge::service {
+
+// 8-bit interleaved pixels, row-major, `channels` 3 (RGB) or 4 (RGBA).
+struct Image {
+  int width = 0;
+  int height = 0;
+  int channels = 3;
+  std::vector<std::uint8_t> pixels;
+};
+
+struct GenerationParams {
+  std::string prompt;  // personal data: held in memory only while the job runs
+  std::string negative_prompt;
+  int width = 512;
+  int height = 512;
+  int steps = 20;
+  double cfg_scale = 7.0;
+  std::int64_t seed = 0;
+  std::string sampler = "euler";
+  int batch = 1;
+  std::optional<Image> init_image;  // img2img
+  std::optional<Image> mask;        // inpainting (edits)
+  double strength = 0.75;           // img2img denoising strength
+};
+
+struct Progress {
+  int step = 0;
+  int total = 0;
+  std::optional<Image> preview;  // a small decoded preview, when the pipeline offers one
+};
+
+class Generator {
+ public:
+  virtual ~Generator() = default;
+  virtual std::string model_name() const = 0;
+  virtual std::vector<std::string> samplers() const = 0;
+  virtual bool supports_img2img() const = 0;
+  // Runs one job. Calls `progress` after each step; returns early (throwing GenerationCancelled)
+  // when `cancel` becomes true. Throws std::exception on failure.
+  virtual std::vector<Image> run(const GenerationParams& params,
+                                 const std::function<void(const Progress&)>& progress,
+                                 const std::atomic<bool>& cancel) = 0;
+};
+
+class GenerationCancelled : public std::runtime_error {
+ public:
+  GenerationCancelled() : std::runtime_error("generation cancelled") {}
+};
+
+}  // namespace pixforge::service

@@ -1,0 +1,171 @@
+#include "job_runner.h"
+
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include "owner_data.h"
+#include "png_io.h"
+
+namespace pixforge::service {
+
+std::string base64(const std::string& bytes) {
+  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                    bytes.size(), sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.size() - 1);  // the terminating NUL
+  return out;
+}
+
+std::string png_data_url(const std::string& png) { return "data:image/png;base64," + base64(png); }
+
+void JobRunner::start() {
+  thread_ = std::thread([this] { loop(); });
+}
+
+void JobRunner::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  cancel_ = true;
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void JobRunner::notify() {
+  {
+    std::lock_guard lock(mu_);
+    pending_ = true;
+  }
+  cv_.notify_all();
+}
+
+void JobRunner::cancel_running(const std::string& job_id) {
+  std::lock_guard lock(mu_);
+  if (running_ == job_id) cancel_ = true;
+}
+
+std::string JobRunner::running_job() const {
+  std::lock_guard lock(mu_);
+  return running_;
+}
+
+void JobRunner::loop() {
+  while (true) {
+    {
+      std::unique_lock lock(mu_);
+      // Poll every second as well: another process (the CLI, a second host) may queue jobs.
+      cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_ || pending_; });
+      if (stopping_) return;
+      pending_ = false;
+    }
+    while (auto job = app_.store->claim_next_job(app_.now())) {
+      if (job->cancel_requested) {
+        app_.store->finish_job(job->id, "cancelled", "", app_.now());
+        app_.events.publish(job->id, {{"type", "cancelled"}});
+        continue;
+      }
+      {
+        std::lock_guard lock(mu_);
+        if (stopping_) {
+          app_.store->recover_interrupted_jobs(true);
+          return;
+        }
+        running_ = job->id;
+        cancel_ = false;
+      }
+      run_one(*job);
+      std::lock_guard lock(mu_);
+      running_.clear();
+      if (stopping_) return;
+    }
+  }
+}
+
+GenerationParams JobRunner::load_params(const JobRow& job) {
+  const auto j = nlohmann::json::parse(
+      app_.vault->open_for(job.owner_id, job.params_sealed, params_aad(job.id)));
+  GenerationParams p;
+  p.prompt = app_.vault->open_for(job.owner_id, job.prompt_sealed, prompt_aad(job.id));
+  p.negative_prompt = j.value("negative_prompt", "");
+  p.width = j.at("width");
+  p.height = j.at("height");
+  p.steps = j.at("steps");
+  p.cfg_scale = j.at("cfg_scale");
+  p.seed = j.at("seed");
+  p.sampler = j.at("sampler");
+  p.batch = j.at("batch");
+  p.strength = j.value("strength", 0.75);
+  for (const auto& b : app_.store->blobs(job.owner_id)) {
+    if (b.job_id != job.id || b.kind != "upload") continue;
+    const auto sealed = app_.blobs->get(b.id);
+    if (!sealed) throw std::runtime_error("input image of the job is missing");
+    const Image img = decode_png(app_.vault->open_for(job.owner_id, *sealed, blob_aad(b.id)),
+                                 app_.config.limits.max_image_pixels);
+    (p.init_image ? p.mask : p.init_image) = img;
+  }
+  return p;
+}
+
+void JobRunner::publish_progress(const JobRow& job, const Progress& p) {
+  nlohmann::json ev = {{"type", "progress"}, {"step", p.step}, {"total", p.total}};
+  if (p.preview) ev["preview"] = png_data_url(encode_png(*p.preview));
+  app_.events.publish(job.id, std::move(ev));
+}
+
+std::vector<std::string> JobRunner::store_outputs(const JobRow& job,
+                                                  const std::vector<Image>& images) {
+  std::vector<std::string> ids;
+  for (const Image& img : images) {
+    const std::string id = random_token(16);
+    const Bytes sealed = app_.vault->seal_for(job.owner_id, encode_png(img), blob_aad(id));
+    // The file is in place (atomically) before the row that makes it visible.
+    app_.blobs->put(id, sealed);
+    try {
+      app_.store->add_blob({id, job.owner_id, job.id, "output", app_.now(),
+                            static_cast<std::int64_t>(sealed.size())});
+    } catch (...) {
+      app_.blobs->remove(id);  // the job or owner was deleted meanwhile
+      throw;
+    }
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+void JobRunner::run_one(const JobRow& job) {
+  app_.events.publish(job.id, {{"type", "started"}});
+  try {
+    const GenerationParams params = load_params(job);
+    auto images = app_.generator->run(
+        params, [&](const Progress& p) { publish_progress(job, p); }, cancel_);
+    const auto ids = store_outputs(job, images);
+    app_.store->finish_job(job.id, "succeeded", "", app_.now());
+    app_.events.publish(job.id, {{"type", "done"}, {"state", "succeeded"}, {"images", ids}});
+  } catch (const GenerationCancelled&) {
+    bool shutdown;
+    {
+      std::lock_guard lock(mu_);
+      shutdown = stopping_;
+    }
+    if (shutdown) {
+      app_.store->recover_interrupted_jobs(true);  // back in the queue for the next start
+      app_.events.publish(job.id, {{"type", "requeued"}});
+    } else {
+      app_.store->finish_job(job.id, "cancelled", "", app_.now());
+      app_.events.publish(job.id, {{"type", "done"}, {"state", "cancelled"}});
+    }
+  } catch (const OwnerGone&) {
+    // The owner deleted everything while the job ran: nothing to store, nothing to tell.
+    app_.events.forget(job.id);
+  } catch (const std::exception& e) {
+    // Engine errors name shapes, files and ops, never the prompt.
+    spdlog::error("job failed: {}", e.what());
+    app_.store->finish_job(job.id, "failed", "generation_failed", app_.now());
+    app_.events.publish(job.id,
+                        {{"type", "done"}, {"state", "failed"}, {"error", "generation_failed"}});
+  }
+}
+
+}  // namespace pixforge::service

@@ -1,0 +1,139 @@
+#include "jobs_submit.h"
+
+#include <algorithm>
+#include <random>
+
+#include "identity.h"
+#include "job_runner.h"
+#include "owner_data.h"
+#include "png_io.h"
+
+namespace pixforge::service::http {
+
+void check_can_generate(const Ctx& c) {
+  require_consent(c);
+  if (c.who.via_key) require_scope(c, "generate");
+}
+
+void validate_params(const Ctx& c, GenerationParams& p) {
+  const Limits& l = c.app.config.limits;
+  if (p.prompt.empty()) throw bad_request("prompt", "is required");
+  if (p.prompt.size() > static_cast<std::size_t>(l.max_prompt_chars))
+    throw bad_request("prompt", "must be at most " + std::to_string(l.max_prompt_chars) + " bytes");
+  auto side = [](const char* name, int v, int max) {
+    if (v < 64 || v > max || v % 8 != 0)
+      throw bad_request(name, "must be a multiple of 8 between 64 and " + std::to_string(max));
+  };
+  side("width", p.width, l.max_width);
+  side("height", p.height, l.max_height);
+  if (p.steps < 1 || p.steps > l.max_steps)
+    throw bad_request("steps", "must be between 1 and " + std::to_string(l.max_steps));
+  if (p.batch < 1 || p.batch > l.max_batch)
+    throw bad_request("n", "must be between 1 and " + std::to_string(l.max_batch));
+  if (!(p.cfg_scale >= 0 && p.cfg_scale <= 30))
+    throw bad_request("cfg_scale", "must be in [0, 30]");
+  if (!(p.strength > 0 && p.strength <= 1)) throw bad_request("strength", "must be in (0, 1]");
+  if (p.seed < 0) p.seed = static_cast<std::int64_t>(std::random_device{}() & 0x7fffffff);
+  if (!c.app.generator)
+    throw ApiError(503, "model_not_loaded",
+                   "no generation pipeline available: no model is loaded on this server");
+  const auto samplers = c.app.generator->samplers();
+  if (std::find(samplers.begin(), samplers.end(), p.sampler) == samplers.end())
+    throw bad_request("sampler", "is not one of GET /sdapi/v1/samplers");
+  if (p.init_image && !c.app.generator->supports_img2img())
+    throw ApiError(501, "img2img_unsupported", "the loaded model does not support img2img");
+}
+
+namespace {
+
+void count_usage(Ctx& c, const GenerationParams& p, const std::string& kind) {
+  if (!analytics_allowed(c.req)) return;
+  const std::string day = utc_day(c.app.now());
+  c.app.store->bump_counter(day, "generate." + kind, 1);
+  c.app.store->bump_counter(day, "size." + std::to_string(p.width) + "x" + std::to_string(p.height),
+                            1);
+  c.app.store->bump_counter(day, "sampler." + p.sampler, 1);
+}
+
+}  // namespace
+
+std::string submit_job(Ctx& c, GenerationParams p, const std::string& api) {
+  if (!c.app.store->consume_quota(c.who.owner_id, utc_day(c.app.now()), p.batch,
+                                  c.app.config.limits.daily_quota_images))
+    throw ApiError(429, "quota_exceeded",
+                   "daily image quota (" + std::to_string(c.app.config.limits.daily_quota_images) +
+                       ") used up; it resets at 00:00 UTC");
+  const std::string kind = p.init_image ? "img2img" : "txt2img";
+  const std::string id = random_token(16);
+  const std::string& owner = c.who.owner_id;
+  const nlohmann::json params = {{"negative_prompt", p.negative_prompt},
+                                 {"width", p.width},
+                                 {"height", p.height},
+                                 {"steps", p.steps},
+                                 {"cfg_scale", p.cfg_scale},
+                                 {"seed", p.seed},
+                                 {"sampler", p.sampler},
+                                 {"batch", p.batch},
+                                 {"strength", p.strength},
+                                 {"training_use", false}};
+  const std::int64_t now = c.app.now();
+  std::vector<BlobRow> uploads;
+  for (const auto* img : {p.init_image ? &*p.init_image : nullptr, p.mask ? &*p.mask : nullptr}) {
+    if (!img) continue;
+    const std::string blob_id = random_token(16);
+    const Bytes sealed = c.app.vault->seal_for(owner, encode_png(*img), blob_aad(blob_id));
+    c.app.blobs->put(blob_id, sealed);
+    uploads.push_back(
+        {blob_id, owner, id, "upload", now, static_cast<std::int64_t>(sealed.size())});
+  }
+  JobRow job;
+  job.id = id;
+  job.owner_id = owner;
+  job.kind = kind;
+  job.state = "queued";
+  job.params_sealed = c.app.vault->seal_for(owner, params.dump(), params_aad(id));
+  job.prompt_sealed = c.app.vault->seal_for(owner, p.prompt, prompt_aad(id));
+  job.api = api;
+  job.created_ms = now;
+  try {
+    c.app.store->create_job(job, uploads);
+  } catch (...) {
+    for (const auto& u : uploads) c.app.blobs->remove(u.id);
+    throw;
+  }
+  count_usage(c, p, kind);
+  if (c.app.runner) c.app.runner->notify();
+  return id;
+}
+
+JobRow await_job(Service::State& app, const std::string& job_id, int timeout_ms) {
+  std::uint64_t seq = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (true) {
+    auto job = app.store->find_job(job_id);
+    if (!job) throw not_found("job");
+    if (job->state != "queued" && job->state != "running") return *job;
+    if (std::chrono::steady_clock::now() > deadline)
+      throw ApiError(504, "generation_timeout", "the job did not finish in time; poll its status");
+    seq = app.events.wait(job_id, seq, std::chrono::milliseconds(500)).first;
+  }
+}
+
+std::vector<std::string> job_outputs(Service::State& app, const JobRow& job) {
+  std::vector<std::string> ids;
+  for (const auto& b : app.store->blobs(job.owner_id))
+    if (b.job_id == job.id && b.kind == "output") ids.push_back(b.id);
+  return ids;
+}
+
+std::string output_png(Service::State& app, const BlobRow& blob) {
+  const auto sealed = app.blobs->get(blob.id);
+  if (!sealed) throw not_found("image");
+  return app.vault->open_for(blob.owner_id, *sealed, blob_aad(blob.id));
+}
+
+bool analytics_allowed(const httplib::Request& req) {
+  return req.get_header_value("DNT") != "1" && req.get_header_value("Sec-GPC") != "1";
+}
+
+}  // namespace pixforge::service::http
