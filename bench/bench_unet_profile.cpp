@@ -1,0 +1,398 @@
+// Where one SD 1.5 UNet evaluation spends its time on the CPU backend: the machine's oneDNN
+// matmul peak (f32, bf16, through ops::linear), one UNet evaluation at 512² (64x64 latent) at
+// batch 1 and 2 with seconds, GFLOP/s and % of the bf16 peak, a per-op-kind table and the
+// costliest op shapes, and the process's peak RSS. Weights are the synthetic ones of the real
+// layout (tools/synthetic), built in memory, so no model file is needed.
+//
+//   bench_unet_profile [--type bf16|f32] [--threads 2] [--size 512] [--top 15]
+//                      [--layout tests/golden/layouts/sd15_unet.json]   (from the repo root)
+//
+// Per-op times come from a timing decorator around the CPU backend: every compute() is timed
+// in wall and process CPU seconds. Wall time lies on a shared machine (it includes waiting for
+// the cores), so GFLOP/s are also given per "cpu/thr" (process CPU seconds / threads), which is
+// what a quiet machine's wall time would be with the threads busy throughout. OpenMP threads
+// that spin between ops add a little CPU time that no op is charged with.
+#include <omp.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <random>
+#include <string>
+
+#include "pixforge/core/ops.h"
+#include "pixforge/cpu/cpu_backend.h"
+#include "pixforge/nn/unet.h"
+#include "synthetic_weights.h"
+
+namespace pixforge {
+namespace {
+
+double cpu_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+double wall_now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+struct Cost {
+  double wall = 0, cpu = 0;
+  long calls = 0;
+  void add(double w, double c) { wall += w, cpu += c, ++calls; }
+};
+
+// Memory of the wrapped backend seen as living on the profiler, so tensors allocated through
+// the profiler route their ops through it (ops.cpp dispatches on the inputs' backend).
+class ProxyBuffer final : public Buffer {
+ public:
+  ProxyBuffer(std::shared_ptr<Buffer> inner, Backend& owner)
+      : inner_(std::move(inner)), owner_(owner) {}
+  void* data() override { return inner_->data(); }
+  std::size_t size() const override { return inner_->size(); }
+  Backend& backend() const override { return owner_; }
+
+ private:
+  std::shared_ptr<Buffer> inner_;
+  Backend& owner_;
+};
+
+// A view of profiler-side memory as the wrapped backend's (no ownership: lives for one call).
+class AliasBuffer final : public Buffer {
+ public:
+  AliasBuffer(void* data, std::size_t size, Backend& owner)
+      : data_(data), size_(size), owner_(owner) {}
+  void* data() override { return data_; }
+  std::size_t size() const override { return size_; }
+  Backend& backend() const override { return owner_; }
+
+ private:
+  void* data_;
+  std::size_t size_;
+  Backend& owner_;
+};
+
+class ProxyWeight final : public PreparedWeight {
+ public:
+  ProxyWeight(std::shared_ptr<const PreparedWeight> inner, Backend& owner)
+      : inner_(std::move(inner)), owner_(owner) {}
+  Backend& backend() const override { return owner_; }
+  const Shape& shape() const override { return inner_->shape(); }
+  bool has_bias() const override { return inner_->has_bias(); }
+  Conv2dSpec conv_spec() const override { return inner_->conv_spec(); }
+  const PreparedWeight& inner() const { return *inner_; }
+
+ private:
+  std::shared_ptr<const PreparedWeight> inner_;
+  Backend& owner_;
+};
+
+// Forwards everything to `inner`, timing compute() per op kind and per (kind, shapes).
+class ProfilingBackend final : public Backend {
+ public:
+  explicit ProfilingBackend(Backend& inner) : inner_(inner) {}
+
+  std::string_view name() const override { return inner_.name(); }
+  bool is_host() const override { return inner_.is_host(); }
+  DType compute_type() const override { return inner_.compute_type(); }
+  std::shared_ptr<Buffer> allocate(std::size_t bytes) override {
+    return std::make_shared<ProxyBuffer>(inner_.allocate(bytes), *this);
+  }
+  void write(const Tensor& dst, const void* src, std::size_t bytes) override {
+    inner_.write(alias(dst), src, bytes);
+  }
+  void read(const Tensor& src, void* dst, std::size_t bytes) const override {
+    inner_.read(alias(src), dst, bytes);
+  }
+  bool supports_op(const OpCall& call) const override {
+    Unwrapped u = unwrap(call);
+    return inner_.supports_op(u.call);
+  }
+  void compute(const OpCall& call) override {
+    Unwrapped u = unwrap(call);
+    const double w0 = wall_now(), c0 = cpu_now();
+    inner_.compute(u.call);
+    const double w = wall_now() - w0, c = cpu_now() - c0;
+    if (!recording_) return;
+    const std::string kind(op_name(call.kind));
+    by_kind_[kind].add(w, c);
+    by_shape_[kind + " " + signature(call)].add(w, c);
+    total_.add(w, c);
+  }
+  std::shared_ptr<const PreparedWeight> prepare_weight(const WeightDesc& desc) override {
+    return std::make_shared<ProxyWeight>(inner_.prepare_weight(desc), *this);
+  }
+  MemoryStats memory_stats() const override { return inner_.memory_stats(); }
+  void release_pooled() override { inner_.release_pooled(); }
+
+  void record(bool on) { recording_ = on; }
+  void clear() { by_kind_.clear(), by_shape_.clear(), total_ = {}; }
+  void print(int top) const;
+
+ private:
+  struct Unwrapped {
+    OpCall call;
+    std::array<Tensor, 4> in;
+    Tensor out;
+  };
+
+  Tensor alias(const Tensor& t) const {
+    if (!t.defined()) return t;
+    return Tensor(std::make_shared<AliasBuffer>(t.data(), t.nbytes(), inner_), 0, t.shape(),
+                  t.dtype());
+  }
+
+  Unwrapped unwrap(const OpCall& call) const {
+    Unwrapped u;
+    u.call = call;
+    for (std::size_t i = 0; i < call.in.size(); ++i) {
+      if (call.in[i] == nullptr) continue;
+      u.in[i] = alias(*call.in[i]);
+      u.call.in[i] = &u.in[i];
+    }
+    if (call.out != nullptr) {
+      u.out = alias(*call.out);
+      u.call.out = &u.out;
+    }
+    if (const auto* w = dynamic_cast<const ProxyWeight*>(call.weight)) u.call.weight = &w->inner();
+    return u;
+  }
+
+  static std::string signature(const OpCall& call) {
+    std::string s = call.in[0]->shape().str();
+    if (call.weight != nullptr) s += " w" + call.weight->shape().str();
+    if (call.kind == OpKind::Attention) s += " k" + call.in[1]->shape().str();
+    const bool residual_slot = call.kind == OpKind::Conv2d || call.kind == OpKind::Linear;
+    if (residual_slot && call.in[1] != nullptr) s += " +residual";
+    return s;
+  }
+
+  Backend& inner_;
+  bool recording_ = false;
+  std::map<std::string, Cost> by_kind_, by_shape_;
+  Cost total_;
+};
+
+void ProfilingBackend::print(int top) const {
+  const int threads = omp_get_max_threads();
+  std::printf("  %-16s %7s %9s %7s %10s %7s\n", "op", "calls", "wall s", "wall%", "cpu/thr s",
+              "cpu%");
+  std::vector<std::pair<std::string, Cost>> kinds(by_kind_.begin(), by_kind_.end());
+  std::sort(kinds.begin(), kinds.end(),
+            [](const auto& a, const auto& b) { return a.second.cpu > b.second.cpu; });
+  for (const auto& [kind, c] : kinds) {
+    std::printf("  %-16s %7ld %9.3f %6.1f%% %10.3f %6.1f%%\n", kind.c_str(), c.calls, c.wall,
+                100 * c.wall / total_.wall, c.cpu / threads, 100 * c.cpu / total_.cpu);
+  }
+  std::printf("  %-16s %7ld %9.3f %7s %10.3f\n", "all ops", total_.calls, total_.wall, "",
+              total_.cpu / threads);
+  std::vector<std::pair<std::string, Cost>> shapes(by_shape_.begin(), by_shape_.end());
+  std::sort(shapes.begin(), shapes.end(),
+            [](const auto& a, const auto& b) { return a.second.cpu > b.second.cpu; });
+  std::printf("  costliest op shapes (by CPU time):\n");
+  for (int i = 0; i < top && i < static_cast<int>(shapes.size()); ++i) {
+    const Cost& c = shapes[static_cast<std::size_t>(i)].second;
+    std::printf("  %6.1f%% %9.3f s cpu/thr %5ld calls  %s\n", 100 * c.cpu / total_.cpu,
+                c.cpu / threads, c.calls, shapes[static_cast<std::size_t>(i)].first.c_str());
+  }
+}
+
+struct Options {
+  DType type = DType::BF16;
+  int threads = 2;
+  int size = 512;
+  int top = 15;
+  std::string layout = "tests/golden/layouts/sd15_unet.json";  // run from the repository root
+};
+
+Tensor random(Backend& be, Shape s, float bound = 1.0f) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> d(-bound, bound);
+  std::vector<float> v(static_cast<std::size_t>(s.numel()));
+  for (float& x : v) x = d(rng);
+  return Tensor::from_host(be, s, v);
+}
+
+struct Timing {
+  double wall = 1e30, cpu = 1e30;
+};
+
+template <class Fn>
+Timing best_of(int repeat, Fn&& fn) {
+  Timing best;
+  for (int i = 0; i < repeat; ++i) {
+    const double w0 = wall_now(), c0 = cpu_now();
+    fn();
+    best.cpu = std::min(best.cpu, cpu_now() - c0);
+    best.wall = std::min(best.wall, wall_now() - w0);
+  }
+  return best;
+}
+
+struct Rate {
+  double wall = 0, cpu = 0;  // GFLOP/s per wall second, per CPU second / threads
+};
+
+// A 2048³ matmul through ops::linear: the practical GEMM peak.
+Rate matmul_peak(DType type, int threads) {
+  auto be = make_cpu_backend({type, threads});
+  const std::int64_t n = 2048;
+  const Tensor x = random(*be, {n, n});
+  const auto w = ops::prepare_linear(*be, random(*be, {n, n}, 0.05f), nullptr);
+  ops::linear(x, *w);
+  const Timing t = best_of(5, [&] { ops::linear(x, *w); });
+  const double gflop = 2.0 * n * n * n / 1e9;
+  return {gflop / t.wall, gflop / (t.cpu / threads)};
+}
+
+// FLOPs of one UNet evaluation per sample (2 x multiply-adds of convs, linears, attention
+// products), walking nn/unet.cpp's structure from its config.
+double unet_flops(const nn::UNetConfig& c, double h, double w, double ctx) {
+  const auto conv = [](double hh, double ww, double ci, double co, double k) {
+    return 2 * hh * ww * ci * co * k * k;
+  };
+  const double mc = c.model_channels, emb = 4 * mc;
+  double f = 2 * mc * emb + 2 * emb * emb;
+  const auto res = [&](double hh, double ww, double cin, double cout) {
+    f += conv(hh, ww, cin, cout, 3) + conv(hh, ww, cout, cout, 3) + 2 * emb * cout;
+    if (cin != cout) f += conv(hh, ww, cin, cout, 1);
+  };
+  const auto attn = [&](double hh, double ww, double ch) {
+    const double n = hh * ww;
+    f += 4 * n * ch * ch + 8 * n * ch * ch + 4 * n * n * ch;
+    f += 4 * n * ch * ch + 4 * ctx * c.context_dim * ch + 4 * n * ctx * ch;
+    f += 16 * n * ch * ch + 8 * n * ch * ch;
+  };
+  const auto has_attn = [&](int l) {
+    return std::find(c.attention_levels.begin(), c.attention_levels.end(), l) !=
+           c.attention_levels.end();
+  };
+  f += conv(h, w, c.in_channels, mc, 3);
+  std::vector<double> skips{mc};
+  double ch = mc, hh = h, ww = w;
+  const int levels = static_cast<int>(c.channel_mult.size());
+  for (int l = 0; l < levels; ++l) {
+    for (int i = 0; i < c.num_res_blocks; ++i) {
+      res(hh, ww, ch, mc * c.channel_mult[l]);
+      ch = mc * c.channel_mult[l];
+      if (has_attn(l)) attn(hh, ww, ch);
+      skips.push_back(ch);
+    }
+    if (l != levels - 1) {
+      hh /= 2, ww /= 2;
+      f += conv(hh, ww, ch, ch, 3);
+      skips.push_back(ch);
+    }
+  }
+  res(hh, ww, ch, ch), attn(hh, ww, ch), res(hh, ww, ch, ch);
+  for (int l = levels - 1; l >= 0; --l) {
+    for (int i = 0; i <= c.num_res_blocks; ++i) {
+      res(hh, ww, ch + skips.back(), mc * c.channel_mult[l]);
+      skips.pop_back();
+      ch = mc * c.channel_mult[l];
+      if (has_attn(l)) attn(hh, ww, ch);
+      if (l != 0 && i == c.num_res_blocks) hh *= 2, ww *= 2, f += conv(hh, ww, ch, ch, 3);
+    }
+  }
+  return f + conv(h, w, mc, c.out_channels, 3);
+}
+
+double peak_rss_mib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;
+}
+
+int run(const Options& o) {
+  const Rate f32_peak = matmul_peak(DType::F32, o.threads);
+  const Rate bf16_peak = matmul_peak(DType::BF16, o.threads);
+  std::printf(
+      "matmul 2048^3 peak, %d threads: f32 %.1f GFLOP/s wall, %.1f cpu/thr; "
+      "bf16 %.1f GFLOP/s wall, %.1f cpu/thr\n",
+      o.threads, f32_peak.wall, f32_peak.cpu, bf16_peak.wall, bf16_peak.cpu);
+  const Rate& peak = o.type == DType::F32 ? f32_peak : bf16_peak;
+
+  auto cpu = make_cpu_backend({o.type, o.threads});
+  ProfilingBackend be(*cpu);
+  const auto layout = synthetic::read_layout(o.layout);
+  const double t0 = wall_now();
+  std::unique_ptr<nn::UNet> unet;
+  {
+    const auto source = synthetic::make_component_source(layout, "model.diffusion_model.");
+    unet = std::make_unique<nn::UNet>(*source, be);
+  }
+  std::printf("UNet (SD 1.5 layout, synthetic weights, compute %s) prepared in %.1f s\n",
+              std::string(dtype_name(cpu->compute_type())).c_str(), wall_now() - t0);
+  const std::int64_t lat = o.size / 8;
+  for (const std::int64_t batch : {1, 2}) {
+    const Tensor x = random(be, Shape{batch, lat, lat, 4});
+    const Tensor ctx = random(be, Shape{batch, 77, 768});
+    const std::vector<float> ts(static_cast<std::size_t>(batch), 500.0f);
+    unet->forward(x, ts, ctx);  // warm-up: primitive creation, pools
+    be.clear();
+    be.record(true);
+    const Timing t = best_of(1, [&] { unet->forward(x, ts, ctx); });
+    be.record(false);
+    const double gflop =
+        static_cast<double>(batch) *
+        unet_flops(unet->config(), static_cast<double>(lat), static_cast<double>(lat), 77) / 1e9;
+    const double per_thr = t.cpu / o.threads;
+    std::printf(
+        "UNet eval %dx%d batch %ld: %.1f GFLOP, wall %.2f s (%.1f GFLOP/s, %.0f%% of peak), "
+        "cpu/thr %.2f s (%.1f GFLOP/s, %.0f%% of peak)\n",
+        o.size, o.size, static_cast<long>(batch), gflop, t.wall, gflop / t.wall,
+        100 * gflop / t.wall / peak.wall, per_thr, gflop / per_thr,
+        100 * gflop / per_thr / peak.cpu);
+    be.print(o.top);
+  }
+  std::printf("peak RSS %.0f MiB\n", peak_rss_mib());
+  return 0;
+}
+
+}  // namespace
+}  // namespace pixforge
+
+int main(int argc, char** argv) {
+  pixforge::Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    const bool has_value = i + 1 < argc;
+    if (a == "--type" && has_value) {
+      const std::string t = argv[++i];
+      if (t != "bf16" && t != "f32") {
+        std::fprintf(stderr, "--type must be bf16 or f32\n");
+        return 2;
+      }
+      o.type = t == "f32" ? pixforge::DType::F32 : pixforge::DType::BF16;
+    } else if (a == "--threads" && has_value) {
+      o.threads = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--size" && has_value) {
+      o.size = std::atoi(argv[++i]);
+    } else if (a == "--layout" && has_value) {
+      o.layout = argv[++i];
+    } else if (a == "--top" && has_value) {
+      o.top = std::max(0, std::atoi(argv[++i]));
+    } else {
+      std::fprintf(stderr,
+                   "usage: bench_unet_profile [--type bf16|f32] [--threads 2] [--size 512] "
+                   "[--top 15] [--layout tests/golden/layouts/sd15_unet.json]\n");
+      return 2;
+    }
+  }
+  if (o.size <= 0 || o.size % 64 != 0) {
+    std::fprintf(stderr, "--size must be a positive multiple of 64\n");
+    return 2;
+  }
+  try {
+    return pixforge::run(o);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_unet_profile: %s\n", e.what());
+    return 1;
+  }
+}
