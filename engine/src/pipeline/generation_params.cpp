@@ -5,6 +5,9 @@
 #include <random>
 #include <string>
 
+#include "pixforge/sampling/sampler.h"
+#include "pixforge/sampling/schedulers.h"
+
 namespace pixforge::pipeline {
 namespace {
 
@@ -35,16 +38,21 @@ ComputeType parse_compute_type(std::string_view name) {
 }
 
 const std::vector<std::string>& sampler_names() {
-  static const std::vector<std::string> names = {
-      "euler",        "euler_ancestral", "heun", "dpm_2", "dpmpp_2m",
-      "dpmpp_2m_sde", "dpmpp_sde",       "lcm",  "ddim"};
+  // The sampling area's names (its parse_sampler accepts exactly these).
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (auto k : sampling::all_samplers()) out.emplace_back(sampling::sampler_name(k));
+    return out;
+  }();
   return names;
 }
 
 const std::vector<std::string>& scheduler_names() {
-  // The sampling area's schedulers (sampling/schedulers.h parses exactly these).
-  static const std::vector<std::string> names = {"normal",      "karras", "exponential",
-                                                 "sgm_uniform", "simple", "ddim_uniform"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (auto s : sampling::all_schedulers()) out.emplace_back(sampling::scheduler_name(s));
+    return out;
+  }();
   return names;
 }
 

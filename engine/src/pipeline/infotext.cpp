@@ -13,25 +13,31 @@ struct NamePair {
   std::string_view a1111;
 };
 
-constexpr std::array<NamePair, 9> kSamplers = {{{"euler", "Euler"},
-                                                {"euler_ancestral", "Euler a"},
-                                                {"heun", "Heun"},
-                                                {"dpm_2", "DPM2"},
-                                                {"dpmpp_2m", "DPM++ 2M"},
-                                                {"dpmpp_2m_sde", "DPM++ 2M SDE"},
-                                                {"dpmpp_sde", "DPM++ SDE"},
-                                                {"lcm", "LCM"},
-                                                {"ddim", "DDIM"}}};
+constexpr std::array<NamePair, 11> kSamplers = {{{"euler", "Euler"},
+                                                 {"euler_ancestral", "Euler a"},
+                                                 {"heun", "Heun"},
+                                                 {"dpm_2", "DPM2"},
+                                                 {"dpm_2_ancestral", "DPM2 a"},
+                                                 {"dpmpp_2s_ancestral", "DPM++ 2S a"},
+                                                 {"dpmpp_2m", "DPM++ 2M"},
+                                                 {"dpmpp_2m_sde", "DPM++ 2M SDE"},
+                                                 {"dpmpp_sde", "DPM++ SDE"},
+                                                 {"lcm", "LCM"},
+                                                 {"ddim", "DDIM"}}};
 
+// "Linear Quadratic" is not an A1111 schedule (ComfyUI only); the label is ours.
 // A1111 "Uniform" is k-diffusion's get_sigmas (timesteps evenly spaced from the last to the
 // first), which is what ComfyUI calls "normal"; both spellings are read back.
-constexpr std::array<NamePair, 7> kSchedulers = {{{"normal", "Normal"},
-                                                  {"karras", "Karras"},
-                                                  {"exponential", "Exponential"},
-                                                  {"sgm_uniform", "SGM Uniform"},
-                                                  {"simple", "Simple"},
-                                                  {"ddim_uniform", "DDIM"},
-                                                  {"normal", "Uniform"}}};
+constexpr std::array<NamePair, 10> kSchedulers = {{{"normal", "Normal"},
+                                                   {"karras", "Karras"},
+                                                   {"exponential", "Exponential"},
+                                                   {"sgm_uniform", "SGM Uniform"},
+                                                   {"simple", "Simple"},
+                                                   {"ddim_uniform", "DDIM"},
+                                                   {"beta", "Beta"},
+                                                   {"kl_optimal", "KL Optimal"},
+                                                   {"linear_quadratic", "Linear Quadratic"},
+                                                   {"normal", "Uniform"}}};
 
 template <std::size_t N>
 std::string display(const std::array<NamePair, N>& table, const std::string& ours,

@@ -1,0 +1,66 @@
+// txt2img and img2img: GenerationParams + Model -> images with their parameters attached.
+//
+//   for each of batch_count runs r (seed + r):
+//     tokenize + encode prompt and negative prompt (TextConditioner)
+//     noise = one torch.randn([batch_size, 4, h, w]) call, generator seeded with seed + r
+//     sigmas = the scheduler's schedule (img2img: the last part of it, denoise = strength)
+//     x = noise_scaling(noise, sigmas[0], ...) (+ VAE-encoded init image * 0.18215 for img2img)
+//     x = sampler(ModelDenoiser(UNet, CFG with cond and uncond in one batch), x, sigmas)
+//     image = uint8(255 * clamp((VAE.decode(x / 0.18215) + 1) / 2, 0, 1))   (as ComfyUI)
+//
+// A progress callback runs after each sampler step with a preview of the current prediction;
+// returning false (or setting the cancel flag) stops between steps with sampling::Cancelled.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "pixforge/core/tensor.h"
+#include "pixforge/image/a1111_parameters.h"
+#include "pixforge/image/image.h"
+#include "pixforge/pipeline/generation_params.h"
+#include "pixforge/pipeline/model.h"
+#include "pixforge/sampling/sampler.h"
+
+namespace pixforge::pipeline {
+
+using sampling::Cancelled;
+
+struct Progress {
+  int run = 0;                     // 0-based index among batch_count runs
+  int runs = 1;                    // batch_count
+  int step = 0;                    // 1-based step just finished within this run
+  int steps = 0;                   // sampler steps in this run
+  double elapsed = 0;              // seconds since generate() started
+  const Image* preview = nullptr;  // first image of the batch, latent-sized (or TAESD-sized)
+};
+
+struct GenerateOptions {
+  // Return false to cancel. Called from the generating thread.
+  std::function<bool(const Progress&)> on_progress;
+  const std::atomic<bool>* cancel = nullptr;  // polled between steps
+  bool previews = true;                       // build preview images for on_progress
+  bool keep_latents = false;                  // fill GeneratedImage::latent (tests, tools)
+};
+
+struct GeneratedImage {
+  Image image;
+  std::int64_t seed = 0;       // the run's seed (shared by a batch, as ComfyUI)
+  int batch_pos = 0;           // index within the batch
+  A1111Parameters parameters;  // ready for the PNG "parameters" chunk
+  Tensor latent;               // final sampler latent [1,h,w,4] (scaled, before /0.18215), if kept
+};
+
+// Validates params (InvalidParams), resolves a random seed, runs; batch_count * batch_size
+// images in order. params.compute/threads/prediction are the Model's business (ModelOptions);
+// a mismatch with the loaded model is an InvalidParams error rather than a silent reload.
+std::vector<GeneratedImage> generate(const Model& model, const GenerationParams& params,
+                                     const GenerateOptions& options = {});
+
+// The options a Model must be loaded with to run `params`.
+ModelOptions model_options_for(const GenerationParams& params, const ModelOptions& base = {});
+
+}  // namespace pixforge::pipeline
