@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "command.h"
+#include "engine_generator.h"
 
 #ifdef PIXFORGE_HAVE_SERVICE
 #include "pixforge/service/config.h"
@@ -51,10 +52,6 @@ service::ServiceConfig load(const ServeOptions& o) {
 
 void serve(const ServeOptions& o) {
   service::ServiceConfig config = load(o);
-  if (!config.server.model.empty())
-    throw std::runtime_error(
-        "this build has no generation pipeline, so model " + config.server.model +
-        " cannot be loaded; start without --model to serve everything but generation");
   // Block the stop signals in every thread; one thread waits for them and stops the service.
   sigset_t set;
   sigemptyset(&set);
@@ -63,6 +60,11 @@ void serve(const ServeOptions& o) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   service::ServiceOptions options;
   options.config = config;
+  // Load the model before binding, so a bad model file fails at start-up, not at the first job.
+  if (!config.server.model.empty()) {
+    std::fprintf(stderr, "pixforge serve: loading model %s\n", config.server.model.c_str());
+    options.generator = make_engine_generator(config.server.model);
+  }
   service::Service svc(std::move(options));
   std::thread waiter([&] {
     int sig = 0;
@@ -70,9 +72,11 @@ void serve(const ServeOptions& o) {
     std::fprintf(stderr, "pixforge serve: stopping (signal %d)\n", sig);
     svc.stop();
   });
-  std::fprintf(stderr,
-               "pixforge serve: no generation pipeline in this build; generation endpoints answer "
-               "503 model_not_loaded\n");
+  if (config.server.model.empty()) {
+    std::fprintf(stderr,
+                 "pixforge serve: no model given (--model FILE or [server] model); generation "
+                 "endpoints answer 503 model_not_loaded\n");
+  }
   const int port = svc.start();
   std::fprintf(stderr, "pixforge serve: listening on %s://%s:%d (data: %s)\n",
                svc.tls() ? "https" : "http", config.server.listen.c_str(), port,

@@ -1,0 +1,98 @@
+#include "engine_generator.h"
+
+#ifdef PIXFORGE_HAVE_SERVICE
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "pixforge/pipeline/generate.h"
+#include "pixforge/pipeline/model.h"
+
+namespace pixforge::cli {
+namespace {
+
+Image to_engine(const service::Image& in) {
+  Image out;
+  out.width = in.width;
+  out.height = in.height;
+  out.channels = in.channels;
+  out.pixels = in.pixels;
+  return out;
+}
+
+service::Image to_service(const Image& in) {
+  service::Image out;
+  out.width = in.width;
+  out.height = in.height;
+  out.channels = in.channels;
+  out.pixels = in.pixels;
+  return out;
+}
+
+pipeline::GenerationParams to_pipeline(const service::GenerationParams& p) {
+  pipeline::GenerationParams g;
+  g.prompt = p.prompt;
+  g.negative_prompt = p.negative_prompt;
+  g.width = p.width;
+  g.height = p.height;
+  g.steps = p.steps;
+  g.cfg_scale = p.cfg_scale;
+  g.seed = p.seed;
+  g.sampler = p.sampler;
+  g.batch_size = p.batch;  // one noise draw for the whole batch, as ComfyUI
+  if (p.init_image) g.init_image = to_engine(*p.init_image);
+  g.strength = p.strength;
+  return g;
+}
+
+class EngineGenerator final : public service::Generator {
+ public:
+  explicit EngineGenerator(const std::string& path)
+      : model_(pipeline::Model::load(path, pipeline::ModelOptions{})),
+        name_(std::filesystem::path(path).stem().string()) {}
+
+  std::string model_name() const override { return name_; }
+  std::vector<std::string> samplers() const override { return pipeline::sampler_names(); }
+  bool supports_img2img() const override { return true; }
+
+  std::vector<service::Image> run(const service::GenerationParams& params,
+                                  const std::function<void(const service::Progress&)>& progress,
+                                  const std::atomic<bool>& cancel) override {
+    if (params.mask) {
+      throw std::invalid_argument("inpainting masks are not supported by the engine yet");
+    }
+    pipeline::GenerateOptions options;
+    options.cancel = &cancel;
+    options.on_progress = [&](const pipeline::Progress& p) {
+      service::Progress out;
+      out.step = p.run * p.steps + p.step;
+      out.total = p.runs * p.steps;
+      if (p.preview) out.preview = to_service(*p.preview);
+      progress(out);
+      return true;
+    };
+    std::vector<pipeline::GeneratedImage> images;
+    try {
+      images = pipeline::generate(*model_, to_pipeline(params), options);
+    } catch (const pipeline::Cancelled&) {
+      throw service::GenerationCancelled();
+    }
+    std::vector<service::Image> out;
+    out.reserve(images.size());
+    for (auto& g : images) out.push_back(to_service(g.image));
+    return out;
+  }
+
+ private:
+  std::shared_ptr<const pipeline::Model> model_;
+  std::string name_;
+};
+
+}  // namespace
+
+std::unique_ptr<service::Generator> make_engine_generator(const std::string& model_path) {
+  return std::make_unique<EngineGenerator>(model_path);
+}
+
+}  // namespace pixforge::cli
+#endif  // PIXFORGE_HAVE_SERVICE
