@@ -116,6 +116,11 @@ void install(httplib::Server& server, Service::State& app, const Router& router)
   server.set_read_timeout(l.read_timeout_s, 0);
   server.set_write_timeout(l.write_timeout_s, 0);
   server.set_keep_alive_timeout(5);
+  // Small JSON answers otherwise wait for Nagle's delayed-ACK round trip (~35 req/s per
+  // keep-alive connection); and each keep-alive connection holds a pool thread, so the pool
+  // must outnumber the connections a busy client keeps open.
+  server.set_tcp_nodelay(true);
+  server.new_task_queue = [] { return new httplib::ThreadPool(64); };
   for (const Route& route : router.routes()) {
     auto h = [&app, &route](const httplib::Request& req, httplib::Response& res) {
       run_route(route, app, req, res);
