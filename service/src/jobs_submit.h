@@ -10,6 +10,10 @@
 
 namespace pixforge::service::http {
 
+// The fields the native and A1111 JSON bodies share (prompt, negative_prompt, width, height,
+// steps, cfg_scale, seed), each checked against the configured limits.
+GenerationParams common_json_params(const nlohmann::json& body, const Limits& limits);
+
 // P1 order: consent and scope are checked before any input is looked at; then parameters are
 // validated; then the generator must exist (503 otherwise); then the quota is charged; only
 // then is anything stored (sealed).

@@ -12,15 +12,7 @@ namespace {
 constexpr const char* kId = "([A-Za-z0-9_-]{1,64})";
 
 GenerationParams native_params(const nlohmann::json& b, const Limits& l) {
-  GenerationParams p;
-  p.prompt = str_field(b, "prompt", true, static_cast<std::size_t>(l.max_prompt_chars));
-  p.negative_prompt =
-      str_field(b, "negative_prompt", false, static_cast<std::size_t>(l.max_prompt_chars));
-  p.width = static_cast<int>(int_field(b, "width", 512, 64, l.max_width));
-  p.height = static_cast<int>(int_field(b, "height", 512, 64, l.max_height));
-  p.steps = static_cast<int>(int_field(b, "steps", 20, 1, l.max_steps));
-  p.cfg_scale = num_field(b, "cfg_scale", 7.0, 0, 30);
-  p.seed = int_field(b, "seed", -1, -1, 0x7fffffffffffLL);
+  GenerationParams p = common_json_params(b, l);
   p.sampler = str_field(b, "sampler", false, 64);
   if (p.sampler.empty()) p.sampler = "euler";
   p.batch = static_cast<int>(int_field(b, "n", 1, 1, l.max_batch));
