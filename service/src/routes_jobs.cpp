@@ -4,12 +4,10 @@
 #include "job_runner.h"
 #include "jobs_submit.h"
 #include "owner_data.h"
+#include "request_params.h"
 #include "uploads.h"
 
 namespace pixforge::service::http {
-namespace {
-
-constexpr const char* kId = "([A-Za-z0-9_-]{1,64})";
 
 GenerationParams native_params(const nlohmann::json& b, const Limits& l) {
   GenerationParams p = common_json_params(b, l);
@@ -19,6 +17,10 @@ GenerationParams native_params(const nlohmann::json& b, const Limits& l) {
   p.strength = num_field(b, "strength", 0.75, 0.01, 1.0);
   return p;
 }
+
+namespace {
+
+constexpr const char* kId = "([A-Za-z0-9_-]{1,64})";
 
 // Loads a job and checks that the caller owns it; another owner's id is a 404 (P6).
 JobRow owned_job(const Ctx& c) {
