@@ -1,6 +1,7 @@
 #include "op_cases.h"
 
 #include <cmath>
+#include <tuple>
 
 namespace pixforge::testing {
 
@@ -9,8 +10,8 @@ namespace {
 constexpr DType F32 = DType::F32, F16 = DType::F16, BF16 = DType::BF16;
 
 std::string act_name(Activation a) {
-  static const char* names[] = {"none",      "relu",       "silu",    "gelu",
-                                "gelu_tanh", "quick_gelu", "sigmoid", "tanh"};
+  static const char* names[] = {"none",       "relu",    "silu", "gelu", "gelu_tanh",
+                                "quick_gelu", "sigmoid", "tanh", "relu6"};
   return names[static_cast<int>(a)];
 }
 
@@ -72,6 +73,30 @@ Conv2dSpec spec(int stride, int pad, int dil = 1, int groups = 1) {
   return {stride, stride, pad, pad, pad, pad, dil, dil, groups};
 }
 
+// Depthwise and grouped convolutions as MobileNetV2 / BlazeFace use them (3x3 and 5x5, stride
+// 1 and 2 with TF SAME's bottom/right padding, bias + relu6, channel multiplier 2, odd
+// channel counts, residuals, bf16 inputs).
+void add_depthwise_cases(std::vector<OpCase>& v) {
+  const auto R6 = Activation::Relu6, N = Activation::None, RL = Activation::Relu;
+  v.push_back(conv_case({1, 9, 9, 32, 32, 3, 3, spec(1, 1, 1, 32), true, R6, false, F32}));
+  v.push_back(
+      conv_case({1, 10, 10, 24, 24, 3, 3, {2, 2, 0, 1, 0, 1, 1, 1, 24}, true, R6, false, F32}));
+  v.push_back(conv_case({2, 7, 5, 17, 17, 3, 3, spec(1, 1, 1, 17), true, N, true, F32}));
+  v.push_back(conv_case({1, 8, 6, 16, 32, 3, 3, spec(1, 1, 1, 16), true, R6, false, F32}));
+  v.push_back(conv_case({1, 12, 12, 48, 48, 5, 5, spec(1, 2, 1, 48), true, N, false, F32}));
+  v.push_back(
+      conv_case({1, 16, 16, 24, 24, 5, 5, {2, 2, 1, 2, 1, 2, 1, 1, 24}, true, RL, false, F32}));
+  v.push_back(conv_case({1, 11, 13, 40, 40, 3, 3, spec(1, 1, 1, 40), true, R6, false, BF16}));
+  v.push_back(conv_case({1, 14, 14, 96, 96, 3, 3, spec(1, 1, 1, 96), true, R6, true, F32}));
+  v.push_back(
+      conv_case({1, 7, 7, 144, 144, 3, 3, {2, 2, 0, 1, 0, 1, 1, 1, 144}, false, N, false, F32}));
+  v.push_back(conv_case({1, 5, 5, 3, 3, 3, 3, spec(1, 0, 1, 3), false, R6, false, F16}));
+  // Pointwise (1x1) with relu6: MobileNetV2's expansion layers.
+  v.push_back(conv_case({1, 7, 9, 24, 144, 1, 1, spec(1, 0), true, R6, false, F32}));
+  // Grouped, not depthwise: 4 groups of 6 -> 4 groups of 3.
+  v.push_back(conv_case({1, 9, 8, 24, 12, 3, 3, spec(1, 1, 1, 4), true, R6, false, F32}));
+}
+
 void add_conv_cases(std::vector<OpCase>& v) {
   const auto N = Activation::None;
   v.push_back(conv_case({1, 5, 7, 3, 4, 3, 3, spec(1, 1), true, N, false, F32}));
@@ -88,6 +113,7 @@ void add_conv_cases(std::vector<OpCase>& v) {
   v.push_back(conv_case({1, 6, 9, 3, 5, 2, 3, {1, 2, 1, 0, 2, 1, 1, 1, 1}, true, N, false, BF16}));
   v.push_back(conv_case({1, 16, 16, 32, 64, 3, 3, spec(1, 1), true, Activation::Silu, true, F32}));
   v.push_back(conv_case({2, 4, 4, 64, 33, 1, 1, spec(1, 0), false, N, false, F32}));
+  add_depthwise_cases(v);
 }
 
 void add_linear_cases(std::vector<OpCase>& v) {
@@ -188,7 +214,7 @@ void add_elementwise_cases(std::vector<OpCase>& v) {
                    return single(OpKind::Softmax, {random_tensor(be, rng, x, F32, -30.0f, 30.0f)});
                  }});
   }
-  for (int a = 0; a <= static_cast<int>(Activation::Tanh); ++a) {
+  for (int a = 0; a <= static_cast<int>(Activation::Relu6); ++a) {
     const auto act = static_cast<Activation>(a);
     v.push_back(
         {"activation " + act_name(act) + " x[3, 37]", OpKind::Activation, kExact, kExact,
@@ -318,6 +344,128 @@ void add_attention_cases(std::vector<OpCase>& v) {
   }
 }
 
+// Pooling geometry: TF SAME (even and odd sizes, strides 1-3, non-square), VALID, explicit pads.
+struct PoolCase {
+  Shape x;
+  int kh, kw, sh, sw;
+  ops::Padding padding;
+  DType dt;
+};
+
+std::string pool_name(OpKind kind, const PoolCase& c, const Pool2dSpec& p) {
+  return std::string(op_name(kind)) + " x" + c.x.str() + " k" + std::to_string(p.kernel_h) + "x" +
+         std::to_string(p.kernel_w) + " s" + std::to_string(p.stride_h) + "x" +
+         std::to_string(p.stride_w) + " pad(t" + std::to_string(p.pad_top) + ",b" +
+         std::to_string(p.pad_bottom) + ",l" + std::to_string(p.pad_left) + ",r" +
+         std::to_string(p.pad_right) + ") in " + std::string(dtype_name(c.dt));
+}
+
+void add_pool_cases(std::vector<OpCase>& v) {
+  using P = ops::Padding;
+  const std::vector<PoolCase> cs = {
+      {{1, 7, 9, 5}, 3, 3, 2, 2, P::Same, F32},    {{2, 6, 6, 3}, 2, 2, 2, 2, P::Valid, F32},
+      {{1, 5, 8, 17}, 3, 3, 1, 1, P::Same, F32},   {{1, 9, 7, 33}, 3, 2, 2, 1, P::Same, F32},
+      {{1, 11, 10, 20}, 5, 5, 3, 3, P::Same, F32}, {{1, 8, 8, 64}, 2, 2, 2, 2, P::Same, BF16},
+      {{1, 1, 1, 4}, 1, 1, 1, 1, P::Valid, F32},   {{1, 7, 7, 40}, 7, 7, 1, 1, P::Valid, F32},
+      {{2, 13, 6, 16}, 4, 3, 3, 2, P::Same, F16},  {{1, 3, 5, 7}, 3, 3, 2, 2, P::Valid, BF16}};
+  for (OpKind kind : {OpKind::MaxPool2d, OpKind::AvgPool2d}) {
+    for (const PoolCase& c : cs) {
+      const Pool2dSpec p = ops::pool2d_spec(c.x[1], c.x[2], c.kh, c.kw, c.sh, c.sw, c.padding);
+      v.push_back({pool_name(kind, c, p), kind, kExact, kExact,
+                   [kind, c, p](Backend& be, std::mt19937& rng) {
+                     OpParams params;
+                     params.pool = p;
+                     return single(kind, {random_tensor(be, rng, c.x, c.dt, -2.0f, 1.0f)}, params);
+                   }});
+    }
+    // Explicit per-side pads (TF's EXPLICIT / a caller's own geometry).
+    const Pool2dSpec asym{3, 2, 2, 1, 2, 0, 1, 1};
+    v.push_back(
+        {pool_name(kind, {{1, 6, 5, 9}, 3, 2, 2, 1, P::Valid, F32}, asym), kind, kExact, kExact,
+         [kind, asym](Backend& be, std::mt19937& rng) {
+           OpParams params;
+           params.pool = asym;
+           // All-negative inputs: a max that let padding (0) win would show.
+           return single(kind, {random_tensor(be, rng, {1, 6, 5, 9}, F32, -3.0f, -1.0f)}, params);
+         }});
+  }
+}
+
+void add_vision_layout_cases(std::vector<OpCase>& v) {
+  struct PadCase {
+    Shape x;
+    std::vector<std::array<std::int64_t, 2>> pads;
+    float value;
+    DType dt;
+  };
+  const std::vector<PadCase> ps = {
+      {{1, 5, 6, 3}, {{0, 0}, {1, 2}, {2, 1}, {0, 0}}, 0.0f, F32},
+      {{1, 4, 4, 24}, {{0, 0}, {0, 0}, {0, 0}, {0, 24}}, 0.0f, F32},
+      {{3, 5}, {{1, 0}, {0, 3}}, -1.5f, F32},
+      {{2, 3, 7}, {{0, 1}, {2, 2}, {1, 0}}, 7.0f, BF16},
+      {{1, 7, 9, 5}, {{0, 0}, {0, 1}, {0, 1}, {0, 0}}, 0.0f, F16},
+      {{6}, {{3, 4}}, 2.0f, F32},
+      {{1, 2, 2, 2, 3}, {{0, 1}, {1, 0}, {0, 0}, {2, 0}, {1, 1}}, 0.5f, F32}};
+  for (const PadCase& c : ps) {
+    std::string name = "pad x" + c.x.str() + " pads";
+    for (const auto& p : c.pads) {
+      name.append(" ").append(std::to_string(p[0])).append("/").append(std::to_string(p[1]));
+    }
+    name += " value " + std::to_string(c.value) + " in " + std::string(dtype_name(c.dt));
+    v.push_back({name, OpKind::Pad, 0.0, 0.0, [c](Backend& be, std::mt19937& rng) {
+                   OpParams params;
+                   for (std::size_t d = 0; d < c.pads.size(); ++d) params.pads[d] = c.pads[d];
+                   params.pad_value = c.value;
+                   return single(OpKind::Pad, {random_tensor(be, rng, c.x, c.dt)}, params);
+                 }});
+  }
+  for (auto [x, r, dt] :
+       {std::tuple{Shape{1, 3, 4, 8}, 2, F32}, std::tuple{Shape{2, 2, 3, 18}, 3, F32},
+        std::tuple{Shape{1, 5, 5, 48}, 2, BF16}, std::tuple{Shape{1, 2, 3, 5}, 1, F32},
+        std::tuple{Shape{1, 7, 6, 192}, 4, F32}}) {
+    v.push_back({"depth_to_space x" + x.str() + " block " + std::to_string(r) + " in " +
+                     std::string(dtype_name(dt)),
+                 OpKind::DepthToSpace, 0.0, 0.0, [x, r, dt](Backend& be, std::mt19937& rng) {
+                   OpParams params;
+                   params.factor = r;
+                   return single(OpKind::DepthToSpace, {random_tensor(be, rng, x, dt)}, params);
+                 }});
+  }
+}
+
+void add_reduction_cases(std::vector<OpCase>& v) {
+  for (auto [x, lo, hi, dt] :
+       {std::tuple{Shape{3, 37}, -0.5f, 0.7f, F32},
+        std::tuple{Shape{2, 9, 9, 33}, 0.0f, 6.0f, BF16}, std::tuple{Shape{5}, 0.25f, 0.25f, F32},
+        std::tuple{Shape{1, 4, 4, 100}, -1.0f, 1.0f, F16}}) {
+    v.push_back({"clip x" + x.str() + " [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                     "] in " + std::string(dtype_name(dt)),
+                 OpKind::Clip, 0.0, 0.0, [x, lo, hi, dt](Backend& be, std::mt19937& rng) {
+                   OpParams params;
+                   params.clip_min = lo;
+                   params.clip_max = hi;
+                   return single(OpKind::Clip, {random_tensor(be, rng, x, dt, -8.0f, 8.0f)},
+                                 params);
+                 }});
+  }
+  for (auto [x, dt] : {std::pair{Shape{1, 7, 7, 40}, F32}, std::pair{Shape{2, 5, 3, 130}, F32},
+                       std::pair{Shape{1, 1, 1, 3}, F32}, std::pair{Shape{1, 16, 16, 1280}, BF16},
+                       std::pair{Shape{2, 33, 35, 17}, F16}}) {
+    v.push_back({"mean_hw x" + x.str() + " in " + std::string(dtype_name(dt)), OpKind::MeanHW,
+                 kExact, kExact, [x, dt](Backend& be, std::mt19937& rng) {
+                   // An offset mean: the sum must not lose the small variations to rounding.
+                   return single(OpKind::MeanHW, {random_tensor(be, rng, x, dt, 3.0f, 5.0f)});
+                 }});
+  }
+  v.push_back(
+      {"activation relu6 x[4, 29] range 10", OpKind::Activation, 0.0, 0.0,
+       [](Backend& be, std::mt19937& rng) {
+         OpParams p;
+         p.act = Activation::Relu6;
+         return single(OpKind::Activation, {random_tensor(be, rng, {4, 29}, F32, -10, 10)}, p);
+       }});
+}
+
 }  // namespace
 
 Tensor random_tensor(Backend& backend, std::mt19937& rng, Shape shape, DType dtype, float lo,
@@ -348,6 +496,9 @@ const std::vector<OpCase>& op_cases() {
     add_binary_cases(v);
     add_layout_cases(v);
     add_attention_cases(v);
+    add_pool_cases(v);
+    add_vision_layout_cases(v);
+    add_reduction_cases(v);
     return v;
   }();
   return cases;

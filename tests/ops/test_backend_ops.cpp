@@ -82,7 +82,7 @@ INSTANTIATE_TEST_SUITE_P(Table, BackendOps, ::testing::Range<std::size_t>(0, op_
 TEST(BackendOpsCoverage, EveryOpKindHasCases) {
   std::set<OpKind> covered;
   for (const OpCase& c : op_cases()) covered.insert(c.kind);
-  for (int k = 0; k <= static_cast<int>(OpKind::Convert); ++k) {
+  for (int k = 0; k <= static_cast<int>(kLastOpKind); ++k) {
     EXPECT_TRUE(covered.count(static_cast<OpKind>(k)))
         << "no test case for " << op_name(static_cast<OpKind>(k));
   }

@@ -164,6 +164,85 @@ Shape upsample_shape(const OpCall& call) {
   return Shape{x.dim(0), x.dim(1) * f, x.dim(2) * f, x.dim(3)};
 }
 
+const Tensor& nhwc(const OpCall& call) {
+  const Tensor& x = input(call, 0, "x");
+  if (x.rank() != 4) fail(call, "x " + x.shape().str() + " must be NHWC (rank 4)");
+  return x;
+}
+
+std::int64_t pool_extent(std::int64_t in, int k, int stride, int pad0, int pad1) {
+  return (in + pad0 + pad1 - k) / stride + 1;
+}
+
+Shape pool_shape(const OpCall& call) {
+  const Tensor& x = nhwc(call);
+  const Pool2dSpec& p = call.params.pool;
+  if (p.kernel_h < 1 || p.kernel_w < 1 || p.stride_h < 1 || p.stride_w < 1) {
+    fail(call, "kernel and stride must be >= 1");
+  }
+  if (p.pad_top < 0 || p.pad_bottom < 0 || p.pad_left < 0 || p.pad_right < 0 ||
+      p.pad_top >= p.kernel_h || p.pad_bottom >= p.kernel_h || p.pad_left >= p.kernel_w ||
+      p.pad_right >= p.kernel_w) {
+    fail(call, "pads must be >= 0 and smaller than the kernel " + std::to_string(p.kernel_h) + "x" +
+                   std::to_string(p.kernel_w));
+  }
+  if (x.dim(1) + p.pad_top + p.pad_bottom < p.kernel_h ||
+      x.dim(2) + p.pad_left + p.pad_right < p.kernel_w) {
+    fail(call, "window " + std::to_string(p.kernel_h) + "x" + std::to_string(p.kernel_w) +
+                   " larger than padded input " + x.shape().str());
+  }
+  return Shape{x.dim(0), pool_extent(x.dim(1), p.kernel_h, p.stride_h, p.pad_top, p.pad_bottom),
+               pool_extent(x.dim(2), p.kernel_w, p.stride_w, p.pad_left, p.pad_right), x.dim(3)};
+}
+
+Shape pad_shape(const OpCall& call) {
+  const Tensor& x = input(call, 0, "x");
+  require_rank(call, x, "x", 1);
+  Shape out = x.shape();
+  for (int d = 0; d < Shape::kMaxRank; ++d) {
+    const auto& pd = call.params.pads[static_cast<std::size_t>(d)];
+    if (pd[0] < 0 || pd[1] < 0) fail(call, "pads must be >= 0 (dim " + std::to_string(d) + ")");
+    if (d >= x.rank() && (pd[0] != 0 || pd[1] != 0)) {
+      fail(call, "pads given for dim " + std::to_string(d) + " of " + x.shape().str());
+    }
+    // Bounded so that a hostile model file cannot ask for an absurd allocation by overflow.
+    if (d < x.rank()) {
+      if (pd[0] > (std::int64_t{1} << 30) || pd[1] > (std::int64_t{1} << 30)) {
+        fail(call, "pad along dim " + std::to_string(d) + " is absurdly large");
+      }
+      out[d] += pd[0] + pd[1];
+    }
+  }
+  return out;
+}
+
+Shape depth_to_space_shape(const OpCall& call) {
+  const Tensor& x = nhwc(call);
+  const std::int64_t r = call.params.factor;
+  if (r < 1) fail(call, "block size must be >= 1");
+  if (x.dim(3) % (r * r) != 0) {
+    fail(call, "channels of " + x.shape().str() + " do not split into " + std::to_string(r) + "x" +
+                   std::to_string(r) + " blocks");
+  }
+  return Shape{x.dim(0), x.dim(1) * r, x.dim(2) * r, x.dim(3) / (r * r)};
+}
+
+Shape clip_shape(const OpCall& call) {
+  const Tensor& x = input(call, 0, "x");
+  // Written so that NaN bounds fail too.
+  if (!(call.params.clip_min <= call.params.clip_max)) {
+    fail(call, "bounds [" + std::to_string(call.params.clip_min) + ", " +
+                   std::to_string(call.params.clip_max) + "] are not ordered");
+  }
+  return x.shape();
+}
+
+Shape mean_hw_shape(const OpCall& call) {
+  const Tensor& x = nhwc(call);
+  if (x.dim(1) == 0 || x.dim(2) == 0) fail(call, "mean over an empty " + x.shape().str());
+  return Shape{x.dim(0), 1, 1, x.dim(3)};
+}
+
 }  // namespace
 
 bool is_float_dtype(DType t) { return t == DType::F32 || t == DType::F16 || t == DType::BF16; }
@@ -200,6 +279,17 @@ Shape op_output_shape(const OpCall& call) {
       return broadcast_shape(call);
     case OpKind::Concat:
       return concat_shape(call);
+    case OpKind::MaxPool2d:
+    case OpKind::AvgPool2d:
+      return pool_shape(call);
+    case OpKind::Pad:
+      return pad_shape(call);
+    case OpKind::DepthToSpace:
+      return depth_to_space_shape(call);
+    case OpKind::Clip:
+      return clip_shape(call);
+    case OpKind::MeanHW:
+      return mean_hw_shape(call);
   }
   fail(call, "unknown op");
 }

@@ -8,6 +8,7 @@
 //  - inputs may be F32, F16 or BF16 in any mix; backends compute in f32 or their compute_type.
 #include "pixforge/core/ops.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -43,6 +44,18 @@ std::string_view op_name(OpKind kind) {
       return "concat";
     case OpKind::Convert:
       return "convert";
+    case OpKind::MaxPool2d:
+      return "max_pool2d";
+    case OpKind::AvgPool2d:
+      return "avg_pool2d";
+    case OpKind::Pad:
+      return "pad";
+    case OpKind::DepthToSpace:
+      return "depth_to_space";
+    case OpKind::Clip:
+      return "clip";
+    case OpKind::MeanHW:
+      return "mean_hw";
   }
   return "unknown";
 }
@@ -227,6 +240,81 @@ Tensor convert(const Tensor& x, DType dtype) {
   }
   return dispatch(make(OpKind::Convert, &x), dtype);
 }
+
+namespace {
+
+// TF's SAME split along one axis: output ceil(in / stride), the odd padding pixel at the end.
+void same_pads(std::int64_t in, int kernel, int stride, int& before, int& after) {
+  const std::int64_t out = (in + stride - 1) / stride;
+  const std::int64_t total = std::max<std::int64_t>((out - 1) * stride + kernel - in, 0);
+  before = static_cast<int>(total / 2);
+  after = static_cast<int>(total - total / 2);
+}
+
+}  // namespace
+
+Pool2dSpec pool2d_spec(std::int64_t h, std::int64_t w, int kernel_h, int kernel_w, int stride_h,
+                       int stride_w, Padding padding) {
+  if (kernel_h < 1 || kernel_w < 1 || stride_h < 1 || stride_w < 1) {
+    throw std::invalid_argument("pool2d_spec: kernel " + std::to_string(kernel_h) + "x" +
+                                std::to_string(kernel_w) + " and stride " +
+                                std::to_string(stride_h) + "x" + std::to_string(stride_w) +
+                                " must be >= 1");
+  }
+  if (h < 1 || w < 1) {
+    throw std::invalid_argument("pool2d_spec: empty input " + std::to_string(h) + "x" +
+                                std::to_string(w));
+  }
+  Pool2dSpec spec{kernel_h, kernel_w, stride_h, stride_w, 0, 0, 0, 0};
+  if (padding == Padding::Same) {
+    same_pads(h, kernel_h, stride_h, spec.pad_top, spec.pad_bottom);
+    same_pads(w, kernel_w, stride_w, spec.pad_left, spec.pad_right);
+  } else if (kernel_h > h || kernel_w > w) {
+    throw std::invalid_argument("pool2d_spec: VALID window " + std::to_string(kernel_h) + "x" +
+                                std::to_string(kernel_w) + " larger than the input " +
+                                std::to_string(h) + "x" + std::to_string(w));
+  }
+  return spec;
+}
+
+Tensor max_pool2d(const Tensor& x, const Pool2dSpec& spec) {
+  OpCall call = make(OpKind::MaxPool2d, &x);
+  call.params.pool = spec;
+  return dispatch(call);
+}
+
+Tensor avg_pool2d(const Tensor& x, const Pool2dSpec& spec) {
+  OpCall call = make(OpKind::AvgPool2d, &x);
+  call.params.pool = spec;
+  return dispatch(call);
+}
+
+Tensor pad(const Tensor& x, const std::vector<std::array<std::int64_t, 2>>& pads, float value) {
+  if (static_cast<int>(pads.size()) != x.rank()) {
+    throw std::invalid_argument("pad: " + std::to_string(pads.size()) +
+                                " {before, after} pairs for input " + x.shape().str() +
+                                " (one per dim)");
+  }
+  OpCall call = make(OpKind::Pad, &x);
+  for (std::size_t d = 0; d < pads.size(); ++d) call.params.pads[d] = pads[d];
+  call.params.pad_value = value;
+  return dispatch(call);
+}
+
+Tensor depth_to_space(const Tensor& x, int block) {
+  OpCall call = make(OpKind::DepthToSpace, &x);
+  call.params.factor = block;
+  return dispatch(call);
+}
+
+Tensor clip(const Tensor& x, float lo, float hi) {
+  OpCall call = make(OpKind::Clip, &x);
+  call.params.clip_min = lo;
+  call.params.clip_max = hi;
+  return dispatch(call);
+}
+
+Tensor mean_hw(const Tensor& x) { return dispatch(make(OpKind::MeanHW, &x)); }
 
 }  // namespace ops
 }  // namespace pixforge

@@ -35,6 +35,8 @@ inline float activate(float x, Activation act) {
       return sigmoid(x);
     case Activation::Tanh:
       return std::tanh(x);
+    case Activation::Relu6:
+      return x > 0.0f ? (x < 6.0f ? x : 6.0f) : 0.0f;
   }
   return x;
 }

@@ -100,6 +100,17 @@ class CpuBackend final : public cpu::HostBackend {
         return cpu::concat(call, pool_);
       case OpKind::Convert:
         return cpu::convert(call);
+      case OpKind::MaxPool2d:
+      case OpKind::AvgPool2d:
+        return cpu::pool2d(call, pool_);
+      case OpKind::Pad:
+        return cpu::pad(call, pool_);
+      case OpKind::DepthToSpace:
+        return cpu::depth_to_space(call, pool_);
+      case OpKind::Clip:
+        return cpu::clip(call, pool_);
+      case OpKind::MeanHW:
+        return cpu::mean_hw(call, pool_);
     }
     unsupported(call);
   }

@@ -53,6 +53,9 @@ void append_activation(dnnl::post_ops& ops, Activation act) {
     case Activation::Tanh:
       ops.append_eltwise(1.0f, A::eltwise_tanh, 0.0f, 0.0f);
       return;
+    case Activation::Relu6:
+      ops.append_eltwise(1.0f, A::eltwise_clip, 0.0f, 6.0f);
+      return;
   }
 }
 

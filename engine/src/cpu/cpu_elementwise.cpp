@@ -1,4 +1,4 @@
-// Elementwise ops: activations, GEGLU, add/mul with trailing-dims broadcast, scale+bias.
+// Elementwise ops: activations, clip, GEGLU, add/mul with trailing-dims broadcast, scale+bias.
 // OpenMP over chunks (or broadcast rows), AVX-512 within.
 #include <algorithm>
 
@@ -46,6 +46,13 @@ void scale_bias(const OpCall& call, HostPool& pool) {
   const __m512 s = _mm512_set1_ps(call.params.scale), b = _mm512_set1_ps(call.params.bias);
   map(as_f32(*call.in[0], pool, sx), call.out->host<float>(), call.out->numel(),
       [s, b](__m512 v) { return _mm512_fmadd_ps(v, s, b); });
+}
+
+void clip(const OpCall& call, HostPool& pool) {
+  Staged sx;
+  const __m512 lo = _mm512_set1_ps(call.params.clip_min), hi = _mm512_set1_ps(call.params.clip_max);
+  map(as_f32(*call.in[0], pool, sx), call.out->host<float>(), call.out->numel(),
+      [lo, hi](__m512 v) { return _mm512_min_ps(_mm512_max_ps(v, lo), hi); });
 }
 
 void geglu(const OpCall& call, HostPool& pool) {

@@ -32,5 +32,12 @@ void scale_bias(const OpCall& call, HostPool& pool);
 void upsample_nearest(const OpCall& call, HostPool& pool);
 void concat(const OpCall& call, HostPool& pool);
 void convert(const OpCall& call);
+void pad(const OpCall& call, HostPool& pool);
+void depth_to_space(const OpCall& call, HostPool& pool);
+void clip(const OpCall& call, HostPool& pool);
+
+// Spatial reductions (cpu_pool.cpp): max/avg pooling on oneDNN, mean over H and W.
+void pool2d(const OpCall& call, HostPool& pool);
+void mean_hw(const OpCall& call, HostPool& pool);
 
 }  // namespace pixforge::cpu

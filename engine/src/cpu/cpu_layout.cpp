@@ -1,5 +1,6 @@
-// Data movement ops: nearest upsample, concat, dtype conversion. Row copies in parallel,
-// converting to f32 on the way when an input is f16/bf16.
+// Data movement ops: nearest upsample, concat, constant pad, depth-to-space, dtype conversion. Row
+// copies in parallel, converting to f32 on the way when an input is f16/bf16.
+#include <algorithm>
 #include <cstring>
 
 #include "cpu_convert.h"
@@ -56,6 +57,54 @@ void concat(const OpCall& call, HostPool&) {
 #pragma omp parallel for schedule(static) if (outer > 1)
     for (i64 o = 0; o < outer; ++o) copy_row(part, o * row, y + o * out_row + offset, row);
     offset += row;
+  }
+}
+
+// Fills the output with the pad value, then copies every input row (last dim) to its place.
+// Dims are viewed as [outer..., last]: each input row's destination offset is computed from
+// its multi-index once per row.
+void pad(const OpCall& call, HostPool&) {
+  const Tensor& x = *call.in[0];
+  const Shape& in = x.shape();
+  const Shape& out = call.out->shape();
+  const int rank = in.rank();
+  float* y = call.out->host<float>();
+  const i64 total = call.out->numel(), last = in[rank - 1];
+  const float value = call.params.pad_value;
+  const i64 chunks = (total + (1 << 16) - 1) >> 16;
+#pragma omp parallel for schedule(static) if (chunks > 1)
+  for (i64 ch = 0; ch < chunks; ++ch) {
+    std::fill(y + (ch << 16), y + std::min(total, (ch + 1) << 16), value);
+  }
+  const i64 rows = last == 0 ? 0 : x.numel() / last;
+  const auto& pads = call.params.pads;
+#pragma omp parallel for schedule(static) if (rows > 64)
+  for (i64 r = 0; r < rows; ++r) {
+    i64 rest = r, dst = pads[static_cast<std::size_t>(rank - 1)][0], stride = out[rank - 1];
+    for (int d = rank - 2; d >= 0; --d) {
+      dst += (rest % in[d] + pads[static_cast<std::size_t>(d)][0]) * stride;
+      rest /= in[d];
+      stride *= out[d];
+    }
+    copy_row(x, r * last, y + dst, last);
+  }
+}
+
+// out[n, h*r+i, w*r+j, :] = x[n, h, w, (i*r+j)*C : (i*r+j+1)*C]: one contiguous C-run per
+// output pixel, parallel over output rows.
+void depth_to_space(const OpCall& call, HostPool&) {
+  const Tensor& x = *call.in[0];
+  const i64 n = x.dim(0), h = x.dim(1), w = x.dim(2), cin = x.dim(3), r = call.params.factor;
+  const i64 c = cin / (r * r);
+  float* y = call.out->host<float>();
+#pragma omp parallel for schedule(static)
+  for (i64 row = 0; row < n * h * r; ++row) {
+    const i64 b = row / (h * r), oy = row % (h * r), iy = oy / r, i = oy % r;
+    float* out = y + row * w * r * c;
+    for (i64 ix = 0; ix < w; ++ix) {
+      const i64 base = ((b * h + iy) * w + ix) * cin + i * r * c;
+      copy_row(x, base, out + ix * r * c, r * c);
+    }
   }
 }
 

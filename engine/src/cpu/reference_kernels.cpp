@@ -195,6 +195,79 @@ void concat(const OpCall& call, F32Call& io) {
   }
 }
 
+// TF pooling: max ignores padding; avg divides by the in-image elements of each window.
+void pool2d(const OpCall& call, F32Call& io) {
+  const Tensor& xt = *call.in[0];
+  const Pool2dSpec& p = call.params.pool;
+  const i64 n = xt.dim(0), h = xt.dim(1), w = xt.dim(2), c = xt.dim(3);
+  const i64 ho = call.out->dim(1), wo = call.out->dim(2);
+  const bool max = call.kind == OpKind::MaxPool2d;
+  for (i64 b = 0; b < n; ++b)
+    for (i64 oy = 0; oy < ho; ++oy)
+      for (i64 ox = 0; ox < wo; ++ox)
+        for (i64 ch = 0; ch < c; ++ch) {
+          double acc = max ? -std::numeric_limits<double>::infinity() : 0.0;
+          i64 count = 0;
+          for (i64 ky = 0; ky < p.kernel_h; ++ky) {
+            const i64 iy = oy * p.stride_h - p.pad_top + ky;
+            if (iy < 0 || iy >= h) continue;
+            for (i64 kx = 0; kx < p.kernel_w; ++kx) {
+              const i64 ix = ox * p.stride_w - p.pad_left + kx;
+              if (ix < 0 || ix >= w) continue;
+              const double v = io.in(0)[((b * h + iy) * w + ix) * c + ch];
+              acc = max ? std::max(acc, v) : acc + v;
+              ++count;
+            }
+          }
+          io.out()[((b * ho + oy) * wo + ox) * c + ch] =
+              static_cast<float>(max ? acc : acc / static_cast<double>(count));
+        }
+}
+
+// Every output element: the input element it came from, or the pad value.
+void pad(const OpCall& call, F32Call& io) {
+  const Shape& in = call.in[0]->shape();
+  const Shape& out = call.out->shape();
+  const int rank = out.rank();
+  const i64 total = call.out->numel();
+  for (i64 o = 0; o < total; ++o) {
+    i64 rest = o, src = 0, stride = 1;
+    bool inside = true;
+    for (int d = rank - 1; d >= 0; --d) {
+      const i64 coord = rest % out[d] - call.params.pads[static_cast<std::size_t>(d)][0];
+      rest /= out[d];
+      inside = inside && coord >= 0 && coord < in[d];
+      src += coord * stride;
+      stride *= in[d];
+    }
+    io.out()[o] = inside ? io.in(0)[src] : call.params.pad_value;
+  }
+}
+
+void depth_to_space(const OpCall& call, F32Call& io) {
+  const Tensor& xt = *call.in[0];
+  const i64 n = xt.dim(0), h = xt.dim(1), w = xt.dim(2), cin = xt.dim(3);
+  const i64 r = call.params.factor, c = cin / (r * r);
+  for (i64 b = 0; b < n; ++b)
+    for (i64 oy = 0; oy < h * r; ++oy)
+      for (i64 ox = 0; ox < w * r; ++ox)
+        for (i64 ch = 0; ch < c; ++ch) {
+          const i64 src = ((b * h + oy / r) * w + ox / r) * cin + ((oy % r) * r + ox % r) * c + ch;
+          io.out()[((b * h * r + oy) * w * r + ox) * c + ch] = io.in(0)[src];
+        }
+}
+
+void mean_hw(const OpCall& call, F32Call& io) {
+  const Tensor& xt = *call.in[0];
+  const i64 n = xt.dim(0), hw = xt.dim(1) * xt.dim(2), c = xt.dim(3);
+  for (i64 b = 0; b < n; ++b)
+    for (i64 ch = 0; ch < c; ++ch) {
+      double sum = 0;
+      for (i64 p = 0; p < hw; ++p) sum += io.in(0)[(b * hw + p) * c + ch];
+      io.out()[b * c + ch] = static_cast<float>(sum / static_cast<double>(hw));
+    }
+}
+
 void elementwise(const OpCall& call, F32Call& io) {
   const i64 n = call.out->numel();
   for (i64 i = 0; i < n; ++i) {
@@ -205,6 +278,9 @@ void elementwise(const OpCall& call, F32Call& io) {
         break;
       case OpKind::ScaleBias:
         io.out()[i] = x * call.params.scale + call.params.bias;
+        break;
+      case OpKind::Clip:
+        io.out()[i] = std::min(std::max(x, call.params.clip_min), call.params.clip_max);
         break;
       default:
         io.out()[i] = x;
@@ -250,8 +326,22 @@ void reference_compute(const OpCall& call, const F32Weight* weight) {
     case OpKind::Concat:
       concat(call, io);
       break;
+    case OpKind::MaxPool2d:
+    case OpKind::AvgPool2d:
+      pool2d(call, io);
+      break;
+    case OpKind::Pad:
+      pad(call, io);
+      break;
+    case OpKind::DepthToSpace:
+      depth_to_space(call, io);
+      break;
+    case OpKind::MeanHW:
+      mean_hw(call, io);
+      break;
     case OpKind::Activation:
     case OpKind::ScaleBias:
+    case OpKind::Clip:
     case OpKind::Convert:
       elementwise(call, io);
       break;

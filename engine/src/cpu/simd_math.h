@@ -95,6 +95,8 @@ inline __m512 activate(__m512 x, Activation act) {
       return sigmoid(x);
     case Activation::Tanh:
       return tanh(x);
+    case Activation::Relu6:
+      return _mm512_min_ps(_mm512_max_ps(x, _mm512_setzero_ps()), _mm512_set1_ps(6.0f));
   }
   return x;
 }

@@ -34,10 +34,19 @@ enum class OpKind {
   ScaleBias,        // in: x -> x * params.scale + params.bias
   Concat,           // in: up to 4 tensors, joined along params.axis
   Convert,          // in: x -> output dtype (f32/f16/bf16), same shape
+  MaxPool2d,        // in: x NHWC -> windows' maxima (params.pool; padding never wins)
+  AvgPool2d,        // in: x NHWC -> windows' means over their in-image elements (params.pool)
+  Pad,              // in: x (any rank) -> x surrounded by params.pad_value (params.pads)
+  DepthToSpace,     // in: x NHWC [N,H,W,r*r*C] -> [N,H*r,W*r,C], TF's DCR order (params.factor = r)
+  Clip,             // in: x -> min(max(x, params.clip_min), params.clip_max), elementwise
+  MeanHW,           // in: x NHWC -> [N,1,1,C], the mean over H and W
 };
+// The last OpKind, for code that walks all of them (tests).
+inline constexpr OpKind kLastOpKind = OpKind::MeanHW;
 std::string_view op_name(OpKind kind);
 
-enum class Activation { None, Relu, Silu, Gelu, GeluTanh, QuickGelu, Sigmoid, Tanh };
+// Relu6 = min(max(x, 0), 6) (MobileNet's activation; fusable into conv/linear like the rest).
+enum class Activation { None, Relu, Silu, Gelu, GeluTanh, QuickGelu, Sigmoid, Tanh, Relu6 };
 
 // Convolution geometry; pads are per side (asymmetric pads, as in the VAE's downsampler).
 struct Conv2dSpec {
@@ -45,6 +54,15 @@ struct Conv2dSpec {
   int pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
   int dilation_h = 1, dilation_w = 1;
   int groups = 1;
+};
+
+// Pooling window geometry (MaxPool2d/AvgPool2d); pads are per side and each smaller than the
+// kernel along its axis, so every window holds at least one input element. ops::pool2d_spec
+// builds one from TF's SAME/VALID names.
+struct Pool2dSpec {
+  int kernel_h = 2, kernel_w = 2;
+  int stride_h = 2, stride_w = 2;
+  int pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
 };
 
 // A weight converted once, at load time, into the backend's layout and compute type.
@@ -72,12 +90,18 @@ struct OpParams {
   Activation act = Activation::None;  // Conv2d/Linear/GroupNorm: applied after the op, before residual
   int groups = 1;                     // GroupNorm
   float eps = 1e-5f;                  // GroupNorm, LayerNorm
-  int factor = 2;                     // UpsampleNearest
+  int factor = 2;                     // UpsampleNearest; DepthToSpace block size
   int heads = 1;                      // Attention
   float scale = 1.0f;                 // Attention (softmax scale), ScaleBias
   float bias = 0.0f;                  // ScaleBias
   bool causal = false;                // Attention: query i sees keys <= i
   int axis = -1;                      // Concat
+  Pool2dSpec pool;                    // MaxPool2d, AvgPool2d
+  // Pad: elements added {before, after} along each dim (dims past the input's rank stay 0).
+  std::array<std::array<std::int64_t, 2>, Shape::kMaxRank> pads{};
+  float pad_value = 0.0f;  // Pad
+  float clip_min = 0.0f;   // Clip
+  float clip_max = 6.0f;   // Clip
 };
 
 struct OpCall {

@@ -6,6 +6,8 @@
 // from model files (conversion happens in prepare_*). Outputs are F32 unless stated.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -45,5 +47,25 @@ Tensor mul(const Tensor& a, const Tensor& b);
 Tensor scale_bias(const Tensor& x, float scale, float bias = 0.0f);
 Tensor concat(const std::vector<Tensor>& parts, int axis);  // 2..4 parts
 Tensor convert(const Tensor& x, DType dtype);
+
+// Vision ops (TF.js models). TF's window padding names: VALID uses no padding; SAME pads so
+// that the output is ceil(in / stride), the odd pixel going to the bottom/right.
+enum class Padding { Valid, Same };
+// The pooling geometry TF uses for a [h, w] input. Throws std::invalid_argument on kernels or
+// strides < 1, or a VALID window larger than the input.
+Pool2dSpec pool2d_spec(std::int64_t h, std::int64_t w, int kernel_h, int kernel_w, int stride_h,
+                       int stride_w, Padding padding);
+// x NHWC. Max: padding never wins. Avg: the mean over the in-image elements of each window
+// (TF's count-excluding-padding average).
+Tensor max_pool2d(const Tensor& x, const Pool2dSpec& spec);
+Tensor avg_pool2d(const Tensor& x, const Pool2dSpec& spec);
+// Constant padding: pads[d] = {before, after} elements along dim d, one pair per dim of x.
+Tensor pad(const Tensor& x, const std::vector<std::array<std::int64_t, 2>>& pads,
+           float value = 0.0f);
+// x NHWC [N,H,W,r*r*C] -> [N,H*r,W*r,C]: out[n, h*r+i, w*r+j, c] = x[n, h, w, (i*r+j)*C + c]
+// (TF DepthToSpace, NHWC, DCR order; also Keras PixelShuffle).
+Tensor depth_to_space(const Tensor& x, int block);
+Tensor clip(const Tensor& x, float lo, float hi);  // min(max(x, lo), hi); lo <= hi
+Tensor mean_hw(const Tensor& x);                   // x NHWC -> [N,1,1,C], mean over H and W
 
 }  // namespace pixforge::ops
