@@ -40,7 +40,7 @@ struct Flags {
   double cfg = 7.0, strength = 0.75;
   std::int64_t seed = 42;
   std::string init_image, rng = "cpu", prediction, type = "bf16", vocab, output = "output.png";
-  std::string from;
+  std::string from, sde_noise = "brownian";
 };
 
 // Output file for image k of the whole run: out.png, out_1.png, out_2.png, ...
@@ -91,6 +91,7 @@ GenerationParams build_params(const Flags& f, const CLI::App& cmd) {
   if (given("--batch-size") || f.from.empty()) p.batch_size = f.batch_size;
   if (given("--strength") || f.from.empty()) p.strength = f.strength;
   if (given("--rng")) p.rng = sampling::parse_rng_kind(f.rng);
+  p.sde_noise = sampling::parse_sde_noise_kind(f.sde_noise);
   p.batch_count = f.batch_count;
   p.threads = f.threads;
   p.compute = parse_compute_type(f.type);
@@ -195,6 +196,10 @@ void setup(CLI::App& app) {
   cmd->add_option("--strength", f->strength, "img2img denoising strength, (0, 1]")
       ->capture_default_str();
   cmd->add_option("--rng", f->rng, "Noise: cpu (torch CPU, as ComfyUI) or cuda (Philox, as A1111)")
+      ->capture_default_str();
+  cmd->add_option("--sde-noise", f->sde_noise,
+                  "dpmpp_sde/dpmpp_2m_sde noise: brownian (ComfyUI's Brownian tree, seeded by the "
+                  "seed) or gaussian (an independent draw per step)")
       ->capture_default_str();
   cmd->add_option("--prediction", f->prediction, "Override the detected prediction: eps or v");
   cmd->add_option("--threads", f->threads, "CPU threads; 0 uses all cores")->capture_default_str();

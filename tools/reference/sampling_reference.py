@@ -4,8 +4,9 @@ A from-scratch restatement, in torch float32, of k-diffusion's samplers as Comfy
 (comfy/k_diffusion/sampling.py: euler, euler_ancestral, heun, dpm_2, dpmpp_2m, dpmpp_2m_sde
 (midpoint), dpmpp_sde (r = 1/2), lcm; ddim = euler), ComfyUI's EPS/V_PREDICTION wrappers
 (calculate_input, calculate_denoised, noise_scaling) and cfg_function. Ancestral/SDE noise comes
-from k-diffusion's default_noise_sampler (a torch.Generator seeded with seed + offset); the SDE
-samplers use it in place of ComfyUI's torchsde Brownian tree, as the C++ does.
+from k-diffusion's default_noise_sampler (a torch.Generator seeded with seed + offset); here the
+SDE samplers use it too (the engine's --sde-noise gaussian). ComfyUI's default Brownian-tree noise
+and its current dpmpp_sde form are checked by sampling_brownian.py.
 
 The denoiser is a toy with a closed form, denoised = x * a / (sigma^2 + 1) + b, so every step's x
 is stored and compared. Latents are NCHW here and stored NHWC (the engine's layout).

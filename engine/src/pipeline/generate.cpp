@@ -137,6 +137,7 @@ std::vector<GeneratedImage> generate(const Model& model, const GenerationParams&
   // Ancestral/SDE noise: k-diffusion's own generator; ComfyUI on the CPU seeds it with
   // seed + 1, which is what --rng cpu reproduces.
   ks.ancestral = {p.rng, p.rng == sampling::RngKind::TorchCpu ? 1 : 0};
+  ks.sde_noise = p.sde_noise;
   std::vector<GeneratedImage> images;
   for (int run = 0; run < p.batch_count; ++run) {
     const std::int64_t seed = p.seed + run;

@@ -1,5 +1,6 @@
 #include "pixforge/sampling/ksampler.h"
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 
@@ -29,8 +30,22 @@ Tensor ksample(const DiscreteSchedule& schedule, const Denoiser& denoiser,
   const bool max_denoise = !a1111 && is_max_denoise(schedule, sigmas.front());
   const Tensor x = noise_scaling(noise, sigmas.front(), max_denoise, latent);
 
+  std::unique_ptr<SdeNoise> sde_noise;
+  const bool sde =
+      settings.sampler == SamplerKind::DpmppSde || settings.sampler == SamplerKind::Dpmpp2mSde;
+  if (sde && settings.sde_noise == SdeNoiseKind::BrownianTree && sigmas.size() > 1) {
+    // BrownianTreeNoiseSampler(x, sigmas[sigmas > 0].min(), sigmas.max(), seed)
+    float sigma_min = sigmas.front();
+    for (float s : sigmas) {
+      if (s > 0) sigma_min = std::min(sigma_min, s);
+    }
+    const float sigma_max = *std::max_element(sigmas.begin(), sigmas.end());
+    sde_noise = std::make_unique<BrownianTreeNoise>(
+        latent_shape, sigma_min, sigma_max, settings.seed, a1111 ? settings.rng : RngKind::TorchCpu,
+        a1111 ? NoiseBatching::PerImage : NoiseBatching::WholeBatch);
+  }
   std::unique_ptr<NoiseSampler> noise_sampler;
-  if (sampler_uses_noise(settings.sampler)) {
+  if (sampler_uses_noise(settings.sampler) && !sde_noise) {
     if (!a1111) {
       noise_sampler =
           std::make_unique<NoiseSampler>(settings.ancestral, settings.seed, latent_shape);
@@ -44,6 +59,7 @@ Tensor ksample(const DiscreteSchedule& schedule, const Denoiser& denoiser,
   }
   SamplerContext ctx;
   ctx.noise = noise_sampler.get();
+  ctx.sde_noise = sde_noise.get();
   ctx.eta = settings.eta;
   ctx.s_noise = settings.s_noise;
   ctx.on_step = hooks.on_step;

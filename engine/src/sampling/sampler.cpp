@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "pixforge/sampling/brownian_tree.h"
 #include "sampler_steps.h"
 
 namespace pixforge::sampling {
@@ -47,6 +48,16 @@ Tensor Run::noise(const Tensor& like) const {
   Tensor n = context_.noise->next(like.backend());
   if (n.shape() != like.shape()) {
     throw std::invalid_argument("noise sampler shape " + n.shape().str() + " != latent " +
+                                like.shape().str());
+  }
+  return n;
+}
+
+Tensor Run::sde_noise(const Tensor& like, float sigma, float sigma_next) const {
+  if (context_.sde_noise == nullptr) return noise(like);
+  Tensor n = context_.sde_noise->draw(like.backend(), sigma, sigma_next);
+  if (n.shape() != like.shape()) {
+    throw std::invalid_argument("SDE noise shape " + n.shape().str() + " != latent " +
                                 like.shape().str());
   }
   return n;
@@ -130,7 +141,9 @@ Tensor sample(SamplerKind kind, const Denoiser& denoiser, Tensor x, std::span<co
   if (!denoiser) throw std::invalid_argument("sample: no denoiser");
   if (!x.defined()) throw std::invalid_argument("sample: undefined latent");
   check_sigmas(sigmas);
-  if (sampler_uses_noise(kind) && context.noise == nullptr && sigmas.size() > 1) {
+  const bool sde = kind == SamplerKind::DpmppSde || kind == SamplerKind::Dpmpp2mSde;
+  if (sampler_uses_noise(kind) && context.noise == nullptr &&
+      !(sde && context.sde_noise != nullptr) && sigmas.size() > 1) {
     throw std::invalid_argument("sampler '" + std::string(sampler_name(kind)) +
                                 "' draws noise: SamplerContext::noise is required");
   }

@@ -49,9 +49,9 @@ Tensor sample_dpmpp_2m_sde(const Run& run, Tensor x) {
         const double r = h_last / h;
         x = axpy(0.5 * c / r, sub(denoised, old_denoised), x);  // midpoint correction
       }
-      if (eta != 0) {
+      if (eta > 0 && ctx.s_noise > 0) {
         const double noise_scale = sigma_next * std::sqrt(-std::expm1(-2 * eta_h)) * ctx.s_noise;
-        x = axpy(noise_scale, run.noise(x), x);
+        x = axpy(noise_scale, run.sde_noise(x, run.sigma_f(i), run.sigma_f(i + 1)), x);
       }
       h_last = h;
     }

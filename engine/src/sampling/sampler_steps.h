@@ -14,6 +14,7 @@ class Run {
 
   int steps() const { return static_cast<int>(sigmas_.size()) - 1; }
   double sigma(int i) const { return sigmas_[static_cast<std::size_t>(i)]; }
+  float sigma_f(int i) const { return sigmas_[static_cast<std::size_t>(i)]; }
   // Throws Cancelled when the cancel flag is set.
   void check_cancel() const;
   // Calls the denoiser at sigma (throws if it returns a tensor of another shape).
@@ -22,6 +23,8 @@ class Run {
   Tensor begin_step(int i, const Tensor& x) const;
   // One noise draw shaped like x; throws if the context has no noise sampler.
   Tensor noise(const Tensor& like) const;
+  // The SDE noise for sigma -> sigma_next shaped like x: the context's SdeNoise, else noise().
+  Tensor sde_noise(const Tensor& like, float sigma, float sigma_next) const;
   const SamplerContext& context() const { return context_; }
 
  private:

@@ -11,6 +11,7 @@
 
 #include "pixforge/image/image.h"
 #include "pixforge/io/checkpoint.h"
+#include "pixforge/sampling/brownian_tree.h"
 #include "pixforge/sampling/noise_generator.h"
 
 namespace pixforge::pipeline {
@@ -41,6 +42,8 @@ struct GenerationParams {
   std::optional<Image> init_image;  // img2img when set (resized to width x height)
   double strength = 0.75;           // img2img denoise, (0, 1]
   sampling::RngKind rng = sampling::RngKind::TorchCpu;
+  // dpmpp_sde / dpmpp_2m_sde noise: ComfyUI's Brownian tree (default) or a Gaussian draw per step.
+  sampling::SdeNoiseKind sde_noise = sampling::SdeNoiseKind::BrownianTree;
   std::optional<Prediction> prediction;  // overrides what the checkpoint says
   int threads = 0;                       // 0: all cores
   ComputeType compute = ComputeType::BF16;

@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "pixforge/core/backend.h"
+#include "pixforge/sampling/brownian_tree.h"
 #include "pixforge/sampling/sampler.h"
 #include "pixforge/sampling/schedulers.h"
 
@@ -34,7 +35,12 @@ struct KSamplerSettings {
   double denoise = 1.0;  // (0, 1]; img2img strength
   std::uint64_t seed = 0;
   RngKind rng = RngKind::TorchCpu;  // initial noise (ComfyUI: CPU; A1111 default: CUDA Philox)
-  AncestralNoise ancestral;         // noise drawn during ancestral/SDE/lcm sampling
+  AncestralNoise ancestral;         // noise drawn during ancestral/lcm (and Gaussian SDE) sampling
+  // dpmpp_sde / dpmpp_2m_sde noise. BrownianTree (default): ComfyUI's BrownianTreeNoiseSampler,
+  // one tree over the batch seeded `seed` on the CPU generator; under the A1111 convention one
+  // tree per image seeded seed + i on `rng` (A1111 passes its per-image seeds). Gaussian: the
+  // `ancestral` stream, one draw per step.
+  SdeNoiseKind sde_noise = SdeNoiseKind::BrownianTree;
   NoiseConvention convention = NoiseConvention::ComfyUI;
   float eta = 1.0f;
   float s_noise = 1.0f;

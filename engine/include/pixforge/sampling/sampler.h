@@ -15,6 +15,8 @@
 
 namespace pixforge::sampling {
 
+class SdeNoise;  // brownian_tree.h
+
 enum class SamplerKind {
   Euler,
   EulerAncestral,
@@ -23,8 +25,8 @@ enum class SamplerKind {
   Dpm2Ancestral,  // likewise
   Dpmpp2sAncestral,
   Dpmpp2m,
-  // The two SDE samplers draw plain Gaussian noise (k-diffusion default_noise_sampler) where
-  // ComfyUI draws Brownian-tree increments (torchsde), so their images differ from ComfyUI's.
+  // The two SDE samplers draw SamplerContext::sde_noise (ComfyUI: Brownian-tree increments,
+  // brownian_tree.h), or, without one, a plain Gaussian draw per step from SamplerContext::noise.
   Dpmpp2mSde,  // midpoint solver
   DpmppSde,    // r = 1/2
   Lcm,
@@ -58,9 +60,11 @@ class Cancelled : public std::runtime_error {
 };
 
 struct SamplerContext {
-  NoiseSampler* noise = nullptr;  // required by ancestral, SDE and lcm samplers
-  float eta = 1.0f;               // ancestral / SDE noise amount
-  float s_noise = 1.0f;           // noise multiplier
+  NoiseSampler* noise = nullptr;  // required by ancestral and lcm samplers (SDE: see below)
+  // The SDE samplers' noise per step (sigma -> sigma_next); when null they draw from `noise`.
+  SdeNoise* sde_noise = nullptr;
+  float eta = 1.0f;      // ancestral / SDE noise amount
+  float s_noise = 1.0f;  // noise multiplier
   // Called once per step after the first denoiser call; returning false cancels the run.
   std::function<bool(const StepInfo&)> on_step;
   // Polled before each step; true cancels the run.
