@@ -100,14 +100,54 @@ export function readPng(file) {
   return { width, height, data: rgb };
 }
 
-// tensors: {name: {shape, data: Float32Array}}; same layout as golden.py's write_golden.
+// IEEE half precision (round to nearest even) of one float; used to keep big inputs small.
+export function toHalfBits(v) {
+  const f = new Float32Array([v]);
+  const u = new Uint32Array(f.buffer)[0];
+  const sign = (u >>> 16) & 0x8000;
+  const exp = (u >>> 23) & 0xff;
+  let mant = u & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  let e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let half = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1), mid = 1 << (shift - 1);
+    if (rem > mid || (rem === mid && (half & 1))) half++;
+    return sign | half;
+  }
+  let half = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && (half & 1))) half++;
+  return sign | half;
+}
+
+export function fromHalfBits(h) {
+  const sign = h & 0x8000 ? -1 : 1, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+
+// Values rounded to float16 (what a golden stored as F16 reads back as).
+export function roundHalf(data) {
+  return Float32Array.from(data, (v) => fromHalfBits(toHalfBits(v)));
+}
+
+// tensors: {name: {shape, data: Float32Array, dtype?: 'F32' | 'F16'}}; same layout as
+// golden.py's write_golden.
 export function writeGolden(file, tensors, version, script, metadata = {}) {
   const header = {};
   const blobs = [];
   let offset = 0;
   for (const [name, t] of Object.entries(tensors)) {
-    const bytes = Buffer.from(new Float32Array(t.data).buffer);
-    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + bytes.length] };
+    const dtype = t.dtype ?? 'F32';
+    const bytes = dtype === 'F16' ? Buffer.from(Uint16Array.from(t.data, toHalfBits).buffer)
+      : Buffer.from(new Float32Array(t.data).buffer);
+    header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + bytes.length] };
     blobs.push(bytes);
     offset += bytes.length;
   }

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "composed_ops.h"
 #include "pixforge/core/ops.h"
 #include "pixforge/cpu/cpu_backend.h"
 
@@ -16,7 +17,22 @@ namespace {
 
 using nlohmann::json;
 
-enum class Kind { Input, Conv, Dense, Act, Add, Concat, Upsample, Scale, Flatten, Identity, PixelShuffle, Relu6, AvgPool };
+enum class Kind {
+  Input,
+  Conv,
+  Dense,
+  Act,
+  Add,
+  Concat,
+  Upsample,
+  Scale,
+  Flatten,
+  Identity,
+  PixelShuffle,
+  Relu6,
+  AvgPool,
+  MaxPool
+};
 
 [[noreturn]] void fail(const std::string& where, const std::string& what) {
   throw std::runtime_error("tfjs layers-model " + where + ": " + what);
@@ -37,6 +53,8 @@ struct Desc {
   bool softmax = false;  // Dense with a softmax activation
   int factor = 1;
   float scale = 1.0f;
+  composed::PoolSpec pool;  // pooling window; factor 0 marks global average pooling
+  bool pool_same = false;
   // BatchNormalization parameters, folded into `inputs[0]` later.
   std::vector<float> gamma, beta, mean, var;
   float eps = 1e-3f;
@@ -136,7 +154,8 @@ void parse_conv(Desc& d, const json& cfg, const WeightMap& w, bool depthwise) {
     d.same_padding = true;
     // TF's SAME: total = max(k_eff - stride, 0) for inputs divisible by the stride (checked
     // at run time), the extra pixel going to the bottom/right.
-    const int eh = (static_cast<int>(d.kh) - 1) * dh + 1, ew = (static_cast<int>(d.kw) - 1) * dw + 1;
+    const int eh = (static_cast<int>(d.kh) - 1) * dh + 1,
+              ew = (static_cast<int>(d.kw) - 1) * dw + 1;
     const int th = std::max(eh - sh, 0), tw = std::max(ew - sw, 0);
     d.spec.pad_top = th / 2;
     d.spec.pad_bottom = th - th / 2;
@@ -155,8 +174,10 @@ void parse_dense(Desc& d, const json& cfg, const WeightMap& w) {
   d.weight.resize(k.values.size());
   for (std::int64_t i = 0; i < d.cin; ++i)
     for (std::int64_t o = 0; o < d.cout; ++o)
-      d.weight[static_cast<std::size_t>(o * d.cin + i)] = k.values[static_cast<std::size_t>(i * d.cout + o)];
-  if (cfg.value("use_bias", true)) d.bias = weight(w, weight_name(w, d.name, "bias"), 1, where).values;
+      d.weight[static_cast<std::size_t>(o * d.cin + i)] =
+          k.values[static_cast<std::size_t>(i * d.cout + o)];
+  if (cfg.value("use_bias", true))
+    d.bias = weight(w, weight_name(w, d.name, "bias"), 1, where).values;
   const std::string act = cfg.value("activation", std::string("linear"));
   d.softmax = act == "softmax";
   d.act = d.softmax ? Activation::None : parse_activation(act, where);
@@ -174,8 +195,10 @@ void parse_batchnorm(Desc& d, const json& cfg, const WeightMap& w) {
   const std::size_t c = d.mean.size();
   d.gamma.assign(c, 1.0f);
   d.beta.assign(c, 0.0f);
-  if (cfg.value("scale", true)) d.gamma = weight(w, weight_name(w, d.name, "gamma"), 1, where).values;
-  if (cfg.value("center", true)) d.beta = weight(w, weight_name(w, d.name, "beta"), 1, where).values;
+  if (cfg.value("scale", true))
+    d.gamma = weight(w, weight_name(w, d.name, "gamma"), 1, where).values;
+  if (cfg.value("center", true))
+    d.beta = weight(w, weight_name(w, d.name, "beta"), 1, where).values;
   if (d.var.size() != c || d.gamma.size() != c || d.beta.size() != c) {
     fail(where, "parameter sizes differ");
   }
@@ -202,22 +225,28 @@ void parse_layer(Desc& d, const json& cfg, const WeightMap& w) {
     d.kind = Kind::Act;
     d.act = Activation::Relu;
     if (cfg.contains("max_value") && !cfg["max_value"].is_null()) {
-      if (!cfg["max_value"].is_number() || cfg["max_value"].get<float>() <= 0) fail(where, "bad max_value");
+      if (!cfg["max_value"].is_number() || cfg["max_value"].get<float>() <= 0)
+        fail(where, "bad max_value");
       d.kind = Kind::Relu6;  // any cap m: min(max(x, 0), m)
       d.scale = cfg["max_value"].get<float>();
     }
-  } else if (c == "AveragePooling2D" || c == "GlobalAveragePooling2D") {
-    d.kind = Kind::AvgPool;
-    if (c == "AveragePooling2D") {
-      const auto [ph, pw] = pair_of(cfg, "pool_size", 2, where);
-      const auto [sh, sw] = pair_of(cfg, "strides", ph, where);
-      if (ph != pw || sh != ph || sw != pw || cfg.value("padding", std::string("valid")) != "valid") {
-        fail(where, "only square, non-overlapping, valid average pooling is supported");
-      }
-      d.factor = ph;
-    } else {
-      d.factor = 0;  // whole map, then flattened to [N, C]
+  } else if (c == "AveragePooling2D" || c == "MaxPooling2D") {
+    d.kind = c == "MaxPooling2D" ? Kind::MaxPool : Kind::AvgPool;
+    const auto [ph, pw] = pair_of(cfg, "pool_size", 2, where);
+    const auto [sh, sw] = pair_of(cfg, "strides", ph, where);
+    const std::string padding = cfg.value("padding", std::string("valid"));
+    if (padding != "valid" && padding != "same") fail(where, "padding \"" + padding + "\"");
+    if (cfg.value("data_format", std::string("channels_last")) != "channels_last") {
+      fail(where, "only channels_last is supported");
     }
+    if (ph < 1 || pw < 1 || sh < 1 || sw < 1 || ph > 4096 || pw > 4096 || sh > 4096 || sw > 4096) {
+      fail(where, "bad pool size or strides");
+    }
+    d.pool = {ph, pw, sh, sw};
+    d.pool_same = padding == "same";
+  } else if (c == "GlobalAveragePooling2D") {
+    d.kind = Kind::AvgPool;
+    d.factor = 0;  // whole map, then flattened to [N, C]
   } else if (c == "Add") {
     d.kind = Kind::Add;
   } else if (c == "Concatenate") {
@@ -302,19 +331,6 @@ void fold_batchnorm(std::vector<Desc>& ds, Desc& bn) {
   bn.mean.clear();
 }
 
-// See the PixelShuffle preparation in build(): x [N,H,W,r²C] -> [N,rH,rW,C].
-Tensor pixel_shuffle(const Tensor& x, int r, const PreparedWeight& gather) {
-  const std::int64_t H = x.dim(1) * r, W = x.dim(2) * r, K = x.dim(3), C = K / (std::int64_t{r} * r);
-  std::vector<float> mask(static_cast<std::size_t>(H * W * K), 0.0f);
-  for (std::int64_t y = 0; y < H; ++y)
-    for (std::int64_t xx = 0; xx < W; ++xx) {
-      const std::int64_t g = (y % r) * r + (xx % r);
-      for (std::int64_t c = 0; c < C; ++c) mask[static_cast<std::size_t>((y * W + xx) * K + g * C + c)] = 1.0f;
-    }
-  const Tensor m = Tensor::from_host(x.backend(), Shape{H, W, K}, mask);
-  return ops::linear(ops::mul(ops::upsample_nearest(x, r), m), gather);
-}
-
 }  // namespace
 
 struct LayersModel::Layer {
@@ -328,45 +344,44 @@ struct LayersModel::Layer {
   float scale = 1.0f;
   bool softmax = false;
   bool check_even = false;  // SAME padding with stride > 1: pads assume divisible sizes
-  // Average pooling runs as a depthwise convolution with weights 1/k²; prepared on first use
-  // for the channel count and window it meets.
-  mutable std::mutex pool_mu;
-  mutable std::map<std::pair<std::int64_t, std::int64_t>, std::shared_ptr<const PreparedWeight>> pool_weights;
-  Backend* backend = nullptr;
+  composed::PoolSpec pool;
+  bool pool_same = false;
   std::int64_t macs_per_pixel = 0;  // per output pixel (conv) or per row (dense)
   int stride = 1;
 };
 
 namespace {
 
-Tensor average_pool(const LayersModel::Layer& l, const Tensor& x) {
-  const std::int64_t C = x.dim(3);
-  const std::int64_t k = l.factor > 0 ? l.factor : x.dim(1);
-  if (l.factor == 0 && x.dim(1) != x.dim(2)) {
-    fail("layer \"" + l.name + "\"", "global pooling of a non-square map " + x.shape().str());
+// Pooling geometry for the map it meets: SAME pads depend on the input size; global
+// pooling covers the whole map.
+composed::PoolSpec pool_for(const LayersModel::Layer& l, const Tensor& x) {
+  if (x.rank() != 4)
+    fail("layer \"" + l.name + "\"", "pooling needs an NHWC input, got " + x.shape().str());
+  if (l.kind == Kind::AvgPool && l.factor == 0) {
+    const int h = static_cast<int>(x.dim(1)), w = static_cast<int>(x.dim(2));
+    return {h, w, h, w};
   }
-  std::shared_ptr<const PreparedWeight> w;
-  {
-    std::lock_guard<std::mutex> lock(l.pool_mu);
-    auto& slot = l.pool_weights[{C, k}];
-    if (!slot) {
-      std::unique_ptr<Backend> staging = l.backend->is_host() ? nullptr : make_reference_backend();
-      Backend& host = staging ? *staging : *l.backend;
-      const std::vector<float> ones(static_cast<std::size_t>(C * k * k), 1.0f / static_cast<float>(k * k));
-      Conv2dSpec spec;
-      spec.stride_h = spec.stride_w = static_cast<int>(k);
-      spec.groups = static_cast<int>(C);
-      slot = ops::prepare_conv2d(*l.backend, Tensor::from_host(host, Shape{C, 1, k, k}, ones), nullptr, spec);
-    }
-    w = slot;
+  composed::PoolSpec p = l.pool;
+  if (l.pool_same) {
+    std::tie(p.pad_top, p.pad_bottom) = composed::same_pads(x.dim(1), p.kh, p.sh);
+    std::tie(p.pad_left, p.pad_right) = composed::same_pads(x.dim(2), p.kw, p.sw);
   }
-  const Tensor y = ops::conv2d(x, *w);
-  return l.factor > 0 ? y : y.reshape(Shape{y.dim(0), C});
+  return p;
+}
+
+Tensor pool_or_fail(const LayersModel::Layer& l, const Tensor& x, composed::ConstCache& cache) {
+  try {
+    const composed::PoolSpec p = pool_for(l, x);
+    return l.kind == Kind::MaxPool ? composed::max_pool(x, p, cache)
+                                   : composed::avg_pool(x, p, cache);
+  } catch (const std::invalid_argument& e) {
+    fail("layer \"" + l.name + "\" (" + l.cls + ")", e.what());
+  }
 }
 
 }  // namespace
 
-LayersModel::LayersModel() = default;
+LayersModel::LayersModel() : cache_(std::make_unique<composed::ConstCache>()) {}
 LayersModel::LayersModel(LayersModel&&) noexcept = default;
 LayersModel& LayersModel::operator=(LayersModel&&) noexcept = default;
 LayersModel::~LayersModel() = default;
@@ -378,8 +393,8 @@ LayersModel LayersModel::load(const std::string& path, Backend& backend) {
 
 LayersModel LayersModel::build(const ModelJson& model, const WeightMap& weights, Backend& backend) {
   if (model.format != ModelFormat::Layers) fail(model.path, "is a graph-model, not a layers-model");
-  const json& topo = model.topology.contains("model_config") ? model.topology["model_config"]
-                                                             : model.topology;
+  const json& topo =
+      model.topology.contains("model_config") ? model.topology["model_config"] : model.topology;
   const std::string cls = topo.value("class_name", std::string());
   if (cls != "Model" && cls != "Functional" && cls != "Sequential") {
     fail(model.path, "model class \"" + cls + "\" is not supported");
@@ -436,7 +451,9 @@ LayersModel LayersModel::build(const ModelJson& model, const WeightMap& weights,
           if (&ds[static_cast<std::size_t>(i)] == &d) still_used = true;
         }
       }
-      if (still_used) fail("layer \"" + d.name + "\" (ZeroPadding2D)", "only padding before a convolution can run");
+      if (still_used)
+        fail("layer \"" + d.name + "\" (ZeroPadding2D)",
+             "only padding before a convolution can run");
     }
   }
 
@@ -454,22 +471,15 @@ LayersModel LayersModel::build(const ModelJson& model, const WeightMap& weights,
     l->factor = d.factor;
     l->scale = d.scale;
     l->softmax = d.softmax;
-    l->backend = &backend;
+    l->pool = d.pool;
+    l->pool_same = d.pool_same;
     if (d.kind == Kind::PixelShuffle) {
-      // Depth-to-space as engine ops (no DepthToSpace op yet): nearest upsampling, a 0/1 mask
-      // keeping channel group (y % r)·r + (x % r) at each output pixel, and a 1x1 projection
-      // summing the groups. Exact in f32: every output sums one non-zero term.
       const Desc& src = ds[static_cast<std::size_t>(d.inputs[0])];
       const std::int64_t r2 = std::int64_t{d.factor} * d.factor;
       if (src.kind != Kind::Conv || src.cout % r2 != 0) {
-        fail("layer \"" + d.name + "\"", "PixelShuffle must follow a convolution with channels divisible by scale²");
+        fail("layer \"" + d.name + "\"",
+             "PixelShuffle must follow a convolution with channels divisible by scale²");
       }
-      const std::int64_t C = src.cout / r2;
-      std::vector<float> gather(static_cast<std::size_t>(C * src.cout), 0.0f);
-      for (std::int64_t c = 0; c < C; ++c)
-        for (std::int64_t g = 0; g < r2; ++g) gather[static_cast<std::size_t>(c * src.cout + g * C + c)] = 1.0f;
-      const Tensor w = Tensor::from_host(host, Shape{C, src.cout}, gather);
-      l->weight = ops::prepare_linear(backend, w, nullptr);
     }
     if (d.kind == Kind::Conv || d.kind == Kind::Dense) {
       const bool conv = d.kind == Kind::Conv;
@@ -477,7 +487,8 @@ LayersModel LayersModel::build(const ModelJson& model, const WeightMap& weights,
       const Tensor w = Tensor::from_host(host, ws, d.weight);
       const Tensor b = d.bias.empty() ? Tensor() : Tensor::from_host(host, Shape{d.cout}, d.bias);
       const Tensor* bp = d.bias.empty() ? nullptr : &b;
-      l->weight = conv ? ops::prepare_conv2d(backend, w, bp, d.spec) : ops::prepare_linear(backend, w, bp);
+      l->weight =
+          conv ? ops::prepare_conv2d(backend, w, bp, d.spec) : ops::prepare_linear(backend, w, bp);
       l->macs_per_pixel = d.cout * d.cin * d.kh * d.kw;
       l->stride = d.spec.stride_h;
       l->check_even = d.same_padding && (d.spec.stride_h > 1 || d.spec.stride_w > 1);
@@ -496,7 +507,8 @@ LayersModel LayersModel::build(const ModelJson& model, const WeightMap& weights,
     m.output_ = it->second;
   }
   for (std::size_t i = 0; i < m.layers_.size(); ++i) {
-    for (int in : m.layers_[i]->inputs) m.layers_[static_cast<std::size_t>(in)]->last_use = static_cast<int>(i);
+    for (int in : m.layers_[i]->inputs)
+      m.layers_[static_cast<std::size_t>(in)]->last_use = static_cast<int>(i);
   }
   return m;
 }
@@ -505,14 +517,20 @@ Tensor LayersModel::run(const Tensor& input) const {
   std::vector<Tensor> values(layers_.size());
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     const Layer& l = *layers_[i];
-    auto in = [&](std::size_t k) -> const Tensor& { return values[static_cast<std::size_t>(l.inputs[k])]; };
+    auto in = [&](std::size_t k) -> const Tensor& {
+      return values[static_cast<std::size_t>(l.inputs[k])];
+    };
     switch (l.kind) {
-      case Kind::Input: values[i] = input; break;
-      case Kind::Identity: values[i] = in(0); break;
+      case Kind::Input:
+        values[i] = input;
+        break;
+      case Kind::Identity:
+        values[i] = in(0);
+        break;
       case Kind::Conv:
         if (l.check_even && (in(0).dim(1) % l.stride != 0 || in(0).dim(2) % l.stride != 0)) {
-          fail("layer \"" + l.name + "\"", "SAME padding with stride needs sizes divisible by it, got " +
-                                               in(0).shape().str());
+          fail("layer \"" + l.name + "\"",
+               "SAME padding with stride needs sizes divisible by it, got " + in(0).shape().str());
         }
         values[i] = ops::conv2d(in(0), *l.weight, l.act);
         break;
@@ -520,15 +538,20 @@ Tensor LayersModel::run(const Tensor& input) const {
         values[i] = ops::linear(in(0), *l.weight, l.act);
         if (l.softmax) values[i] = ops::softmax(values[i]);
         break;
-      case Kind::Relu6: {
-        // min(max(x, 0), m) = relu(x) - relu(x - m), until the engine has a clamp op.
-        const Tensor a = ops::activation(in(0), Activation::Relu);
-        const Tensor b = ops::activation(ops::scale_bias(in(0), 1.0f, -l.scale), Activation::Relu);
-        values[i] = ops::add(a, ops::scale_bias(b, -1.0f, 0.0f));
+      case Kind::Relu6:
+        values[i] = composed::relu_cap(in(0), l.scale);
+        break;
+      case Kind::AvgPool: {
+        const Tensor y = pool_or_fail(l, in(0), *cache_);
+        values[i] = l.factor == 0 ? y.reshape(Shape{y.dim(0), y.dim(3)}) : y;
         break;
       }
-      case Kind::AvgPool: values[i] = average_pool(l, in(0)); break;
-      case Kind::Act: values[i] = l.act == Activation::None ? in(0) : ops::activation(in(0), l.act); break;
+      case Kind::MaxPool:
+        values[i] = pool_or_fail(l, in(0), *cache_);
+        break;
+      case Kind::Act:
+        values[i] = l.act == Activation::None ? in(0) : ops::activation(in(0), l.act);
+        break;
       case Kind::Add: {
         Tensor acc = ops::add(in(0), in(1));
         for (std::size_t k = 2; k < l.inputs.size(); ++k) acc = ops::add(acc, in(k));
@@ -536,18 +559,20 @@ Tensor LayersModel::run(const Tensor& input) const {
         break;
       }
       case Kind::Concat: {
-        // ops::concat joins up to 4 parts: chain for more.
         std::vector<Tensor> parts;
-        for (std::size_t k = 0; k < l.inputs.size(); ++k) {
-          parts.push_back(in(k));
-          if (parts.size() == 4 && k + 1 < l.inputs.size()) parts = {ops::concat(parts, -1)};
-        }
-        values[i] = parts.size() == 1 ? parts[0] : ops::concat(parts, -1);
+        for (std::size_t k = 0; k < l.inputs.size(); ++k) parts.push_back(in(k));
+        values[i] = composed::concat_channels(std::move(parts));
         break;
       }
-      case Kind::Upsample: values[i] = ops::upsample_nearest(in(0), l.factor); break;
-      case Kind::PixelShuffle: values[i] = pixel_shuffle(in(0), l.factor, *l.weight); break;
-      case Kind::Scale: values[i] = ops::scale_bias(in(0), l.scale, 0.0f); break;
+      case Kind::Upsample:
+        values[i] = ops::upsample_nearest(in(0), l.factor);
+        break;
+      case Kind::PixelShuffle:
+        values[i] = composed::depth_to_space(in(0), l.factor, *cache_);
+        break;
+      case Kind::Scale:
+        values[i] = ops::scale_bias(in(0), l.scale, 0.0f);
+        break;
       case Kind::Flatten: {
         const Tensor& x = in(0);
         values[i] = x.reshape(Shape{x.dim(0), x.numel() / std::max<std::int64_t>(x.dim(0), 1)});
@@ -578,6 +603,8 @@ double LayersModel::conv_macs(std::int64_t h, std::int64_t w) const {
     const Layer& l = *layers_[i];
     double p = l.inputs.empty() ? pixels : px[static_cast<std::size_t>(l.inputs[0])];
     if (l.kind == Kind::Upsample) p *= l.factor * l.factor;
+    if ((l.kind == Kind::MaxPool || l.kind == Kind::AvgPool) && l.factor != 0)
+      p /= l.pool.sh * l.pool.sw;
     if (l.kind == Kind::Conv) {
       p /= static_cast<double>(l.stride * l.stride);
       macs += p * static_cast<double>(l.macs_per_pixel);

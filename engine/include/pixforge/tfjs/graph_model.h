@@ -1,7 +1,15 @@
-// A TF.js graph-model (GraphDef JSON) running on the engine's ops. Supported nodes: Placeholder,
-// Const, Identity, _FusedConv2D / FusedDepthwiseConv2dNative (BiasAdd[, Relu]),
-// DepthwiseConv2dNative, Conv2D, AddV2/Add, Relu, MaxPool (2x2, stride 2), Pad (channels only),
-// Reshape. Any other node fails at load with an error naming the node and its op.
+// A TF.js graph-model (GraphDef JSON) running on the engine's ops. Supported nodes:
+//   Placeholder, Const, Identity;
+//   Conv2D, DepthwiseConv2dNative, _FusedConv2D / FusedDepthwiseConv2dNative (BiasAdd, then
+//   optionally Relu, Relu6 or Prelu), Conv2DBackpropInput (kernel = stride), MatMul /
+//   _FusedMatMul (BiasAdd[, Relu]);
+//   Add, AddV2, Sub, Mul (tensor or constant operands, broadcasting over trailing dims), AddN;
+//   Relu, Relu6, Prelu, LeakyRelu, Sigmoid, Tanh, Softmax;
+//   MaxPool (VALID, or SAME where it pads nothing), AvgPool (VALID / SAME), Mean over H and W,
+//   ResizeBilinear (x2, half-pixel centres), Pad (channels only), ConcatV2 (channels),
+//   Reshape, Squeeze.
+// Any other node, or an attribute outside these forms, fails at load with an error naming the
+// node and its op.
 #pragma once
 
 #include <map>
@@ -13,6 +21,10 @@
 #include "pixforge/tfjs/model_json.h"
 
 namespace pixforge::tfjs {
+
+namespace composed {
+class ConstCache;
+}
 
 class GraphModel {
  public:
@@ -31,6 +43,7 @@ class GraphModel {
   GraphModel();
   std::map<std::string, std::unique_ptr<Node>> nodes_;
   Backend* backend_ = nullptr;
+  std::unique_ptr<composed::ConstCache> cache_;  // weights of composed ops, per shape
 };
 
 }  // namespace pixforge::tfjs
