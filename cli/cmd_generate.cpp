@@ -175,8 +175,10 @@ void setup(CLI::App& app) {
                   "Checkpoint: .safetensors/.ckpt file or diffusers folder");
   cmd->add_option("-p,--prompt", f->prompt, "Prompt (A1111/ComfyUI weighting syntax)");
   cmd->add_option("-n,--negative-prompt", f->negative, "Negative prompt");
-  cmd->add_option("-W,--width", f->width, "Image width, multiple of 64")->capture_default_str();
-  cmd->add_option("-H,--height", f->height, "Image height, multiple of 64")->capture_default_str();
+  cmd->add_option("-W,--width", f->width, "Image width, multiple of 8 (64..4096)")
+      ->capture_default_str();
+  cmd->add_option("-H,--height", f->height, "Image height, multiple of 8 (64..4096)")
+      ->capture_default_str();
   cmd->add_option("--steps", f->steps, "Sampling steps, 1..1000")->capture_default_str();
   cmd->add_option("--cfg-scale", f->cfg, "Classifier-free guidance scale")->capture_default_str();
   cmd->add_option("-s,--seed", f->seed, "Seed; -1 picks a random one")->capture_default_str();

@@ -241,6 +241,18 @@ void add_elementwise_cases(std::vector<OpCase>& v) {
                    return single(OpKind::UpsampleNearest, {random_tensor(be, rng, x)}, p);
                  }});
   }
+  // Explicit sizes (ComfyUI's Upsample to a skip's size): 2·in − 1, non-uniform, shrinking.
+  for (auto [x, oh, ow] : {std::tuple{Shape{1, 5, 4, 8}, 9, 8}, std::tuple{Shape{2, 3, 5, 6}, 5, 9},
+                           std::tuple{Shape{1, 7, 6, 3}, 3, 13}}) {
+    v.push_back(
+        {"upsample_nearest x" + x.str() + " to " + std::to_string(oh) + "x" + std::to_string(ow),
+         OpKind::UpsampleNearest, 0.0, 0.0, [x, oh, ow](Backend& be, std::mt19937& rng) {
+           OpParams p;
+           p.out_h = oh;
+           p.out_w = ow;
+           return single(OpKind::UpsampleNearest, {random_tensor(be, rng, x)}, p);
+         }});
+  }
   v.push_back({"scale_bias x[4, 9] * 0.18215 - 0.5", OpKind::ScaleBias, kExact, kExact,
                [](Backend& be, std::mt19937& rng) {
                  OpParams p;

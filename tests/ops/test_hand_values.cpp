@@ -94,6 +94,10 @@ TEST(HandValues, ElementwiseLayoutAndConvert) {
     Tensor img = Tensor::from_host(*be, {1, 1, 2, 1}, std::vector<float>{1, 2});
     EXPECT_EQ(ops::upsample_nearest(img, 2).to_host(),
               (std::vector<float>{1, 1, 2, 2, 1, 1, 2, 2}));
+    // To 2·in − 1 (a UNet skip of odd size): 2x nearest without the last row/column.
+    Tensor quad = Tensor::from_host(*be, {1, 2, 2, 1}, std::vector<float>{1, 2, 3, 4});
+    EXPECT_EQ(ops::upsample_nearest(quad, 3, 3).to_host(),
+              (std::vector<float>{1, 1, 2, 1, 1, 2, 3, 3, 4}));
     Tensor s = ops::softmax(Tensor::from_host(*be, {1, 2}, std::vector<float>{0, std::log(3.0f)}));
     EXPECT_NEAR(s.to_host()[1], 0.75f, 1e-6f);
     Tensor half = ops::convert(a, DType::BF16);

@@ -80,6 +80,7 @@ TEST_P(Negative, NormsAttentionBroadcastConcat) {
   expect_error_mentioning([&] { ops::group_norm(zeros({1, 2, 2, 8}), 2, c8, c8, 0.0f); }, "eps");
   expect_error_mentioning([&] { ops::upsample_nearest(zeros({1, 2, 2, 8}), 0); }, "factor");
   expect_error_mentioning([&] { ops::upsample_nearest(zeros({2, 2, 8}), 2); }, "NHWC");
+  expect_error_mentioning([&] { ops::upsample_nearest(zeros({1, 2, 2, 8}), 0, 3); }, "output size");
   expect_error_mentioning([&] { ops::concat({zeros({2, 3}), zeros({2, 3})}, 2); }, "axis");
   const std::int32_t raw[2] = {1, 2};
   Tensor ints = Tensor::from_host_raw(*be, {1, 2}, DType::I32, raw);

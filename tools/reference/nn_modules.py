@@ -146,19 +146,25 @@ class Upsample(nn.Module):
         super().__init__()
         self.conv = nn.Conv2d(ch, ch, 3, padding=1)
 
-    def forward(self, x):
-        return self.conv(F.interpolate(x, scale_factor=2, mode="nearest"))
+    def forward(self, x, output_shape=None):
+        # ComfyUI's Upsample: to the size of the skip it joins next when given (odd latent sides),
+        # plain 2x otherwise (ldm).
+        if output_shape is None:
+            return self.conv(F.interpolate(x, scale_factor=2, mode="nearest"))
+        return self.conv(F.interpolate(x, size=tuple(output_shape[2:]), mode="nearest"))
 
 
 class EmbedSequential(nn.Sequential):
     """Passes emb to ResBlocks and context to SpatialTransformers."""
 
-    def forward(self, x, emb, context):
+    def forward(self, x, emb, context, output_shape=None):
         for layer in self:
             if isinstance(layer, ResBlock):
                 x = layer(x, emb)
             elif isinstance(layer, SpatialTransformer):
                 x = layer(x, context)
+            elif isinstance(layer, Upsample):
+                x = layer(x, output_shape)
             else:
                 x = layer(x)
         return x
@@ -221,7 +227,8 @@ class UNetModel(nn.Module):
         h = self.middle_block(h, emb, context)
         hook("middle_block", h)
         for i, blk in enumerate(self.output_blocks):
-            h = blk(torch.cat([h, hs.pop()], dim=1), emb, context)
+            h = torch.cat([h, hs.pop()], dim=1)
+            h = blk(h, emb, context, hs[-1].shape if hs else None)
             hook(f"output_blocks.{i}", h)
         return self.out(h)
 

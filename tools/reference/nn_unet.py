@@ -9,6 +9,9 @@ Writes
   tests/golden/nn/unet_sd15.safetensors     SD1.5, latent 8x8, batch 2, two timesteps:
                                             inputs, every block's output (f16), final (f32)
   tests/golden/nn/unet_sd2_small.safetensors SD2 small, latent 16x8, batch 2: inputs + final
+  tests/golden/nn/unet_sd2_odd.safetensors   SD2 small, latent 9x10 (72x80 pixels: sides that
+                                            are multiples of 8 but not 64; ComfyUI's Upsample to
+                                            the skip's size), batch 1: inputs + final
 Feature maps are stored NHWC (the engine's layout)."""
 import json
 import os
@@ -76,6 +79,17 @@ def main():
     write_golden(os.path.join(ROOT, "tests/golden/nn/unet_sd2_small.safetensors"),
                  {"x": nhwc(x).half(), "timesteps": t, "context": ctx.half(), "out": nhwc(out)}, VERSION, SCRIPT,
                  model_channels=64, note="SD2.x structure and key names at model_channels 64")
+    # Odd latent sides: 9 -> 5 -> 3 -> 2 on the way down, 2 -> 3 -> 5 -> 9 back up. Drawn from a
+    # saved-and-restored RNG state so that the SD1.5 golden below stays as it was.
+    rng_state = torch.get_rng_state()
+    x = randn_f16(1, 4, 9, 10)
+    t = torch.tensor([500.0])
+    ctx = randn_f16(1, 77, 1024)
+    out, _ = run(small, x, t, ctx, False)
+    write_golden(os.path.join(ROOT, "tests/golden/nn/unet_sd2_odd.safetensors"),
+                 {"x": nhwc(x).half(), "timesteps": t, "context": ctx.half(), "out": nhwc(out)}, VERSION, SCRIPT,
+                 model_channels=64, note="latent 9x10: odd sides through every down/upsample")
+    torch.set_rng_state(rng_state)
     del small
 
     sd15 = UNetModel().eval()

@@ -159,6 +159,10 @@ Shape concat_shape(const OpCall& call) {
 Shape upsample_shape(const OpCall& call) {
   const Tensor& x = input(call, 0, "x");
   if (x.rank() != 4) fail(call, "x " + x.shape().str() + " must be NHWC (rank 4)");
+  if (call.params.out_h != 0 || call.params.out_w != 0) {
+    if (call.params.out_h < 1 || call.params.out_w < 1) fail(call, "output size must be >= 1");
+    return Shape{x.dim(0), call.params.out_h, call.params.out_w, x.dim(3)};
+  }
   const int f = call.params.factor;
   if (f < 1) fail(call, "factor must be >= 1");
   return Shape{x.dim(0), x.dim(1) * f, x.dim(2) * f, x.dim(3)};

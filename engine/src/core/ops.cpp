@@ -202,6 +202,13 @@ Tensor upsample_nearest(const Tensor& x, int factor) {
   return dispatch(call);
 }
 
+Tensor upsample_nearest(const Tensor& x, std::int64_t out_h, std::int64_t out_w) {
+  OpCall call = make(OpKind::UpsampleNearest, &x);
+  call.params.out_h = out_h;
+  call.params.out_w = out_w;
+  return dispatch(call);
+}
+
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, int heads, float scale,
                  bool causal) {
   OpCall call = make(OpKind::Attention, &q, &k, &v);

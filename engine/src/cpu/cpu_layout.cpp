@@ -1,6 +1,7 @@
 // Data movement ops: nearest upsample, concat, constant pad, depth-to-space, dtype conversion. Row
 // copies in parallel, converting to f32 on the way when an input is f16/bf16.
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "cpu_convert.h"
@@ -25,9 +26,39 @@ inline void copy_row(const Tensor& src, i64 at, float* dst, i64 n) {
 
 }  // namespace
 
+// torch's nearest_idx: the source of output index `o` when resizing `in` to `out` elements.
+i64 nearest_source(i64 o, i64 in, i64 out) {
+  if (out == in) return o;
+  if (out == 2 * in) return o >> 1;
+  const float scale = static_cast<float>(in) / static_cast<float>(out);
+  return std::min(static_cast<i64>(std::floor(static_cast<float>(o) * scale)), in - 1);
+}
+
+// Any output size (ComfyUI's Upsample to an odd skip size): one row copy per output pixel.
+void upsample_nearest_sized(const OpCall& call) {
+  const Tensor& x = *call.in[0];
+  const i64 n = x.dim(0), h = x.dim(1), w = x.dim(2), c = x.dim(3);
+  const i64 oh = call.out->dim(1), ow = call.out->dim(2);
+  float* y = call.out->host<float>();
+#pragma omp parallel for schedule(static)
+  for (i64 row = 0; row < n * oh; ++row) {
+    const i64 b = row / oh, sy = nearest_source(row % oh, h, oh);
+    for (i64 ox = 0; ox < ow; ++ox) {
+      copy_row(x, ((b * h + sy) * w + nearest_source(ox, w, ow)) * c, y + (row * ow + ox) * c, c);
+    }
+  }
+}
+
 void upsample_nearest(const OpCall& call, HostPool&) {
   const Tensor& x = *call.in[0];
-  const i64 n = x.dim(0), h = x.dim(1), w = x.dim(2), c = x.dim(3), f = call.params.factor;
+  const i64 n = x.dim(0), h = x.dim(1), w = x.dim(2), c = x.dim(3);
+  const i64 oh = call.out->dim(1), ow = call.out->dim(2);
+  const bool whole_factor = oh % h == 0 && ow % w == 0 && oh / h == ow / w;
+  if (!whole_factor) {
+    upsample_nearest_sized(call);
+    return;
+  }
+  const i64 f = oh / h;  // the factor, or an explicit size that is the same multiple both ways
   float* y = call.out->host<float>();
   // Build each output row once from the input row, then replicate it f - 1 times.
 #pragma omp parallel for schedule(static)

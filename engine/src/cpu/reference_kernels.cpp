@@ -130,14 +130,25 @@ void geglu(const OpCall& call, F32Call& io) {
   }
 }
 
+// torch's nearest rule for any size: source = min(floor(dst * float(in / out)), in - 1), with
+// its exact shortcuts for equal and doubled sizes.
+i64 nearest_src(i64 o, i64 in, i64 out) {
+  if (out == in) return o;
+  if (out == 2 * in) return o / 2;
+  const float scale = static_cast<float>(in) / static_cast<float>(out);
+  return std::min(static_cast<i64>(std::floor(static_cast<float>(o) * scale)), in - 1);
+}
+
 void upsample(const OpCall& call, F32Call& io) {
   const Tensor& xt = *call.in[0];
-  const i64 n = xt.dim(0), h = xt.dim(1), w = xt.dim(2), c = xt.dim(3), f = call.params.factor;
+  const i64 n = xt.dim(0), h = xt.dim(1), w = xt.dim(2), c = xt.dim(3);
+  const i64 oh = call.out->dim(1), ow = call.out->dim(2);
   for (i64 b = 0; b < n; ++b)
-    for (i64 oy = 0; oy < h * f; ++oy)
-      for (i64 ox = 0; ox < w * f; ++ox)
-        std::memcpy(io.out() + ((b * h * f + oy) * w * f + ox) * c,
-                    io.in(0) + ((b * h + oy / f) * w + ox / f) * c, sizeof(float) * c);
+    for (i64 oy = 0; oy < oh; ++oy)
+      for (i64 ox = 0; ox < ow; ++ox)
+        std::memcpy(io.out() + ((b * oh + oy) * ow + ox) * c,
+                    io.in(0) + ((b * h + nearest_src(oy, h, oh)) * w + nearest_src(ox, w, ow)) * c,
+                    sizeof(float) * c);
 }
 
 // Materialises each query's full score row: fine for an oracle, never for the fast path.

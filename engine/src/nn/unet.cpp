@@ -24,13 +24,22 @@ struct EmbedBlock {
   std::shared_ptr<const PreparedWeight> conv;  // input conv (block 0) or Downsample "op"
   std::optional<ResBlock> res;
   std::optional<SpatialTransformer> attn;
-  std::shared_ptr<const PreparedWeight> upsample;  // nearest x2 then this conv
+  std::shared_ptr<const PreparedWeight> upsample;  // nearest to the next skip's size, this conv
 
-  Tensor forward(Tensor h, const Tensor& emb_silu, const Tensor& context) const {
-    if (conv) h = ops::conv2d(h, *conv);                                    // [B,H',W',C]
-    if (res) h = res->forward(h, emb_silu);                                 // [B,H,W,C]
-    if (attn) h = attn->forward(h, context);                                // [B,H,W,C]
-    if (upsample) h = ops::conv2d(ops::upsample_nearest(h, 2), *upsample);  // [B,2H,2W,C]
+  // `up_to`: the skip the upsampled map joins next (ComfyUI's Upsample output_shape). A
+  // downsample of an odd side n gives ceil(n/2), so the upsample returns to 2·m or 2·m − 1.
+  Tensor forward(Tensor h, const Tensor& emb_silu, const Tensor& context,
+                 const Tensor* up_to = nullptr) const {
+    if (conv) h = ops::conv2d(h, *conv);      // [B,H',W',C]
+    if (res) h = res->forward(h, emb_silu);   // [B,H,W,C]
+    if (attn) h = attn->forward(h, context);  // [B,H,W,C]
+    if (upsample) {
+      const bool doubled =
+          up_to == nullptr || (up_to->dim(1) == 2 * h.dim(1) && up_to->dim(2) == 2 * h.dim(2));
+      h = doubled ? ops::upsample_nearest(h, 2)  // [B,2H,2W,C]
+                  : ops::upsample_nearest(h, up_to->dim(1), up_to->dim(2));
+      h = ops::conv2d(h, *upsample);
+    }
     return h;
   }
 };
@@ -154,11 +163,10 @@ Tensor UNet::forward(const Tensor& x, const std::vector<float>& timesteps, const
     throw std::invalid_argument("UNet: x " + x.shape().str() + " must be [B,H,W," +
                                 std::to_string(c.in_channels) + "]");
   }
-  const std::int64_t align = std::int64_t{1} << (c.channel_mult.size() - 1);
-  if (x.dim(1) % align != 0 || x.dim(2) % align != 0) {
-    throw std::invalid_argument("UNet: latent " + std::to_string(x.dim(1)) + "x" +
-                                std::to_string(x.dim(2)) + " must be a multiple of " +
-                                std::to_string(align) + " on each side");
+  // Any latent size works (as in ComfyUI): downsampling rounds odd sides up and each upsample
+  // returns to its skip's size. Only an empty latent is refused.
+  if (x.dim(1) < 1 || x.dim(2) < 1) {
+    throw std::invalid_argument("UNet: latent " + x.shape().str() + " has an empty side");
   }
   if (static_cast<std::int64_t>(timesteps.size()) != batch) {
     throw std::invalid_argument("UNet: " + std::to_string(timesteps.size()) +
@@ -191,7 +199,8 @@ Tensor UNet::forward(const Tensor& x, const std::vector<float>& timesteps, const
   for (std::size_t i = 0; i < m.output_blocks.size(); ++i) {
     h = ops::concat({h, skips.back()}, 3);  // [B,h,w,C+Cskip]
     skips.pop_back();
-    h = m.output_blocks[i].forward(h, emb_silu, context);  // [B,h',w',C']
+    h = m.output_blocks[i].forward(h, emb_silu, context,
+                                   skips.empty() ? nullptr : &skips.back());  // [B,h',w',C']
     emit("output_blocks." + std::to_string(i), h);
   }
   h = m.out_norm.group(h, Activation::Silu);  // [B,H,W,mc]

@@ -22,8 +22,8 @@ void require(bool ok, const std::string& message) {
 }
 
 void check_size(const char* name, int value, const ParamLimits& limits) {
-  require(value >= 64 && value <= limits.max_side && value % 64 == 0,
-          std::string(name) + " " + std::to_string(value) + " must be a multiple of 64 in 64.." +
+  require(value >= 64 && value <= limits.max_side && value % 8 == 0,
+          std::string(name) + " " + std::to_string(value) + " must be a multiple of 8 in 64.." +
               std::to_string(limits.max_side));
 }
 

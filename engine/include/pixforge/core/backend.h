@@ -102,6 +102,8 @@ struct OpParams {
   float pad_value = 0.0f;  // Pad
   float clip_min = 0.0f;   // Clip
   float clip_max = 6.0f;   // Clip
+  // UpsampleNearest to an explicit [out_h, out_w] when both are > 0 (factor is then unused).
+  std::int64_t out_h = 0, out_w = 0;
 };
 
 struct OpCall {

@@ -37,6 +37,11 @@ Tensor softmax(const Tensor& x);  // over the last dim
 Tensor activation(const Tensor& x, Activation act);
 Tensor geglu(const Tensor& x);  // [..., 2n] -> x[..., :n] * gelu(x[..., n:])
 Tensor upsample_nearest(const Tensor& x, int factor);
+// To [N, out_h, out_w, C] as torch's F.interpolate(size=..., mode="nearest"): source index
+// min(floor(dst * float(in / out)), in - 1), i.e. 2x nearest when out = 2·in, and 2x nearest
+// keeping the first 2·in − 1 rows/cols when out = 2·in − 1 (ComfyUI's UNet Upsample to a skip's
+// odd size).
+Tensor upsample_nearest(const Tensor& x, std::int64_t out_h, std::int64_t out_w);
 
 // softmax(q kᵀ · scale) v per head, computed in tiles (memory linear in sequence length).
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, int heads, float scale,

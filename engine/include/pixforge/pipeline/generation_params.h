@@ -49,10 +49,9 @@ struct GenerationParams {
   ComputeType compute = ComputeType::BF16;
 };
 
-// Bounds checked by validate(). Width and height must be multiples of 64: the UNet halves the
-// latent three times and joins skip connections of equal size, so the latent (pixels / 8) must
-// divide by 8. (ComfyUI accepts multiples of 8 by interpolating inside the UNet; we refuse
-// instead of silently changing the network.)
+// Bounds checked by validate(). Width and height must be multiples of 8 (the VAE's scale), as in
+// ComfyUI and A1111: the latent may have odd sides, which the UNet's downsamples round up and
+// its upsamples return to their skip's size exactly as ComfyUI's UNet does.
 struct ParamLimits {
   int max_side = 4096;
   std::int64_t max_pixels = 2048LL * 2048;  // per image; bounds VAE-decode activations
