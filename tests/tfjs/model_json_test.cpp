@@ -12,7 +12,8 @@ namespace {
 
 std::string manifest(const std::string& weights) {
   return R"({"format": "layers-model", "modelTopology": {"model_config": {}},
-            "weightsManifest": [{"paths": ["w.bin"], "weights": [)" + weights + "]}]}";
+            "weightsManifest": [{"paths": ["w.bin"], "weights": [)" +
+         weights + "]}]}";
 }
 
 template <class T>
@@ -22,15 +23,15 @@ void put(std::vector<std::uint8_t>& b, T v) {
 }
 
 TEST(TfjsModelJson, decodes_every_stored_form) {
-  const ModelJson m = parse_model_json(
-      manifest(R"({"name": "f32", "shape": [2], "dtype": "float32"},
+  const ModelJson m =
+      parse_model_json(manifest(R"({"name": "f32", "shape": [2], "dtype": "float32"},
                  {"name": "f16", "shape": [2], "dtype": "float32", "quantization": {"dtype": "float16"}},
                  {"name": "u8", "shape": [3], "dtype": "float32",
                   "quantization": {"dtype": "uint8", "scale": 0.5, "min": -1.0}},
                  {"name": "u16", "shape": [1], "dtype": "float32",
                   "quantization": {"dtype": "uint16", "scale": 0.25, "min": 2.0}},
                  {"name": "i32", "shape": [2], "dtype": "int32"})"),
-      "m.json");
+                       "m.json");
   ASSERT_EQ(m.groups.size(), 1u);
   std::vector<std::uint8_t> b;
   put(b, 1.5f);
@@ -52,7 +53,8 @@ TEST(TfjsModelJson, decodes_every_stored_form) {
 }
 
 TEST(TfjsModelJson, truncated_shard_names_the_weight) {
-  const ModelJson m = parse_model_json(manifest(R"({"name": "big", "shape": [4, 4], "dtype": "float32"})"), "m.json");
+  const ModelJson m = parse_model_json(
+      manifest(R"({"name": "big", "shape": [4, 4], "dtype": "float32"})"), "m.json");
   std::vector<std::uint8_t> b(60);  // 64 needed
   WeightMap w;
   try {
@@ -74,20 +76,42 @@ TEST(TfjsModelJson, hostile_manifests_are_rejected) {
   };
   EXPECT_NE(error_of("[1, 2]").find("not a JSON object"), std::string::npos);
   EXPECT_NE(error_of(R"({"weightsManifest": []})").find("modelTopology"), std::string::npos);
-  EXPECT_NE(error_of(R"({"modelTopology": {}, "weightsManifest": [{"paths": ["../../etc/passwd"], "weights": []}]})")
-                .find("leaves the model folder"),
+  EXPECT_NE(
+      error_of(
+          R"({"modelTopology": {}, "weightsManifest": [{"paths": ["../../etc/passwd"], "weights": []}]})")
+          .find("leaves the model folder"),
+      std::string::npos);
+  EXPECT_NE(error_of(manifest(R"({"name": "x", "shape": [-1]})")).find("bad dimension"),
             std::string::npos);
-  EXPECT_NE(error_of(manifest(R"({"name": "x", "shape": [-1]})")).find("bad dimension"), std::string::npos);
-  EXPECT_NE(error_of(manifest(R"({"name": "x", "shape": [100000, 100000, 100]})")).find("too large"),
-            std::string::npos);
-  EXPECT_NE(error_of(manifest(R"({"name": "x", "shape": [1], "dtype": "complex64"})")).find("complex64"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(manifest(R"({"name": "x", "shape": [100000, 100000, 100]})")).find("too large"),
+      std::string::npos);
+  EXPECT_NE(
+      error_of(manifest(R"({"name": "x", "shape": [1], "dtype": "complex64"})")).find("complex64"),
+      std::string::npos);
   EXPECT_NE(error_of(manifest(R"({"name": "x", "shape": [1], "quantization": {"dtype": "int4"}})"))
                 .find("int4"),
             std::string::npos);
   EXPECT_NE(error_of(manifest(R"({"name": "x", "shape": [1], "quantization": {"dtype": "uint8"}})"))
                 .find("scale"),
             std::string::npos);
+  // Members of the wrong JSON type or out of float range: a clear runtime_error, never
+  // nlohmann's own exception types or an undefined float conversion.
+  EXPECT_NE(error_of(R"({"format": 5, "modelTopology": {}, "weightsManifest": []})")
+                .find("\"format\" is not a string"),
+            std::string::npos);
+  EXPECT_NE(error_of(manifest(R"({"name": "x", "shape": [1], "dtype": 3})"))
+                .find("\"dtype\" is not a string"),
+            std::string::npos);
+  EXPECT_NE(error_of(manifest(R"({"name": "x", "shape": [1], "quantization": {"dtype": 8}})"))
+                .find("not a string"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of(
+          manifest(
+              R"({"name": "x", "shape": [1], "quantization": {"dtype": "uint8", "scale": 1e300, "min": 0}})"))
+          .find("out of range"),
+      std::string::npos);
   EXPECT_NE(error_of(R"({"format": "saved-model", "modelTopology": {}, "weightsManifest": []})")
                 .find("saved-model"),
             std::string::npos);

@@ -12,8 +12,8 @@ constexpr std::size_t kMaxGap = 3;  // "..." skips up to this many words
 
 bool word_matches(const std::string& word, const std::string& form) {
   if (!word.empty() && word.back() == '*') {
-    return form.size() >= word.size() - 1 && form.compare(0, word.size() - 1, word, 0,
-                                                          word.size() - 1) == 0;
+    return form.size() >= word.size() - 1 &&
+           form.compare(0, word.size() - 1, word, 0, word.size() - 1) == 0;
   }
   return form == word;
 }
@@ -72,9 +72,8 @@ int glued_age(const std::string& raw) {
 
 int number_word(const std::string& raw) {
   static constexpr std::array<std::string_view, 18> kWords = {
-      "zero", "one",    "two",    "three",    "four",     "five",    "six",
-      "seven", "eight", "nine",   "ten",      "eleven",   "twelve",  "thirteen",
-      "fourteen", "fifteen", "sixteen", "seventeen"};
+      "zero", "one", "two",    "three",  "four",     "five",     "six",     "seven",   "eight",
+      "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen"};
   for (std::size_t i = 0; i < kWords.size(); ++i) {
     if (raw == kWords[i]) return static_cast<int>(i);
   }
@@ -84,6 +83,17 @@ int number_word(const std::string& raw) {
 int token_number(const Token& t) {
   if (t.numeric && t.raw.size() <= 3) return std::stoi(t.raw);
   return number_word(t.raw);
+}
+
+// People an age can follow as an apposition ("a girl, 16", "boy (14)").
+bool is_person_word(std::string_view s) {
+  for (std::string_view w :
+       {"girl",  "girls",  "boy",     "boys",        "woman",    "man",   "lady",   "guy",
+        "model", "person", "student", "cheerleader", "daughter", "son",   "sister", "brother",
+        "niece", "nephew", "teen",    "teenager",    "kid",      "child", "she",    "he"}) {
+    if (s == w) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -104,7 +114,8 @@ std::vector<Span> find_all(const Pattern& p, const NormalizedPrompt& np) {
     // Each letter of a run is one token, so skipped letters are skipped tokens (clamped:
     // a non-ASCII letter is several bytes of the run's text).
     const int skip = run_match(word, j.text);
-    if (skip >= 0) out.push_back({std::min(j.first + static_cast<std::size_t>(skip), j.last), j.last});
+    if (skip >= 0)
+      out.push_back({std::min(j.first + static_cast<std::size_t>(skip), j.last), j.last});
   }
   return out;
 }
@@ -128,6 +139,12 @@ bool mentions_minor_age(const NormalizedPrompt& np) {
     if (i + 1 < tk.size() && is_year_word(tk[i + 1].raw)) return true;
     // "aged 12", "age 12", "age: 12".
     if (i > 0 && (tk[i - 1].raw == "aged" || tk[i - 1].raw == "age")) return true;
+    // "a girl, 16", "a boy (14) on a bed", "a girl 15": an age set off after a person word
+    // (by punctuation, or ending the prompt), not a count ("a girl 16 feet tall").
+    if (n > 0 && i > 0 && is_person_word(tk[i - 1].raw) &&
+        (tk[i - 1].punct_after || tk[i].punct_after || i + 1 == tk.size())) {
+      return true;
+    }
   }
   return false;
 }

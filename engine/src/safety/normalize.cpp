@@ -127,6 +127,63 @@ void join_letter_runs(const std::vector<Token>& tokens, std::vector<Joined>& joi
   }
 }
 
+// Short English words: never read as the fragment of a split word, so "a pen is" stays three
+// words and "an al fresco lunch" does not spell a term.
+bool is_short_word(const std::string& w) {
+  static const std::vector<std::string_view> kWords = {
+      "a",   "i",   "ad",  "ah",  "am",  "an",  "as",  "at",  "aw",  "ax",  "be",  "by",  "do",
+      "eh",  "ex",  "go",  "ha",  "he",  "hi",  "if",  "in",  "is",  "it",  "la",  "lo",  "ma",
+      "me",  "mr",  "ms",  "my",  "no",  "of",  "oh",  "ok",  "on",  "or",  "ox",  "pa",  "pi",
+      "so",  "to",  "tv",  "uh",  "um",  "up",  "us",  "we",  "ye",  "yo",  "ace", "act", "add",
+      "age", "ago", "aid", "aim", "air", "all", "and", "ant", "any", "ape", "arc", "are", "ark",
+      "arm", "art", "ash", "ask", "ate", "awe", "bad", "bag", "ban", "bar", "bat", "bay", "bed",
+      "bee", "bet", "big", "bin", "bit", "bow", "box", "boy", "bud", "bug", "bus", "but", "buy",
+      "cab", "can", "cap", "car", "cat", "cow", "cry", "cub", "cup", "cut", "dad", "day", "den",
+      "dew", "did", "die", "dig", "dim", "dip", "dog", "dot", "dry", "due", "dug", "dye", "ear",
+      "eat", "egg", "ego", "elf", "elk", "elm", "end", "era", "eve", "eye", "fan", "far", "fat",
+      "fed", "few", "fig", "fin", "fir", "fit", "fix", "fly", "fog", "for", "fox", "fry", "fun",
+      "fur", "gap", "gas", "gel", "gem", "get", "gin", "god", "got", "gum", "gun", "gut", "guy",
+      "gym", "had", "ham", "has", "hat", "hay", "hen", "her", "hey", "hid", "him", "hip", "his",
+      "hit", "hog", "hot", "how", "hub", "hue", "hug", "hut", "ice", "icy", "ill", "ink", "inn",
+      "ion", "its", "ivy", "jam", "jar", "jaw", "jay", "jet", "job", "jog", "joy", "jug", "key",
+      "kid", "kin", "kit", "lab", "lad", "lap", "law", "lay", "led", "leg", "let", "lid", "lie",
+      "lip", "lit", "log", "lot", "low", "mad", "man", "map", "mat", "may", "men", "met", "mix",
+      "mob", "mom", "mop", "mud", "mug", "mum", "nap", "net", "new", "nor", "not", "now", "nun",
+      "nut", "oak", "oar", "oat", "odd", "off", "oil", "old", "one", "orb", "ore", "our", "out",
+      "owl", "own", "pad", "pan", "paw", "pay", "pea", "pen", "pet", "pie", "pig", "pin", "pit",
+      "pop", "pot", "pro", "pub", "pun", "pup", "put", "rag", "ram", "ran", "rat", "raw", "ray",
+      "red", "rib", "rid", "rig", "rim", "rip", "rob", "rod", "rot", "row", "rub", "rug", "run",
+      "rye", "sad", "sat", "saw", "say", "sea", "see", "set", "sew", "she", "shy", "sip", "sir",
+      "sit", "six", "ski", "sky", "sly", "sob", "son", "soy", "spa", "spy", "sum", "sun", "tab",
+      "tag", "tan", "tap", "tar", "tea", "ten", "the", "tie", "tin", "tip", "toe", "ton", "too",
+      "top", "toy", "try", "tub", "tug", "two", "urn", "use", "van", "vet", "via", "war", "was",
+      "wax", "way", "web", "wed", "wet", "who", "why", "wig", "win", "wit", "won", "woo", "wow",
+      "yak", "yam", "yes", "yet", "you", "zip", "zoo"};
+  return std::find(kWords.begin(), kWords.end(), w) != kWords.end();
+}
+
+// A short lettered token that is no word of its own: a piece of a word split by spaces.
+bool is_fragment(const Token& t) {
+  const std::size_t n = t.raw.size();
+  return t.has_letter && !t.numeric && n >= 2 && n <= 3 && !is_short_word(t.raw);
+}
+
+// Runs of 2..4 fragments in neighbouring chunks joined into one spelling ("nu de" -> "nude",
+// "po rn" -> "porn"); every contiguous stretch of 2 or more, so a term need not fill the run.
+void join_fragments(const std::vector<Token>& tokens, std::vector<Joined>& joined) {
+  constexpr std::size_t kMaxRun = 4;
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    std::string text = tokens[i].forms[0];
+    for (std::size_t j = i + 1; j < tokens.size() && j - i < kMaxRun; ++j) {
+      if (!is_fragment(tokens[i]) || !is_fragment(tokens[j]) ||
+          tokens[j].chunk != tokens[j - 1].chunk + 1)
+        break;
+      text += tokens[j].forms[0];
+      joined.push_back({text, i, j, false});
+    }
+  }
+}
+
 }  // namespace
 
 NormalizedPrompt normalize_prompt(std::string_view utf8) {
@@ -149,6 +206,7 @@ NormalizedPrompt normalize_prompt(std::string_view utf8) {
       std::size_t q = p;
       while (q < chunk_end && is_word_char(chars[q])) ++q;
       out.tokens.push_back(make_token(chars, p, q, chunk));
+      out.tokens.back().punct_after = q < chunk_end;
       p = q;
     }
     // A chunk split by punctuation ("n.u.d.e", "nu*de") is also read as one word.
@@ -165,6 +223,7 @@ NormalizedPrompt normalize_prompt(std::string_view utf8) {
     i = chunk_end;
   }
   join_letter_runs(out.tokens, out.joined);
+  join_fragments(out.tokens, out.joined);
   return out;
 }
 

@@ -23,14 +23,39 @@ constexpr std::int64_t kMaxElements = std::int64_t{1} << 31;  // 8 GiB of f32: n
   throw std::runtime_error("tfjs: " + where + ": " + what);
 }
 
+// An optional string member; present with another type is an error (nlohmann's value() would
+// throw its own exception type instead).
+std::string string_field(const json& obj, const char* key, const std::string& dflt,
+                         const std::string& where) {
+  if (!obj.contains(key)) return dflt;
+  if (!obj[key].is_string()) fail(where, std::string("\"") + key + "\" is not a string");
+  return obj[key].get<std::string>();
+}
+
+// A finite number that fits a float (a quantisation scale or minimum).
+float float_field(const json& obj, const char* key, const std::string& where) {
+  if (!obj.contains(key) || !obj[key].is_number())
+    fail(where, std::string("no numeric \"") + key + "\"");
+  const double v = obj[key].get<double>();
+  if (!std::isfinite(v) || std::fabs(v) > 3.0e38)
+    fail(where, std::string("\"") + key + "\" is out of range");
+  return static_cast<float>(v);
+}
+
 std::size_t stored_size(StoredAs s) {
   switch (s) {
-    case StoredAs::Float32: return 4;
-    case StoredAs::Int32: return 4;
-    case StoredAs::Float16: return 2;
-    case StoredAs::Uint16: return 2;
-    case StoredAs::Uint8: return 1;
-    case StoredAs::Bool: return 1;
+    case StoredAs::Float32:
+      return 4;
+    case StoredAs::Int32:
+      return 4;
+    case StoredAs::Float16:
+      return 2;
+    case StoredAs::Uint16:
+      return 2;
+    case StoredAs::Uint8:
+      return 1;
+    case StoredAs::Bool:
+      return 1;
   }
   return 4;
 }
@@ -50,7 +75,7 @@ WeightSpec parse_spec(const json& w, const std::string& where) {
     if (dim > kMaxElements / n) fail(here, "shape too large");  // checked before it can overflow
     n *= dim;
   }
-  s.dtype = w.value("dtype", std::string("float32"));
+  s.dtype = string_field(w, "dtype", "float32", here);
   if (s.dtype == "float32") {
     s.stored = StoredAs::Float32;
   } else if (s.dtype == "int32") {
@@ -62,17 +87,13 @@ WeightSpec parse_spec(const json& w, const std::string& where) {
   }
   if (w.contains("quantization")) {
     const json& q = w["quantization"];
-    const std::string qd = q.is_object() ? q.value("dtype", std::string()) : std::string();
+    const std::string qd = q.is_object() ? string_field(q, "dtype", "", here) : std::string();
     if (qd == "float16") {
       s.stored = StoredAs::Float16;
     } else if (qd == "uint8" || qd == "uint16") {
       s.stored = qd == "uint8" ? StoredAs::Uint8 : StoredAs::Uint16;
-      if (!q.contains("scale") || !q["scale"].is_number() || !q.contains("min") ||
-          !q["min"].is_number()) {
-        fail(here, qd + " quantisation without numeric scale and min");
-      }
-      s.scale = q["scale"].get<float>();
-      s.min = q["min"].get<float>();
+      s.scale = float_field(q, "scale", here + ": " + qd + " quantisation");
+      s.min = float_field(q, "min", here + ": " + qd + " quantisation");
     } else {
       fail(here, "unsupported quantisation \"" + qd + "\" (float16, uint8, uint16)");
     }
@@ -122,7 +143,7 @@ ModelJson parse_model_json(const std::string& text, const std::string& path) {
     fail(path, "no modelTopology");
   }
   m.topology = std::move(doc["modelTopology"]);
-  const std::string format = doc.value("format", std::string());
+  const std::string format = string_field(doc, "format", "", path);
   if (format == "graph-model" || m.topology.contains("node")) {
     m.format = ModelFormat::Graph;
   } else if (format == "layers-model" || format.empty()) {
@@ -181,14 +202,24 @@ void decode_group(const std::vector<WeightSpec>& specs, std::span<const std::uin
     std::vector<float> f(n);
     for (std::size_t i = 0; i < n; ++i) {
       switch (s.stored) {
-        case StoredAs::Float32: f[i] = load_le<float>(p + 4 * i); break;
-        case StoredAs::Float16: f[i] = f16_to_f32(load_le<std::uint16_t>(p + 2 * i)); break;
-        case StoredAs::Uint8: f[i] = static_cast<float>(p[i]) * s.scale + s.min; break;
+        case StoredAs::Float32:
+          f[i] = load_le<float>(p + 4 * i);
+          break;
+        case StoredAs::Float16:
+          f[i] = f16_to_f32(load_le<std::uint16_t>(p + 2 * i));
+          break;
+        case StoredAs::Uint8:
+          f[i] = static_cast<float>(p[i]) * s.scale + s.min;
+          break;
         case StoredAs::Uint16:
           f[i] = static_cast<float>(load_le<std::uint16_t>(p + 2 * i)) * s.scale + s.min;
           break;
-        case StoredAs::Int32: f[i] = static_cast<float>(load_le<std::int32_t>(p + 4 * i)); break;
-        case StoredAs::Bool: f[i] = p[i] != 0 ? 1.0f : 0.0f; break;
+        case StoredAs::Int32:
+          f[i] = static_cast<float>(load_le<std::int32_t>(p + 4 * i));
+          break;
+        case StoredAs::Bool:
+          f[i] = p[i] != 0 ? 1.0f : 0.0f;
+          break;
       }
     }
     if (a.is_int) {
@@ -200,7 +231,8 @@ void decode_group(const std::vector<WeightSpec>& specs, std::span<const std::uin
     } else {
       a.values = std::move(f);
     }
-    if (!out.emplace(s.name, std::move(a)).second) fail(where, "duplicate weight \"" + s.name + "\"");
+    if (!out.emplace(s.name, std::move(a)).second)
+      fail(where, "duplicate weight \"" + s.name + "\"");
     offset += size;
   }
 }
@@ -214,8 +246,8 @@ WeightMap load_weights(const ModelJson& model) {
       auto shard = read_file(dir / p, model.path);
       bytes.insert(bytes.end(), shard.begin(), shard.end());
     }
-    decode_group(model.groups[g].weights, bytes,
-                 model.path + ": weight group " + std::to_string(g), out);
+    decode_group(model.groups[g].weights, bytes, model.path + ": weight group " + std::to_string(g),
+                 out);
   }
   return out;
 }

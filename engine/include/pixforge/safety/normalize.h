@@ -5,8 +5,9 @@
 // Folded away: case, diacritics (precomposed and combining), zero-width and other invisible
 // format characters, fullwidth forms, mathematical/circled letter styles, Cyrillic and Greek
 // look-alikes of Latin letters, leetspeak digits and symbols (inside words that hold a letter),
-// letter repetition ("nuuude"), punctuation inside a word ("n.u.d.e", "nu*de") and words spelt
-// out letter by letter ("n u d e"). Invalid UTF-8 never throws: bad bytes act as separators.
+// letter repetition ("nuuude"), punctuation inside a word ("n.u.d.e", "nu*de"), words spelt
+// out letter by letter ("n u d e") and words split by spaces into short fragments that are not
+// words themselves ("nu de", "po rn"). Invalid UTF-8 never throws: bad bytes act as separators.
 #pragma once
 
 #include <cstddef>
@@ -21,21 +22,23 @@ struct Token {
   // repetition-collapsed forms and the native-script form (Cyrillic/Greek words without the
   // look-alike folding, for rules written in those languages). Deduplicated.
   std::vector<std::string> forms;
-  std::string raw;           // lower-cased, diacritics removed, no leet/look-alike folding
-  std::size_t begin = 0;     // byte span in the original prompt
+  std::string raw;        // lower-cased, diacritics removed, no leet/look-alike folding
+  std::size_t begin = 0;  // byte span in the original prompt
   std::size_t end = 0;
-  std::size_t chunk = 0;     // index of the whitespace-separated chunk holding this token
+  std::size_t chunk = 0;  // index of the whitespace-separated chunk holding this token
   bool has_letter = false;
   bool numeric = false;      // only ASCII digits (raw)
+  bool punct_after = false;  // punctuation follows it in its chunk ("girl," "16)")
 };
 
 // A spelling built from several tokens: a chunk whose pieces were split by punctuation
-// ("n.u.d.e" -> "nude"), or a run of single-character tokens ("n u d e" -> "nude").
+// ("n.u.d.e" -> "nude"), a run of single-character tokens ("n u d e" -> "nude"), or
+// neighbouring short fragments that are no English word ("nu de" -> "nude").
 struct Joined {
-  std::string text;          // folded
-  std::size_t first = 0;     // token range [first, last]
+  std::string text;       // folded
+  std::size_t first = 0;  // token range [first, last]
   std::size_t last = 0;
-  bool letter_run = false;   // a run of single letters: terms may match anywhere inside it
+  bool letter_run = false;  // a run of single letters: terms may match anywhere inside it
 };
 
 struct NormalizedPrompt {
