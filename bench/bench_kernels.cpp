@@ -77,6 +77,66 @@ BENCHMARK(BM_Conv3x3)
     ->ArgsProduct({{0, 1}, {8}, {1280}})
     ->Unit(benchmark::kMillisecond);
 
+// Depthwise 3x3 (and BlazeFace's 5x5) convolutions with bias + relu6 at MobileNetV2 / BlazeFace
+// shapes: memory-bound (9-25 MACs per element), so bytes moved per call decide the time.
+void BM_DepthwiseConv(benchmark::State& state) {
+  Backend& be = backend_for(compute_of(state));
+  const std::int64_t hw = state.range(1), c = state.range(2), k = state.range(4);
+  const int stride = static_cast<int>(state.range(3)), pad = static_cast<int>(k / 2);
+  Tensor x = random_tensor(be, {1, hw, hw, c});
+  Tensor b = random_tensor(be, {c});
+  const Conv2dSpec spec{stride, stride, stride == 1 ? pad : 0, pad, stride == 1 ? pad : 0, pad,
+                        1,      1,      static_cast<int>(c)};
+  auto w = ops::prepare_conv2d(be, random_tensor(be, {c, 1, k, k}, 0.3f), &b, spec);
+  Tensor y = ops::conv2d(x, *w, Activation::Relu6);
+  for (auto _ : state) benchmark::DoNotOptimize(ops::conv2d(x, *w, Activation::Relu6));
+  set_flops(state, 2.0 * static_cast<double>(y.numel() * k * k));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(x.nbytes() + y.nbytes()));
+}
+BENCHMARK(BM_DepthwiseConv)
+    ->ArgNames({"bf16", "HW", "C", "stride", "k"})
+    ->ArgsProduct({{0, 1}, {112}, {96}, {2}, {3}})
+    ->ArgsProduct({{0, 1}, {56}, {144}, {1}, {3}})
+    ->ArgsProduct({{0, 1}, {14}, {576}, {1}, {3}})
+    ->ArgsProduct({{0, 1}, {128}, {24}, {1}, {3}})
+    ->ArgsProduct({{0, 1}, {64}, {48}, {1}, {5}})
+    ->Unit(benchmark::kMicrosecond);
+
+// Pointwise (1x1) convolutions of MobileNetV2 / BlazeFace: thin channels, large maps.
+void BM_Pointwise(benchmark::State& state) {
+  Backend& be = backend_for(compute_of(state));
+  const std::int64_t hw = state.range(1), cin = state.range(2), cout = state.range(3);
+  Tensor x = random_tensor(be, {1, hw, hw, cin});
+  Tensor b = random_tensor(be, {cout});
+  auto w = ops::prepare_conv2d(be, random_tensor(be, {cout, cin, 1, 1}, 0.1f), &b, {});
+  for (auto _ : state) benchmark::DoNotOptimize(ops::conv2d(x, *w, Activation::Relu6));
+  set_flops(state, 2.0 * static_cast<double>(hw * hw * cin * cout));
+}
+BENCHMARK(BM_Pointwise)
+    ->ArgNames({"bf16", "HW", "Cin", "Cout"})
+    ->ArgsProduct({{0, 1}, {112}, {16}, {96}})
+    ->ArgsProduct({{0, 1}, {128}, {24}, {24}})
+    ->ArgsProduct({{0, 1}, {14}, {96}, {576}})
+    ->Unit(benchmark::kMicrosecond);
+
+// The ESRGAN output convolution: many input channels, 3 output channels (RGB), 3x3, at the
+// upscaled resolution (2048² for x4 of 512²; 512² here keeps the bench short, same per-pixel cost).
+void BM_ConvToRgb(benchmark::State& state) {
+  Backend& be = backend_for(compute_of(state));
+  const std::int64_t hw = state.range(1), cin = state.range(2), cout = state.range(3);
+  Tensor x = random_tensor(be, {1, hw, hw, cin});
+  Tensor b = random_tensor(be, {cout});
+  auto w = ops::prepare_conv2d(be, random_tensor(be, {cout, cin, 3, 3}, 0.05f), &b,
+                               {1, 1, 1, 1, 1, 1, 1, 1, 1});
+  for (auto _ : state) benchmark::DoNotOptimize(ops::conv2d(x, *w));
+  set_flops(state, 2.0 * static_cast<double>(hw * hw * cin * cout * 9));
+}
+BENCHMARK(BM_ConvToRgb)
+    ->ArgNames({"bf16", "HW", "Cin", "Cout"})
+    ->ArgsProduct({{0, 1}, {512}, {48}, {3}})
+    ->ArgsProduct({{0, 1}, {512}, {64}, {4}})
+    ->Unit(benchmark::kMillisecond);
+
 // SD 1.5 512² self-attention at the top level: 4096 tokens, 8 heads of 40.
 void BM_Attention(benchmark::State& state) {
   Backend& be = backend_for(compute_of(state));

@@ -31,20 +31,21 @@ struct ConvCase {
   Activation act;
   bool residual;
   DType in_dtype;
+  Activation post_act = Activation::None;  // after the residual sum
 };
 
 OpCase conv_case(const ConvCase& c) {
   const Conv2dSpec& s = c.spec;
-  std::string name = "conv2d x[" + std::to_string(c.n) + "," + std::to_string(c.h) + "," +
-                     std::to_string(c.w) + "," + std::to_string(c.cin) + "] cout " +
-                     std::to_string(c.cout) + " k" + std::to_string(c.kh) + "x" +
-                     std::to_string(c.kw) + " s" + std::to_string(s.stride_h) + "," +
-                     std::to_string(s.stride_w) + " pad(t" + std::to_string(s.pad_top) + ",b" +
-                     std::to_string(s.pad_bottom) + ",l" + std::to_string(s.pad_left) + ",r" +
-                     std::to_string(s.pad_right) + ") dil" + std::to_string(s.dilation_h) + "," +
-                     std::to_string(s.dilation_w) + " g" + std::to_string(s.groups) +
-                     (c.bias ? " bias" : "") + " act " + act_name(c.act) +
-                     (c.residual ? " residual" : "") + " in " + std::string(dtype_name(c.in_dtype));
+  std::string name =
+      "conv2d x[" + std::to_string(c.n) + "," + std::to_string(c.h) + "," + std::to_string(c.w) +
+      "," + std::to_string(c.cin) + "] cout " + std::to_string(c.cout) + " k" +
+      std::to_string(c.kh) + "x" + std::to_string(c.kw) + " s" + std::to_string(s.stride_h) + "," +
+      std::to_string(s.stride_w) + " pad(t" + std::to_string(s.pad_top) + ",b" +
+      std::to_string(s.pad_bottom) + ",l" + std::to_string(s.pad_left) + ",r" +
+      std::to_string(s.pad_right) + ") dil" + std::to_string(s.dilation_h) + "," +
+      std::to_string(s.dilation_w) + " g" + std::to_string(s.groups) + (c.bias ? " bias" : "") +
+      " act " + act_name(c.act) + (c.residual ? " residual" : "") + " post " +
+      act_name(c.post_act) + " in " + std::string(dtype_name(c.in_dtype));
   return {name, OpKind::Conv2d, kExact, kBf16, [c](Backend& be, std::mt19937& rng) {
             BuiltCall b;
             const float bound = 1.0f / std::sqrt(float(c.cin / c.spec.groups * c.kh * c.kw));
@@ -65,6 +66,7 @@ OpCase conv_case(const ConvCase& c) {
             if (c.residual) b.call.in[1] = &b.tensors[1];
             b.call.weight = b.weight.get();
             b.call.params.act = c.act;
+            b.call.params.post_act = c.post_act;
             return b;
           }};
 }
@@ -93,6 +95,11 @@ void add_depthwise_cases(std::vector<OpCase>& v) {
   v.push_back(conv_case({1, 5, 5, 3, 3, 3, 3, spec(1, 0, 1, 3), false, R6, false, F16}));
   // Pointwise (1x1) with relu6: MobileNetV2's expansion layers.
   v.push_back(conv_case({1, 7, 9, 24, 144, 1, 1, spec(1, 0), true, R6, false, F32}));
+  // BlazeFace's block ends: relu(conv(x) + x) in one call (post-residual activation), after a
+  // depthwise 5x5 and a pointwise conv; also relu6 -> residual -> relu6.
+  v.push_back(conv_case({1, 12, 12, 24, 24, 5, 5, spec(1, 2, 1, 24), true, N, true, F32, RL}));
+  v.push_back(conv_case({1, 9, 11, 24, 24, 1, 1, spec(1, 0), true, N, true, F32, RL}));
+  v.push_back(conv_case({1, 8, 8, 32, 16, 3, 3, spec(1, 1), false, R6, true, BF16, R6}));
   // Grouped, not depthwise: 4 groups of 6 -> 4 groups of 3.
   v.push_back(conv_case({1, 9, 8, 24, 12, 3, 3, spec(1, 1, 1, 4), true, R6, false, F32}));
 }
@@ -124,24 +131,30 @@ void add_linear_cases(std::vector<OpCase>& v) {
     Activation act;
     bool residual;
     DType dt;
+    Activation post_act = Activation::None;
   };
-  const std::vector<L> ls = {{{3, 5, 7}, 9, true, Activation::None, false, F32},
-                             {{1, 77, 40}, 64, true, Activation::Gelu, false, F32},
-                             {{4, 13}, 3, false, Activation::None, true, F32},
-                             {{2, 3, 8}, 16, true, Activation::QuickGelu, false, BF16},
-                             {{1, 1, 1}, 1, true, Activation::None, false, F32},
-                             {{2, 33, 96}, 80, true, Activation::GeluTanh, true, F16},
-                             {{1, 64, 320}, 320, true, Activation::None, true, F32},
-                             // Every activation as a fused post-op.
-                             {{5, 24}, 17, true, Activation::Sigmoid, false, F32},
-                             {{5, 24}, 17, true, Activation::Tanh, true, F32},
-                             {{5, 24}, 17, false, Activation::Relu, false, F32},
-                             {{5, 24}, 17, true, Activation::Silu, true, F32},
-                             {{7}, 5, true, Activation::None, false, F32}};
+  const std::vector<L> ls = {
+      {{3, 5, 7}, 9, true, Activation::None, false, F32},
+      {{1, 77, 40}, 64, true, Activation::Gelu, false, F32},
+      {{4, 13}, 3, false, Activation::None, true, F32},
+      {{2, 3, 8}, 16, true, Activation::QuickGelu, false, BF16},
+      {{1, 1, 1}, 1, true, Activation::None, false, F32},
+      {{2, 33, 96}, 80, true, Activation::GeluTanh, true, F16},
+      {{1, 64, 320}, 320, true, Activation::None, true, F32},
+      // Every activation as a fused post-op.
+      {{5, 24}, 17, true, Activation::Sigmoid, false, F32},
+      {{5, 24}, 17, true, Activation::Tanh, true, F32},
+      {{5, 24}, 17, false, Activation::Relu, false, F32},
+      {{5, 24}, 17, true, Activation::Silu, true, F32},
+      {{7}, 5, true, Activation::None, false, F32},
+      // Post-residual activations.
+      {{3, 40}, 24, true, Activation::None, true, F32, Activation::Relu},
+      {{2, 4, 33}, 9, false, Activation::Gelu, true, BF16, Activation::Relu6}};
   for (const L& l : ls) {
     std::string name = "linear x" + l.x.str() + " out " + std::to_string(l.out) +
                        (l.bias ? " bias" : "") + " act " + act_name(l.act) +
-                       (l.residual ? " residual" : "") + " in " + std::string(dtype_name(l.dt));
+                       (l.residual ? " residual" : "") + " post " + act_name(l.post_act) + " in " +
+                       std::string(dtype_name(l.dt));
     v.push_back({name, OpKind::Linear, kExact, kBf16, [l](Backend& be, std::mt19937& rng) {
                    BuiltCall b;
                    const float bound = 1.0f / std::sqrt(float(l.x[-1]));
@@ -157,6 +170,7 @@ void add_linear_cases(std::vector<OpCase>& v) {
                    if (l.residual) b.call.in[1] = &b.tensors[1];
                    b.call.weight = b.weight.get();
                    b.call.params.act = l.act;
+                   b.call.params.post_act = l.post_act;
                    return b;
                  }});
   }

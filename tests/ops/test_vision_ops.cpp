@@ -128,6 +128,33 @@ TEST(VisionOps, ClipAndRelu6AlsoFused) {
   }
 }
 
+TEST(VisionOps, PostResidualActivation) {
+  for (auto& be : all_backends()) {
+    // relu(relu(2x + 1) + r) and relu(2x + 1 + r): the order of activation and residual shows.
+    const Tensor x = Tensor::from_host(*be, {1, 1, 1, 4}, std::vector<float>{-3, 2, 1, -1});
+    const Tensor r = Tensor::from_host(*be, {1, 1, 1, 4}, std::vector<float>{1, -8, 2, -0.5f});
+    const Tensor w = Tensor::from_host(*be, {4, 1, 1, 1}, std::vector<float>(4, 2.0f));
+    const Tensor b = Tensor::from_host(*be, {4}, std::vector<float>(4, 1.0f));
+    Conv2dSpec dw;
+    dw.groups = 4;
+    const auto pw = ops::prepare_conv2d(*be, w, &b, dw);
+    EXPECT_EQ(ops::conv2d(x, *pw, Activation::Relu, &r, Activation::Relu).to_host(),
+              (std::vector<float>{1, 0, 5, 0}))
+        << be->name();
+    EXPECT_EQ(ops::conv2d(x, *pw, Activation::None, &r, Activation::Relu).to_host(),
+              (std::vector<float>{0, 0, 5, 0}))
+        << be->name();
+    const Tensor b1 = b.slice0(0, 1);
+    const auto pl =
+        ops::prepare_linear(*be, Tensor::from_host(*be, {1, 1}, std::vector<float>{2}), &b1);
+    const Tensor r4 = r.reshape({4, 1});
+    EXPECT_EQ(
+        ops::linear(x.reshape({4, 1}), *pl, Activation::None, &r4, Activation::Relu6).to_host(),
+        (std::vector<float>{0, 0, 5, 0}))
+        << be->name();
+  }
+}
+
 template <class Fn>
 void expect_error_mentioning(Fn fn, const std::string& needle) {
   try {
@@ -176,6 +203,13 @@ TEST_P(VisionOpsNegative, LayoutAndReductions) {
   expect_error_mentioning([&] { ops::clip(x, 1.0f, -1.0f); }, "not ordered");
   expect_error_mentioning([&] { ops::clip(x, std::nanf(""), 1.0f); }, "not ordered");
   expect_error_mentioning([&] { ops::mean_hw(zeros({2, 6})); }, "NHWC");
+  {
+    OpCall call;
+    call.kind = OpKind::Add;
+    call.in = {&x, &x, nullptr, nullptr};
+    call.params.post_act = Activation::Relu;
+    expect_error_mentioning([&] { op_output_shape(call); }, "post-residual");
+  }
   expect_error_mentioning([&] { ops::mean_hw(zeros({1, 0, 2, 6})); }, "empty");
   // Integer tensors are not op inputs.
   std::vector<std::int32_t> ints(24);

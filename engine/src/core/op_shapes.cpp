@@ -252,6 +252,10 @@ Shape mean_hw_shape(const OpCall& call) {
 bool is_float_dtype(DType t) { return t == DType::F32 || t == DType::F16 || t == DType::BF16; }
 
 Shape op_output_shape(const OpCall& call) {
+  if (call.params.post_act != Activation::None && call.kind != OpKind::Conv2d &&
+      call.kind != OpKind::Linear) {
+    fail(call, "a post-residual activation is only defined for conv2d and linear");
+  }
   switch (call.kind) {
     case OpKind::Conv2d:
       return conv2d_shape(call, weight(call).conv_spec());

@@ -171,6 +171,24 @@ Tensor linear(const Tensor& x, const PreparedWeight& w, Activation act, const Te
   return dispatch(call);
 }
 
+Tensor conv2d(const Tensor& x, const PreparedWeight& w, Activation act, const Tensor* residual,
+              Activation post_act) {
+  OpCall call = make(OpKind::Conv2d, &x, residual);
+  call.weight = &w;
+  call.params.act = act;
+  call.params.post_act = post_act;
+  return dispatch(call);
+}
+
+Tensor linear(const Tensor& x, const PreparedWeight& w, Activation act, const Tensor* residual,
+              Activation post_act) {
+  OpCall call = make(OpKind::Linear, &x, residual);
+  call.weight = &w;
+  call.params.act = act;
+  call.params.post_act = post_act;
+  return dispatch(call);
+}
+
 Tensor group_norm(const Tensor& x, int groups, const Tensor& gamma, const Tensor& beta, float eps,
                   Activation act) {
   OpCall call = make(OpKind::GroupNorm, &x, &gamma, &beta);

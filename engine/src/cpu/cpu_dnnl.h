@@ -21,6 +21,11 @@ dnnl::memory::data_type dnnl_type(DType t);
 // Appends the eltwise post-op computing `act` (nothing for Activation::None).
 void append_activation(dnnl::post_ops& ops, Activation act);
 
+// Both activations of a conv/linear call in the one PrimitiveKey slot that holds them.
+inline std::int64_t act_key(Activation act, Activation post_act) {
+  return static_cast<std::int64_t>(act) + 64 * static_cast<std::int64_t>(post_act);
+}
+
 // A tensor's elements as `want`: the tensor's own memory when it already has that type,
 // otherwise a converted copy in a pooled buffer (kept alive by `hold`).
 struct Staged {

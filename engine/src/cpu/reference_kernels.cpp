@@ -46,8 +46,8 @@ void conv2d(const OpCall& call, const F32Weight& w, F32Call& io) {
             }
           }
           const i64 o = ((b * ho + oy) * wo + ox) * cout + oc;
-          float v = activate(static_cast<float>(acc), call.params.act);
-          y[o] = res ? v + res[o] : v;
+          const float v = activate(static_cast<float>(acc), call.params.act);
+          y[o] = activate(res ? v + res[o] : v, call.params.post_act);
         }
 }
 
@@ -60,8 +60,8 @@ void linear(const OpCall& call, const F32Weight& w, F32Call& io) {
     for (i64 o = 0; o < nout; ++o) {
       double acc = w.bias.empty() ? 0.0 : w.bias[o];
       for (i64 i = 0; i < k; ++i) acc += double{x[r * k + i]} * w.w[o * k + i];
-      float v = activate(static_cast<float>(acc), call.params.act);
-      y[r * nout + o] = res ? v + res[r * nout + o] : v;
+      const float v = activate(static_cast<float>(acc), call.params.act);
+      y[r * nout + o] = activate(res ? v + res[r * nout + o] : v, call.params.post_act);
     }
 }
 

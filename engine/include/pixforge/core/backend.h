@@ -104,6 +104,9 @@ struct OpParams {
   float clip_max = 6.0f;   // Clip
   // UpsampleNearest to an explicit [out_h, out_w] when both are > 0 (factor is then unused).
   std::int64_t out_h = 0, out_w = 0;
+  // Conv2d/Linear: a second activation applied after the residual is added, for blocks that
+  // end in relu(conv(x) + x) (BlazeFace, ResNets). Must be None for every other op.
+  Activation post_act = Activation::None;
 };
 
 struct OpCall {

@@ -27,6 +27,12 @@ Tensor conv2d(const Tensor& x, const PreparedWeight& w, Activation act = Activat
 // y = act(x · wᵀ + bias) [+ residual]. x [..., in] -> [..., out].
 Tensor linear(const Tensor& x, const PreparedWeight& w, Activation act = Activation::None,
               const Tensor* residual = nullptr);
+// The same with `post_act` applied after the residual sum: post_act(act(conv(x, w) + bias) +
+// residual), one fused call (BlazeFace's relu(x + block(x))).
+Tensor conv2d(const Tensor& x, const PreparedWeight& w, Activation act, const Tensor* residual,
+              Activation post_act);
+Tensor linear(const Tensor& x, const PreparedWeight& w, Activation act, const Tensor* residual,
+              Activation post_act);
 
 // Normalisations; the optional activation is fused (GroupNorm + SiLU in every resnet block).
 Tensor group_norm(const Tensor& x, int groups, const Tensor& gamma, const Tensor& beta, float eps,
