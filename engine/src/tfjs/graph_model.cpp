@@ -150,8 +150,7 @@ struct GraphModel::Node {
   Bin bin = Bin::Add;
   int const_side = -1;  // Binary: which input is the constant (-1: none)
   bool scalar = false;  // Binary: the constant is one number (`alpha` holds it)
-  composed::PoolSpec pool;
-  bool same = false;  // pooling: SAME padding (pads computed per input size)
+  composed::PoolWindow pool;
   bool keep_dims = false;
   int pad_before = 0, pad_after = 0;  // Pad on channels
   std::vector<std::int64_t> shape;    // Reshape target; Squeeze dims; Deconv/Resize output size
@@ -471,9 +470,8 @@ void Builder::pooling(Node& node, const json& attr) {
   const std::string padding = attr_string(attr, "padding");
   if (padding != "SAME" && padding != "VALID")
     fail(node.where(), "padding \"" + padding + "\" is not supported");
-  node.same = padding == "SAME";
   node.pool = {static_cast<int>(k[1]), static_cast<int>(k[2]), static_cast<int>(st[1]),
-               static_cast<int>(st[2])};
+               static_cast<int>(st[2]), padding == "SAME"};
   node.op = node.op_name == "MaxPool" ? Op::MaxPool : Op::AvgPool;
 }
 
@@ -604,6 +602,12 @@ GraphModel GraphModel::build(const ModelJson& model, const WeightMap& weights, B
 
 namespace {
 
+// The activations a convolution or matmul runs as its post-op.
+Activation fused_act(Post p) {
+  if (p == Post::Relu) return Activation::Relu;
+  return p == Post::Relu6 ? Activation::Relu6 : Activation::None;
+}
+
 Tensor apply_post(const Node& n, Tensor x) {
   switch (n.post) {
     case Post::None:
@@ -611,7 +615,7 @@ Tensor apply_post(const Node& n, Tensor x) {
     case Post::Relu:
       return ops::activation(x, Activation::Relu);
     case Post::Relu6:
-      return composed::relu_cap(x, 6.0f);
+      return ops::clip(x, 0.0f, 6.0f);
     case Post::Prelu:
       return composed::prelu(x, n.operand);
     case Post::Leaky:
@@ -681,15 +685,6 @@ Tensor binary_const(const Node& n, const Tensor& x) {
   return x;
 }
 
-composed::PoolSpec pool_for(const Node& n, const Tensor& x) {
-  composed::PoolSpec p = n.pool;
-  if (n.same) {
-    std::tie(p.pad_top, p.pad_bottom) = composed::same_pads(x.dim(1), p.kh, p.sh);
-    std::tie(p.pad_left, p.pad_right) = composed::same_pads(x.dim(2), p.kw, p.sw);
-  }
-  return p;
-}
-
 Tensor reshape_to(const Node& n, const Tensor& x) {
   Shape s;
   std::int64_t known = 1;
@@ -724,9 +719,9 @@ Tensor squeeze(const Node& n, const Tensor& x) {
   return x.reshape(s);
 }
 
-Tensor deconv(const Node& n, const Tensor& x, composed::ConstCache& cache) {
+Tensor deconv(const Node& n, const Tensor& x) {
   if (x.rank() != 4) fail(n.where(), "needs an NHWC input, got " + x.shape().str());
-  const Tensor y = composed::depth_to_space(ops::conv2d(x, *n.weight), n.factor, cache);
+  const Tensor y = ops::depth_to_space(ops::conv2d(x, *n.weight), n.factor);
   if (y.dim(1) != n.shape[1] || y.dim(2) != n.shape[2] || y.dim(3) != n.shape[3]) {
     fail(n.where(), "output " + y.shape().str() + " differs from the declared size");
   }
@@ -783,17 +778,15 @@ std::vector<Tensor> GraphModel::run(const Tensor& input,
             fail(n.where(),
                  "strided SAME convolution needs even sizes, got " + in(0).shape().str());
           }
-          out = apply_post(n,
-                           ops::conv2d(in(0), *n.weight,
-                                       n.post == Post::Relu ? Activation::Relu : Activation::None));
+          out = ops::conv2d(in(0), *n.weight, fused_act(n.post));
+          if (fused_act(n.post) == Activation::None) out = apply_post(n, out);
           break;
         case Op::Deconv:
-          out = deconv(n, in(0), *cache_);
+          out = deconv(n, in(0));
           break;
         case Op::MatMul:
-          out = apply_post(n,
-                           ops::linear(in(0), *n.weight,
-                                       n.post == Post::Relu ? Activation::Relu : Activation::None));
+          out = ops::linear(in(0), *n.weight, fused_act(n.post));
+          if (fused_act(n.post) == Activation::None) out = apply_post(n, out);
           break;
         case Op::Binary:
           out = n.const_side >= 0 ? binary_const(n, in(0)) : binary_tensors(n, in(0), in(1));
@@ -805,16 +798,15 @@ std::vector<Tensor> GraphModel::run(const Tensor& input,
           out = apply_post(n, in(0));
           break;
         case Op::MaxPool:
-          out = composed::max_pool(in(0), pool_for(n, in(0)), *cache_);
+          out = composed::pool(in(0), n.pool, true);
           break;
         case Op::AvgPool:
-          out = composed::avg_pool(in(0), pool_for(n, in(0)), *cache_);
+          out = composed::pool(in(0), n.pool, false);
           break;
         case Op::Mean: {
           const Tensor& x = in(0);
           if (x.rank() != 4) fail(n.where(), "needs an NHWC input");
-          const int h = static_cast<int>(x.dim(1)), w = static_cast<int>(x.dim(2));
-          out = composed::avg_pool(x, {h, w, h, w}, *cache_);
+          out = ops::mean_hw(x);
           if (!n.keep_dims) out = out.reshape(Shape{x.dim(0), x.dim(3)});
           break;
         }

@@ -53,8 +53,7 @@ struct Desc {
   bool softmax = false;  // Dense with a softmax activation
   int factor = 1;
   float scale = 1.0f;
-  composed::PoolSpec pool;  // pooling window; factor 0 marks global average pooling
-  bool pool_same = false;
+  composed::PoolWindow pool;  // pooling window; factor 0 marks global average pooling
   // BatchNormalization parameters, folded into `inputs[0]` later.
   std::vector<float> gamma, beta, mean, var;
   float eps = 1e-3f;
@@ -242,8 +241,7 @@ void parse_layer(Desc& d, const json& cfg, const WeightMap& w) {
     if (ph < 1 || pw < 1 || sh < 1 || sw < 1 || ph > 4096 || pw > 4096 || sh > 4096 || sw > 4096) {
       fail(where, "bad pool size or strides");
     }
-    d.pool = {ph, pw, sh, sw};
-    d.pool_same = padding == "same";
+    d.pool = {ph, pw, sh, sw, padding == "same"};
   } else if (c == "GlobalAveragePooling2D") {
     d.kind = Kind::AvgPool;
     d.factor = 0;  // whole map, then flattened to [N, C]
@@ -344,36 +342,21 @@ struct LayersModel::Layer {
   float scale = 1.0f;
   bool softmax = false;
   bool check_even = false;  // SAME padding with stride > 1: pads assume divisible sizes
-  composed::PoolSpec pool;
-  bool pool_same = false;
+  composed::PoolWindow pool;
   std::int64_t macs_per_pixel = 0;  // per output pixel (conv) or per row (dense)
   int stride = 1;
 };
 
 namespace {
 
-// Pooling geometry for the map it meets: SAME pads depend on the input size; global
-// pooling covers the whole map.
-composed::PoolSpec pool_for(const LayersModel::Layer& l, const Tensor& x) {
-  if (x.rank() != 4)
-    fail("layer \"" + l.name + "\"", "pooling needs an NHWC input, got " + x.shape().str());
-  if (l.kind == Kind::AvgPool && l.factor == 0) {
-    const int h = static_cast<int>(x.dim(1)), w = static_cast<int>(x.dim(2));
-    return {h, w, h, w};
-  }
-  composed::PoolSpec p = l.pool;
-  if (l.pool_same) {
-    std::tie(p.pad_top, p.pad_bottom) = composed::same_pads(x.dim(1), p.kh, p.sh);
-    std::tie(p.pad_left, p.pad_right) = composed::same_pads(x.dim(2), p.kw, p.sw);
-  }
-  return p;
-}
-
-Tensor pool_or_fail(const LayersModel::Layer& l, const Tensor& x, composed::ConstCache& cache) {
+// Pooling with the layer's name on errors; global average pooling is the mean over H and W.
+Tensor pool_or_fail(const LayersModel::Layer& l, const Tensor& x) {
   try {
-    const composed::PoolSpec p = pool_for(l, x);
-    return l.kind == Kind::MaxPool ? composed::max_pool(x, p, cache)
-                                   : composed::avg_pool(x, p, cache);
+    if (x.rank() != 4) {
+      throw std::invalid_argument("pooling needs an NHWC input, got " + x.shape().str());
+    }
+    if (l.kind == Kind::AvgPool && l.factor == 0) return ops::mean_hw(x);
+    return composed::pool(x, l.pool, l.kind == Kind::MaxPool);
   } catch (const std::invalid_argument& e) {
     fail("layer \"" + l.name + "\" (" + l.cls + ")", e.what());
   }
@@ -381,7 +364,7 @@ Tensor pool_or_fail(const LayersModel::Layer& l, const Tensor& x, composed::Cons
 
 }  // namespace
 
-LayersModel::LayersModel() : cache_(std::make_unique<composed::ConstCache>()) {}
+LayersModel::LayersModel() = default;
 LayersModel::LayersModel(LayersModel&&) noexcept = default;
 LayersModel& LayersModel::operator=(LayersModel&&) noexcept = default;
 LayersModel::~LayersModel() = default;
@@ -472,7 +455,6 @@ LayersModel LayersModel::build(const ModelJson& model, const WeightMap& weights,
     l->scale = d.scale;
     l->softmax = d.softmax;
     l->pool = d.pool;
-    l->pool_same = d.pool_same;
     if (d.kind == Kind::PixelShuffle) {
       const Desc& src = ds[static_cast<std::size_t>(d.inputs[0])];
       const std::int64_t r2 = std::int64_t{d.factor} * d.factor;
@@ -539,15 +521,15 @@ Tensor LayersModel::run(const Tensor& input) const {
         if (l.softmax) values[i] = ops::softmax(values[i]);
         break;
       case Kind::Relu6:
-        values[i] = composed::relu_cap(in(0), l.scale);
+        values[i] = ops::clip(in(0), 0.0f, l.scale);
         break;
       case Kind::AvgPool: {
-        const Tensor y = pool_or_fail(l, in(0), *cache_);
+        const Tensor y = pool_or_fail(l, in(0));
         values[i] = l.factor == 0 ? y.reshape(Shape{y.dim(0), y.dim(3)}) : y;
         break;
       }
       case Kind::MaxPool:
-        values[i] = pool_or_fail(l, in(0), *cache_);
+        values[i] = pool_or_fail(l, in(0));
         break;
       case Kind::Act:
         values[i] = l.act == Activation::None ? in(0) : ops::activation(in(0), l.act);
@@ -568,7 +550,7 @@ Tensor LayersModel::run(const Tensor& input) const {
         values[i] = ops::upsample_nearest(in(0), l.factor);
         break;
       case Kind::PixelShuffle:
-        values[i] = composed::depth_to_space(in(0), l.factor, *cache_);
+        values[i] = ops::depth_to_space(in(0), l.factor);
         break;
       case Kind::Scale:
         values[i] = ops::scale_bias(in(0), l.scale, 0.0f);

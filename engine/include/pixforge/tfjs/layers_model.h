@@ -1,14 +1,14 @@
 // A TF.js layers-model (Keras functional topology) running on the engine's ops.
 //
 // Layers map onto ops.h: Conv2D/DepthwiseConv2D (+ a following BatchNormalization folded in
-// at load time) -> conv2d; Dense -> linear; Activation/ReLU (relu, sigmoid, tanh, linear, capped
-// relu) -> activation; Add -> add; Concatenate -> concat; UpSampling2D (nearest) ->
-// upsample_nearest; MultiplyBeta (esrgan-thick's residual scaling) -> scale_bias;
-// MaxPooling2D / AveragePooling2D (valid or same) / GlobalAveragePooling2D and PixelShuffle
-// (depth-to-space) -> compositions of those ops (composed_ops.h); Flatten/Dropout/ZeroPadding2D/
-// InputLayer are views, no-ops or folded into the next convolution. A layer (or layer option) with
-// no mapping is rejected at load with an error naming the layer, its class and what is missing, so
-// a model either runs entirely on the engine or not at all.
+// at load time) -> conv2d; Dense -> linear; Activation/ReLU (relu, sigmoid, tanh, linear) ->
+// activation, ReLU(max_value) -> clip; Add -> add; Concatenate -> concat; UpSampling2D
+// (nearest) -> upsample_nearest; MultiplyBeta (esrgan-thick's residual scaling) -> scale_bias;
+// MaxPooling2D / AveragePooling2D (valid or same) -> max_pool2d / avg_pool2d;
+// GlobalAveragePooling2D -> mean_hw; PixelShuffle -> depth_to_space; Flatten, Dropout and
+// InputLayer are views or no-ops, ZeroPadding2D folds into the next convolution. A layer (or
+// layer option) with no mapping is rejected at load with an error naming the layer, its class
+// and what is missing, so a model either runs entirely on the engine or not at all.
 #pragma once
 
 #include <memory>
@@ -19,10 +19,6 @@
 #include "pixforge/tfjs/model_json.h"
 
 namespace pixforge::tfjs {
-
-namespace composed {
-class ConstCache;
-}
 
 class LayersModel {
  public:
@@ -49,7 +45,6 @@ class LayersModel {
   LayersModel();
   std::vector<std::unique_ptr<Layer>> layers_;
   int output_ = -1;
-  std::unique_ptr<composed::ConstCache> cache_;  // weights of composed ops, per shape
 };
 
 }  // namespace pixforge::tfjs
