@@ -37,6 +37,9 @@ void read(const toml::table& t, const char* key, T& out, const std::string& sour
     if (!node->is_number()) fail(source, prefix + key, "must be a number");
     out = *node->value<double>();
     if (out < 0) fail(source, prefix + key, "must not be negative");
+  } else if constexpr (std::is_same_v<T, bool>) {
+    if (!node->is_boolean()) fail(source, prefix + key, "must be true or false");
+    out = *node->value<bool>();
   } else {
     if (!node->is_integer()) fail(source, prefix + key, "must be an integer");
     const auto v = *node->value<std::int64_t>();
@@ -55,7 +58,7 @@ const toml::table* section(const toml::table& root, const char* name, const std:
 void read_server(const toml::table& t, ServerSettings& s, const std::string& src) {
   check_keys(t,
              {"listen", "port", "tls_cert", "tls_key", "data_dir", "master_key_file", "model",
-              "sweep_interval_s"},
+              "sweep_interval_s", "public_url"},
              src, "server.");
   const std::string p = "server.";
   read(t, "listen", s.listen, src, p);
@@ -66,9 +69,19 @@ void read_server(const toml::table& t, ServerSettings& s, const std::string& src
   read(t, "master_key_file", s.master_key_file, src, p);
   read(t, "model", s.model, src, p);
   read(t, "sweep_interval_s", s.sweep_interval_s, src, p);
+  read(t, "public_url", s.public_url, src, p);
+  while (!s.public_url.empty() && s.public_url.back() == '/') s.public_url.pop_back();
+  if (!s.public_url.empty() && s.public_url.rfind("http://", 0) != 0 &&
+      s.public_url.rfind("https://", 0) != 0)
+    fail(src, "server.public_url", "must start with http:// or https://");
   if (s.port > 65535) fail(src, "server.port", "must be at most 65535");
   if (s.tls_cert.empty() != s.tls_key.empty())
     fail(src, "server.tls_cert", "tls_cert and tls_key must be given together");
+}
+
+void read_privacy(const toml::table& t, PrivacySettings& s, const std::string& src) {
+  check_keys(t, {"embed_parameters"}, src, "privacy.");
+  read(t, "embed_parameters", s.embed_parameters, src, "privacy.");
 }
 
 void read_notice(const toml::table& t, Notice& n, const std::string& src) {
@@ -158,12 +171,14 @@ ServiceConfig parse_config(const std::string& text, const std::string& source) {
        << e.description();
     throw std::runtime_error(os.str());
   }
-  check_keys(root, {"server", "notice", "retention", "limits", "processors"}, source, "");
+  check_keys(root, {"server", "notice", "retention", "limits", "privacy", "processors"}, source,
+             "");
   ServiceConfig c;
   if (auto* t = section(root, "server", source)) read_server(*t, c.server, source);
   if (auto* t = section(root, "notice", source)) read_notice(*t, c.notice, source);
   if (auto* t = section(root, "retention", source)) read_retention(*t, c.retention, source);
   if (auto* t = section(root, "limits", source)) read_limits(*t, c.limits, source);
+  if (auto* t = section(root, "privacy", source)) read_privacy(*t, c.privacy, source);
   if (auto* node = root.get("processors")) read_processors(*node, c.processors, source);
   return c;
 }
@@ -205,6 +220,7 @@ nlohmann::json policy_json(const ServiceConfig& c) {
       {"processors", processors},
       {"local_processing_only", c.processors.empty()},
       {"training_use_default", false},
+      {"outputs_embed_parameters", c.privacy.embed_parameters},
       {"ip_addresses", "truncated before storage: IPv4 /24, IPv6 /48"},
       {"encryption", "XChaCha20-Poly1305, per-owner data keys under a master key"},
       {"honours", {"DNT", "Sec-GPC"}},

@@ -3,6 +3,7 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include "a1111_names.h"
 #include "owner_data.h"
 #include "png_io.h"
 
@@ -95,6 +96,7 @@ GenerationParams JobRunner::load_params(const JobRow& job) {
   p.cfg_scale = j.at("cfg_scale");
   p.seed = j.at("seed");
   p.sampler = j.at("sampler");
+  p.scheduler = j.value("scheduler", "normal");  // jobs queued before schedules were stored
   p.batch = j.at("batch");
   p.strength = j.value("strength", 0.75);
   for (const auto& b : app_.store->blobs(job.owner_id)) {
@@ -140,6 +142,8 @@ void JobRunner::run_one(const JobRow& job) {
     const GenerationParams params = load_params(job);
     auto images = app_.generator->run(
         params, [&](const Progress& p) { publish_progress(job, p); }, cancel_);
+    if (app_.config.privacy.embed_parameters)
+      attach_a1111_parameters(images, params, app_.generator->model_name());
     const auto ids = store_outputs(job, images);
     app_.store->finish_job(job.id, "succeeded", "", app_.now());
     app_.events.publish(job.id, {{"type", "done"}, {"state", "succeeded"}, {"images", ids}});

@@ -53,6 +53,9 @@ void validate_params(const Ctx& c, GenerationParams& p) {
   const auto samplers = c.app.generator->samplers();
   if (std::find(samplers.begin(), samplers.end(), p.sampler) == samplers.end())
     throw bad_request("sampler", "is not one of GET /sdapi/v1/samplers");
+  const auto schedulers = c.app.generator->schedulers();
+  if (std::find(schedulers.begin(), schedulers.end(), p.scheduler) == schedulers.end())
+    throw bad_request("scheduler", "is not one of GET /sdapi/v1/schedulers");
   if (p.init_image && !c.app.generator->supports_img2img())
     throw ApiError(501, "img2img_unsupported", "the loaded model does not support img2img");
 }
@@ -86,6 +89,7 @@ std::string submit_job(Ctx& c, GenerationParams p, const std::string& api) {
                                  {"cfg_scale", p.cfg_scale},
                                  {"seed", p.seed},
                                  {"sampler", p.sampler},
+                                 {"scheduler", p.scheduler},
                                  {"batch", p.batch},
                                  {"strength", p.strength},
                                  {"training_use", false}};

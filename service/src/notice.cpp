@@ -27,7 +27,8 @@ void processors_section(std::ostringstream& os, const ServiceConfig& c) {
   os << "</table>\n";
 }
 
-void retention_section(std::ostringstream& os, const Retention& r) {
+void retention_section(std::ostringstream& os, const ServiceConfig& c) {
+  const Retention& r = c.retention;
   os << "<h2>How long it is kept</h2>\n<ul>\n"
      << "<li>Uploaded images: at most " << num(r.upload_hours)
      << " hours after the job completes or fails.</li>\n"
@@ -37,6 +38,12 @@ void retention_section(std::ostringstream& os, const Retention& r) {
      << "<li>Generated images: " << num(r.output_days)
      << " days without an account; with an account until you delete them, or after "
      << num(r.account_inactivity_days) << " days of account inactivity.</li>\n"
+     << (c.privacy.embed_parameters
+             ? "<li>Each generated image carries its generation settings, your prompt included, "
+               "inside the PNG file (as AUTOMATIC1111 and ComfyUI write them), so the prompt "
+               "stays with the image for as long as the image is kept, and goes with any copy "
+               "of it you download or share.</li>\n"
+             : "")
      << "<li>Request logs (time, endpoint, status, duration, shortened IP address): "
      << num(r.request_log_days) << " days.</li>\n"
      << "<li>Aggregate usage counters (no user, no IP): " << num(r.analytics_days)
@@ -87,7 +94,7 @@ std::string render_notice_html(const ServiceConfig& c) {
         "for. They are never used to train or improve models unless you separately opt in "
         "(off by default). You must be at least 13 years old.</p>\n";
   processors_section(os, c);
-  retention_section(os, c.retention);
+  retention_section(os, c);
   os << "<h2>Your rights</h2>\n<p>You can view and export everything held about you, delete "
         "single images, all content or your whole account, correct your e-mail address, "
         "withdraw consent, restrict processing and opt in or out of training use at any time. "

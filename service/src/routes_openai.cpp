@@ -1,12 +1,15 @@
 // OpenAI-compatible images API (F13): POST /v1/images/generations and /v1/images/edits,
 // usable by the official `openai` clients with an API key as bearer token; errors in OpenAI's
 // {"error":{message,type,param,code}} shape.
+#include <algorithm>
+#include <cctype>
 #include <ctime>
 
 #include "http.h"
 #include "identity.h"
 #include "job_runner.h"
 #include "jobs_submit.h"
+#include "request_params.h"
 #include "uploads.h"
 
 namespace pixforge::service::http {
@@ -14,16 +17,49 @@ namespace {
 
 constexpr int kSyncTimeoutMs = 600'000;
 
-void parse_size(const std::string& size, GenerationParams& p) {
+// Steps for OpenAI's `quality` (dall-e-3: standard | hd; gpt-image-1: low | medium | high |
+// auto): more steps is what "higher quality" means for a diffusion sampler. A `steps` field
+// in the body (the openai clients pass unknown fields through) overrides it.
+constexpr int kStepsLow = 10;
+constexpr int kStepsStandard = 20;
+constexpr int kStepsHigh = 40;
+
+int quality_steps(const std::string& quality) {
+  if (quality.empty() || quality == "auto" || quality == "standard" || quality == "medium")
+    return kStepsStandard;
+  if (quality == "hd" || quality == "high") return kStepsHigh;
+  if (quality == "low") return kStepsLow;
+  throw bad_request("quality",
+                    "must be one of 'standard', 'hd', 'low', 'medium', 'high' or 'auto'");
+}
+
+ApiError size_error(const Limits& l) {
+  return bad_request("size",
+                     "must be WIDTHxHEIGHT (e.g. 512x512) with sides multiples of 64 from "
+                     "64 to " +
+                         std::to_string(std::min(l.max_width, l.max_height)) + ", or 'auto'");
+}
+
+int parse_side(const std::string& text, int max, const Limits& l) {
+  if (text.empty() || text.size() > 5) throw size_error(l);
+  int v = 0;
+  for (char ch : text) {
+    if (!std::isdigit(static_cast<unsigned char>(ch))) throw size_error(l);
+    v = v * 10 + (ch - '0');
+  }
+  // The UNet halves the latent three times: the engine runs multiples of 64 only.
+  if (v < 64 || v > max || v % 64 != 0) throw size_error(l);
+  return v;
+}
+
+// Checked here, not by the shared validation, so that a bad size is reported as `size`, the
+// field the client sent, rather than as width or height.
+void parse_size(const std::string& size, GenerationParams& p, const Limits& l) {
   if (size.empty() || size == "auto") return;
   const auto x = size.find('x');
-  try {
-    if (x == std::string::npos) throw std::invalid_argument("size");
-    p.width = std::stoi(size.substr(0, x));
-    p.height = std::stoi(size.substr(x + 1));
-  } catch (const std::exception&) {
-    throw bad_request("size", "must be WIDTHxHEIGHT, e.g. 512x512");
-  }
+  if (x == std::string::npos) throw size_error(l);
+  p.width = parse_side(size.substr(0, x), l.max_width, l);
+  p.height = parse_side(size.substr(x + 1), l.max_height, l);
 }
 
 void check_format(const std::string& response_format, const std::string& output_format) {
@@ -31,6 +67,39 @@ void check_format(const std::string& response_format, const std::string& output_
     throw bad_request("response_format", "must be 'url' or 'b64_json'");
   if (!output_format.empty() && output_format != "png")
     throw bad_request("output_format", "only 'png' is supported");
+}
+
+}  // namespace
+
+GenerationParams openai_generation_params(const nlohmann::json& b, const Limits& l,
+                                          std::string& response_format) {
+  GenerationParams p;
+  p.prompt = str_field(b, "prompt", true, static_cast<std::size_t>(l.max_prompt_chars));
+  p.batch = static_cast<int>(int_field(b, "n", 1, 1, l.max_batch));
+  parse_size(str_field(b, "size", false, 32), p, l);
+  p.steps = static_cast<int>(
+      int_field(b, "steps", quality_steps(str_field(b, "quality", false, 16)), 1, l.max_steps));
+  response_format = str_field(b, "response_format", false, 16);
+  check_format(response_format, str_field(b, "output_format", false, 16));
+  // "model", "style" and "user" are accepted and not stored: one local model serves.
+  p.sampler = "euler";
+  return p;
+}
+
+namespace {
+
+// The origin a client reaches this server at, for absolute image URLs (OpenAI returns absolute
+// URLs and tools download them as given): the configured public URL, else this request's Host
+// header. A Host that is not a plain host[:port] yields a relative URL rather than an echo.
+std::string public_origin(const Ctx& c) {
+  const std::string& configured = c.app.config.server.public_url;
+  if (!configured.empty()) return configured;
+  const std::string host = c.req.get_header_value("Host");
+  if (host.empty() || host.size() > 255) return "";
+  for (unsigned char ch : host)
+    if (!std::isalnum(ch) && ch != '.' && ch != '-' && ch != ':' && ch != '[' && ch != ']')
+      return "";
+  return (c.app.tls ? "https://" : "http://") + host;
 }
 
 void respond(Ctx& c, const std::string& job_id, const std::string& response_format) {
@@ -44,7 +113,8 @@ void respond(Ctx& c, const std::string& job_id, const std::string& response_form
       const auto blob = c.app.store->find_blob(id);
       data.push_back({{"b64_json", base64(output_png(c.app, *blob))}});
     } else {
-      data.push_back({{"url", "/api/v1/images/" + id}});
+      // Fetched with the same bearer token (or session) that asked: ownership is checked.
+      data.push_back({{"url", public_origin(c) + "/api/v1/images/" + id}});
     }
   }
   c.app.store->mark_returned(job.id, c.app.now());
@@ -53,16 +123,8 @@ void respond(Ctx& c, const std::string& job_id, const std::string& response_form
 
 void post_generations(Ctx& c) {
   check_can_generate(c);
-  const auto b = body_json(c);
-  const Limits& l = c.app.config.limits;
-  GenerationParams p;
-  p.prompt = str_field(b, "prompt", true, static_cast<std::size_t>(l.max_prompt_chars));
-  p.batch = static_cast<int>(int_field(b, "n", 1, 1, l.max_batch));
-  parse_size(str_field(b, "size", false, 32), p);
-  const std::string rf = str_field(b, "response_format", false, 16);
-  check_format(rf, str_field(b, "output_format", false, 16));
-  // "model", "quality", "style" and "user" are accepted and not stored: one local model serves.
-  p.sampler = "euler";
+  std::string rf;
+  GenerationParams p = openai_generation_params(body_json(c), c.app.config.limits, rf);
   validate_params(c, p);
   respond(c, submit_job(c, std::move(p), "openai"), rf.empty() ? "url" : rf);
 }
@@ -82,16 +144,30 @@ void post_edits(Ctx& c) {
   const char* image_field = c.req.has_file("image[]") ? "image[]" : "image";
   if (!c.req.has_file(image_field)) throw bad_request("image", "is required");
   p.init_image = decode_upload(c.req.get_file_value(image_field).content, l, "image");
-  if (c.req.has_file("mask")) p.mask = decode_upload(form_value(c.req, "mask"), l, "mask");
+  if (c.req.has_file("mask"))
+    p.mask =
+        mask_from_alpha(decode_upload(form_value(c.req, "mask"), l, "mask"), *p.init_image, "mask");
   const std::string n = form_value(c.req, "n");
   try {
     if (!n.empty()) p.batch = std::stoi(n);
   } catch (const std::exception&) {
     throw bad_request("n", "must be an integer");
   }
-  p.width = p.init_image->width / 8 * 8;
-  p.height = p.init_image->height / 8 * 8;
-  parse_size(form_value(c.req, "size"), p);
+  // Without a size the image's own, rounded down to what the engine runs.
+  p.width = std::max(64, p.init_image->width / 64 * 64);
+  p.height = std::max(64, p.init_image->height / 64 * 64);
+  parse_size(form_value(c.req, "size"), p, l);
+  const std::string steps = form_value(c.req, "steps");
+  p.steps = quality_steps(form_value(c.req, "quality"));
+  if (!steps.empty()) {
+    try {
+      std::size_t used = 0;
+      p.steps = std::stoi(steps, &used);
+      if (used != steps.size()) throw std::invalid_argument("steps");
+    } catch (const std::exception&) {
+      throw bad_request("steps", "must be an integer");
+    }
+  }
   const std::string rf = form_value(c.req, "response_format");
   check_format(rf, form_value(c.req, "output_format"));
   p.sampler = "euler";

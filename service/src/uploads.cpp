@@ -6,13 +6,6 @@
 #include "png_io.h"
 
 namespace pixforge::service {
-namespace {
-
-bool starts_with(const std::string& s, std::string_view magic) {
-  return s.size() >= magic.size() && std::string_view(s).substr(0, magic.size()) == magic;
-}
-
-}  // namespace
 
 std::string base64_decode(const std::string& text, const std::string& field) {
   std::string_view in(text);
@@ -34,34 +27,70 @@ std::string base64_decode(const std::string& text, const std::string& field) {
 
 Image decode_upload(const std::string& bytes, const Limits& limits, const std::string& field) {
   if (bytes.empty()) throw bad_request(field, "is empty");
-  if (!starts_with(bytes, "\x89PNG\r\n\x1a\n")) {
-    const bool known = starts_with(bytes, "\xff\xd8\xff") ||
-                       (bytes.size() > 12 && bytes.compare(8, 4, "WEBP") == 0);
-    throw ApiError(415, "unsupported_image_format",
-                   "field '" + field + "': " +
-                       (known ? std::string("JPEG and WebP uploads are not supported by this "
-                                            "build yet; send PNG")
-                              : std::string("must be a PNG image")),
-                   field);
-  }
-  Image img;
+  DecodeLimits bounds;
+  bounds.max_pixels = limits.max_image_pixels;
+  bounds.max_side = limits.max_image_side;
   try {
-    img = decode_png(bytes, limits.max_image_pixels);
-  } catch (const std::exception& e) {
-    const std::string what = e.what();
-    if (what.find("more pixels") != std::string::npos)
-      throw ApiError(413, "image_too_large",
-                     "field '" + field + "': image has more than limits.max_image_pixels (" +
-                         std::to_string(limits.max_image_pixels) + ") pixels",
-                     field);
-    throw bad_request(field, "is not a decodable image");
+    return decode_image_bytes(bytes, bounds);
+  } catch (const ImageDecodeError& e) {
+    switch (e.kind()) {
+      case ImageDecodeError::Kind::kUnsupportedFormat:
+        throw ApiError(415, "unsupported_image_format",
+                       "field '" + field + "': must be a PNG, JPEG or WebP image", field);
+      case ImageDecodeError::Kind::kTooLarge:
+        throw ApiError(413, "image_too_large",
+                       "field '" + field + "': image sides must be at most " +
+                           std::to_string(limits.max_image_side) +
+                           " pixels and it must have at most " +
+                           std::to_string(limits.max_image_pixels) + " pixels",
+                       field);
+      case ImageDecodeError::Kind::kCorrupt:
+        break;
+    }
+    // The codec's message names the format and what is malformed, never pixel data.
+    throw bad_request(field, std::string("is not a decodable image (") + e.what() + ")");
   }
-  if (img.width > limits.max_image_side || img.height > limits.max_image_side)
-    throw ApiError(413, "image_too_large",
-                   "field '" + field + "': image sides must be at most " +
-                       std::to_string(limits.max_image_side) + " pixels",
-                   field);
-  return img;
+}
+
+namespace {
+
+void check_same_size(const Image& mask, const Image& image, const std::string& field) {
+  if (mask.width != image.width || mask.height != image.height)
+    throw bad_request(field, "must have the same size as the image (" +
+                                 std::to_string(image.width) + "x" + std::to_string(image.height) +
+                                 ")");
+}
+
+// Builds the grey mask from one weight per pixel.
+template <class Weight>
+Image grey_mask(const Image& src, Weight weight) {
+  Image out{src.width, src.height, 3, {}};
+  const std::size_t n = static_cast<std::size_t>(src.width) * src.height;
+  out.pixels.resize(n * 3);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint8_t w = weight(&src.pixels[i * src.channels]);
+    out.pixels[i * 3] = out.pixels[i * 3 + 1] = out.pixels[i * 3 + 2] = w;
+  }
+  return out;
+}
+
+}  // namespace
+
+Image mask_from_alpha(const Image& mask, const Image& image, const std::string& field) {
+  if (mask.channels != 4)
+    throw bad_request(field, "must have an alpha channel: transparent where the image is edited");
+  check_same_size(mask, image, field);
+  return grey_mask(mask, [](const std::uint8_t* px) { return std::uint8_t(255 - px[3]); });
+}
+
+Image mask_from_luminance(const Image& mask, bool invert, const Image& image,
+                          const std::string& field) {
+  check_same_size(mask, image, field);
+  return grey_mask(mask, [invert](const std::uint8_t* px) {
+    // ITU-R 601 luma, as PIL's convert("L") that A1111 applies to masks.
+    const unsigned y = (299u * px[0] + 587u * px[1] + 114u * px[2] + 500u) / 1000u;
+    return static_cast<std::uint8_t>(invert ? 255 - y : y);
+  });
 }
 
 Image decode_upload_field(const nlohmann::json& body, const char* field, const Limits& limits) {

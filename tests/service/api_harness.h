@@ -23,7 +23,11 @@ namespace pixforge::service::testing {
 class GradientGenerator final : public Generator {
  public:
   std::string model_name() const override { return "test-gradient"; }
-  std::vector<std::string> samplers() const override { return {"euler", "euler_a"}; }
+  // A subset of the engine's (ComfyUI's) names, so A1111 name mapping is exercised.
+  std::vector<std::string> samplers() const override {
+    return {"euler", "euler_ancestral", "dpmpp_2m"};
+  }
+  std::vector<std::string> schedulers() const override { return {"normal", "karras"}; }
   bool supports_img2img() const override { return true; }
   std::vector<Image> run(const GenerationParams& p,
                          const std::function<void(const Progress&)>& progress,

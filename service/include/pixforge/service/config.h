@@ -65,7 +65,17 @@ struct ServerSettings {
   std::string data_dir = "pixforge-data";
   std::string master_key_file;  // default <data_dir>/master.key; env PIXFORGE_MASTER_KEY wins
   std::string model;            // model file the generator loads (empty: no generation)
+  // Origin clients reach the server at (e.g. "https://images.example.org"), for absolute URLs
+  // in API answers; empty: taken from each request's Host header.
+  std::string public_url;
   int sweep_interval_s = 300;
+};
+
+// What outputs carry (P4: outputs carry only generation parameters).
+struct PrivacySettings {
+  // The A1111 `parameters` PNG text chunk (prompt included) in every output, as A1111 and
+  // ComfyUI users expect (F15); it lives as long as the image. false: outputs carry no text.
+  bool embed_parameters = true;
 };
 
 struct ServiceConfig {
@@ -73,6 +83,7 @@ struct ServiceConfig {
   Notice notice;
   Retention retention;
   Limits limits;
+  PrivacySettings privacy;
   std::vector<Processor> processors;
 };
 

@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace pixforge::service {
@@ -19,6 +20,9 @@ struct Image {
   int height = 0;
   int channels = 3;
   std::vector<std::uint8_t> pixels;
+  // PNG text chunks (keyword, text) stored with the image: only the A1111 `parameters` of an
+  // output, added by the service. Decoders never fill it, so no input metadata survives.
+  std::vector<std::pair<std::string, std::string>> text = {};
 };
 
 struct GenerationParams {
@@ -30,9 +34,10 @@ struct GenerationParams {
   double cfg_scale = 7.0;
   std::int64_t seed = 0;
   std::string sampler = "euler";
+  std::string scheduler = "normal";  // the engine's (ComfyUI's) schedule names
   int batch = 1;
   std::optional<Image> init_image;  // img2img
-  std::optional<Image> mask;        // inpainting (edits)
+  std::optional<Image> mask;        // edits: RGB grey, 255 = regenerate, 0 = keep (uploads.h)
   double strength = 0.75;           // img2img denoising strength
 };
 
@@ -47,6 +52,8 @@ class Generator {
   virtual ~Generator() = default;
   virtual std::string model_name() const = 0;
   virtual std::vector<std::string> samplers() const = 0;
+  // Schedules the generator runs; the base offers the engine's default only.
+  virtual std::vector<std::string> schedulers() const { return {"normal"}; }
   virtual bool supports_img2img() const = 0;
   // Runs one job. Calls `progress` after each step; returns early (throwing GenerationCancelled)
   // when `cancel` becomes true. Throws std::exception on failure.
