@@ -13,6 +13,9 @@ GenerationParams native_params(const nlohmann::json& b, const Limits& l) {
   GenerationParams p = common_json_params(b, l);
   p.sampler = str_field(b, "sampler", false, 64);
   if (p.sampler.empty()) p.sampler = "euler";
+  // The engine's schedule names, as GET /api/v1/generation-options lists them.
+  p.scheduler = str_field(b, "scheduler", false, 64);
+  if (p.scheduler.empty()) p.scheduler = "normal";
   p.batch = static_cast<int>(int_field(b, "n", 1, 1, l.max_batch));
   p.strength = num_field(b, "strength", 0.75, 0.01, 1.0);
   return p;

@@ -45,6 +45,13 @@ describe('web UI: page and consent screen', () => {
     assert.ok(scripts.length > 0 && scripts.every((src) => src.startsWith(server.url + '/')), `scripts: ${scripts}`);
     assert.deepEqual(browser.record.consoleErrors, []);
     assert.deepEqual(browser.record.foreignRequests, []);
+    // Nothing the page asks for fails: no /favicon.ico 404 (the icon is a data: URL).
+    assert.deepEqual(browser.record.failedResponses, []);
+    assert.ok(!browser.record.requests.some((r) => r.endsWith('/favicon.ico')), 'no favicon request');
+    const icon = await browser.page.$eval('link[rel=icon]', (l) => l.href);
+    assert.match(icon, /^data:image\/svg\+xml,/);
+    // A tool that asks for the conventional path anyway gets an empty answer, not a 404.
+    assert.equal((await fetch(server.url + '/favicon.ico')).status, 204);
   });
 
   test('the consent screen says what is sent, to whom, why and for how long', async () => {
