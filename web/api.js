@@ -76,8 +76,6 @@ export function describeError(e) {
       return 'Unknown username or wrong password.';
     case 'rate_limited':
       return `Too many requests in a short time.${wait || ' Wait a moment and try again.'}`;
-    case 'quota_exceeded':
-      return `${e.message}.`;
     case 'model_not_loaded':
       return 'This server has no model loaded, so it cannot generate images (no generation pipeline available).';
     case 'session_ended':

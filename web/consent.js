@@ -19,7 +19,10 @@ function summaryRows(policy) {
     ['Why', 'Only to make the images you ask for. Never for training unless you opt in.'],
     ['How long', `Prompts ${hours(r.prompts_hours_after_result)} after the result; uploads ` +
                  `${hours(r.uploads_hours_after_job_end)} after the job; images ` +
-                 `${r.outputs_days_anonymous} days without an account.`],
+                 `${r.outputs_days_anonymous} days without an account.` +
+                 (policy.outputs_embed_parameters
+                   ? ' Each image carries its settings, your prompt included, inside the PNG file for as long as the image exists.'
+                   : '')],
   ];
 }
 

@@ -1,9 +1,11 @@
 // The whole web journey in Debian's Chromium against the real server with a random-weight SD 1.5
 // checkpoint: consent -> sign up -> generate (64x64, few steps, sampler and schedule from the
-// server's lists) -> watch progress -> see the image with its parameters -> reuse them -> delete
-// it -> a blocked and a rewritten prompt (P8) -> export -> delete the account. No console error,
-// no request to any origin but the server's. Screenshots are kept in the build directory
-// (browser-generated.png, browser-blocked.png, browser-final.png).
+// server's lists) -> watch progress -> see the image with its parameters -> reuse them ->
+// showcase opt-in and out (P11) -> delete it -> a blocked and a rewritten prompt (P8) -> img2img
+// from a JPEG -> queue position -> cancel -> export -> delete the account. Then, on a second
+// server, an image withheld by output moderation (P9). No console error, no request to any
+// origin but the server's. Screenshots are kept in the build directory (browser-generated.png,
+// browser-blocked.png, browser-final.png, browser-withheld.png).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -184,6 +186,23 @@ test('consent -> sign up -> generate -> progress -> image -> delete -> export ->
   const img2img = await page.textContent('#result details.parameters');
   assert.match(img2img, /Denoising strength\s*0\.5/, img2img);
   await page.click('#init-clear');
+
+  // Queue position: while another job of this account runs, the page's job waits its turn.
+  const csrf = (await (await page.request.get(server.url + '/api/v1/session')).json()).csrf_token;
+  const blocker = await (await page.request.post(server.url + '/api/v1/generate', {
+    headers: { 'X-CSRF-Token': csrf },
+    data: { prompt: 'a long queue', width: 64, height: 64, steps: 150, seed: 1 },
+  })).json();
+  const blockerState = async () => (await (await page.request.get(`${server.url}/api/v1/jobs/${blocker.id}`)).json()).state;
+  for (let i = 0; i < 600 && (await blockerState()) === 'queued'; i++) await page.waitForTimeout(100);
+  assert.equal(await blockerState(), 'running');
+  await fillForm(page, 'a short wait');
+  await page.locator('#generate-form').getByRole('button', { name: 'Generate' }).click();
+  await page.waitForFunction(() => document.getElementById('progress-text').textContent === 'Queued: yours is next');
+  const cancelled = await page.request.post(`${server.url}/api/v1/jobs/${blocker.id}/cancel`, { headers: { 'X-CSRF-Token': csrf }, data: {} });
+  assert.equal(cancelled.status(), 202);
+  await page.waitForFunction(() => [...document.querySelectorAll('#result figure')].some((f) =>
+    f.querySelector('details.parameters')?.textContent.includes('a short wait')), null, { timeout: 600000 });
 
   // Cancel a long job once it is running: the page says so and shows no image.
   await fillForm(page, 'a long walk');
