@@ -177,6 +177,20 @@ TEST(TfjsGraphOps, same_and_valid_pooling) {
       }
 }
 
+TEST(TfjsGraphOps, zero_padding_on_any_axis) {
+  const std::vector<float> x = {1, 2, 3, 4};  // [1, 2, 1, 2]
+  Graph g;
+  g.ints_const("pads", {0, 0, 1, 0, 0, 1, 1, 0});
+  g.node("p", "Pad", {"x", "pads"});
+  // -> [1, 3, 2, 3]: a zero row on top, a zero column on the right, a zero channel first.
+  EXPECT_EQ(g.run("p", Shape{1, 2, 1, 2}, x),
+            (std::vector<float>{0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 3, 4, 0, 0, 0}));
+  Graph bad;
+  bad.ints_const("pads", {0, 0, -1, 0, 0, 0, 0, 0});
+  bad.node("p", "Pad", {"x", "pads"});
+  EXPECT_NE(bad.error("p", Shape{1, 2, 1, 2}, x).find("bad padding"), std::string::npos);
+}
+
 TEST(TfjsGraphOps, half_pixel_bilinear_x2) {
   const int H = 3, W = 4, C = 2;
   const auto x = random_values(H * W * C, 3);

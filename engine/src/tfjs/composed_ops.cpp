@@ -101,12 +101,6 @@ Tensor resize_bilinear_x2(const Tensor& x, ConstCache& cache) {
   return ops::mul(ops::conv2d(ops::upsample_nearest(x, 2), *w), inv);
 }
 
-Tensor pad_channels(const Tensor& x, int before, int after) {
-  check_nhwc(x, "channel padding");
-  if (before == 0 && after == 0) return x;
-  return ops::pad(x, {{0, 0}, {0, 0}, {0, 0}, {before, after}});
-}
-
 Tensor add_all(const std::vector<Tensor>& xs) {
   if (xs.empty()) throw std::invalid_argument("sum of no tensors");
   Tensor acc = xs[0];

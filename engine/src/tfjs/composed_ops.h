@@ -49,8 +49,6 @@ Tensor pool(const Tensor& x, const PoolWindow& w, bool max);
 Tensor prelu(const Tensor& x, const Tensor& neg_alpha);
 // Bilinear x2 upsampling with half-pixel centres (TF's ResizeBilinear, align_corners false).
 Tensor resize_bilinear_x2(const Tensor& x, ConstCache& cache);
-// Zero channels before and after x's own (TF Pad on the channel axis only).
-Tensor pad_channels(const Tensor& x, int before, int after);
 // Sums any number of same-shaped tensors.
 Tensor add_all(const std::vector<Tensor>& xs);
 // Joins any number of NHWC tensors along the channels (ops::concat takes up to 4).

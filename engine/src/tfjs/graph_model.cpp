@@ -5,6 +5,7 @@
 #include "pixforge/tfjs/graph_model.h"
 
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <stdexcept>
 
@@ -115,7 +116,7 @@ enum class Op {
   MaxPool,
   AvgPool,
   Mean,
-  PadChannels,
+  Pad,
   Concat,
   Reshape,
   Squeeze,
@@ -152,9 +153,9 @@ struct GraphModel::Node {
   bool scalar = false;  // Binary: the constant is one number (`alpha` holds it)
   composed::PoolWindow pool;
   bool keep_dims = false;
-  int pad_before = 0, pad_after = 0;  // Pad on channels
-  std::vector<std::int64_t> shape;    // Reshape target; Squeeze dims; Deconv/Resize output size
-  int factor = 1;                     // Deconv stride
+  std::vector<std::array<std::int64_t, 2>> pads;  // Pad: {before, after} per NHWC dim
+  std::vector<std::int64_t> shape;  // Reshape target; Squeeze dims; Deconv/Resize output size
+  int factor = 1;                   // Deconv stride
   bool check_even = false;
   std::string where() const { return "node \"" + name + "\" (" + op_name + ")"; }
 };
@@ -479,17 +480,16 @@ void Builder::pooling(Node& node, const json& attr) {
 void Builder::simple(Node& node, const json& attr) {
   const std::string& op = node.op_name;
   if (op == "Pad") {
+    // Zero padding of an NHWC tensor, any axis.
     const HostArray& p = konst(node, 1);
     if (!p.is_int || p.ints.size() != 8) fail(node.where(), "paddings must be a [4, 2] int tensor");
-    for (int i = 0; i < 6; ++i) {
-      if (p.ints[static_cast<std::size_t>(i)] != 0)
-        fail(node.where(), "only channel padding is supported");
+    for (std::size_t d = 0; d < 4; ++d) {
+      const std::int64_t before = p.ints[2 * d], after = p.ints[2 * d + 1];
+      if (before < 0 || after < 0 || before > 65536 || after > 65536)
+        fail(node.where(), "bad padding");
+      node.pads.push_back({before, after});
     }
-    if (p.ints[6] < 0 || p.ints[7] < 0 || p.ints[6] > 65536 || p.ints[7] > 65536)
-      fail(node.where(), "bad padding");
-    node.op = Op::PadChannels;
-    node.pad_before = p.ints[6];
-    node.pad_after = p.ints[7];
+    node.op = Op::Pad;
     node.inputs.resize(1);
   } else if (op == "Reshape") {
     const HostArray& shape = konst(node, 1);
@@ -810,8 +810,9 @@ std::vector<Tensor> GraphModel::run(const Tensor& input,
           if (!n.keep_dims) out = out.reshape(Shape{x.dim(0), x.dim(3)});
           break;
         }
-        case Op::PadChannels:
-          out = composed::pad_channels(in(0), n.pad_before, n.pad_after);
+        case Op::Pad:
+          if (in(0).rank() != 4) fail(n.where(), "needs an NHWC input, got " + in(0).shape().str());
+          out = ops::pad(in(0), n.pads);
           break;
         case Op::Concat:
           out = composed::concat_channels(all_inputs());

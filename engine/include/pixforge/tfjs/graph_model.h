@@ -2,12 +2,11 @@
 //   Placeholder, Const, Identity;
 //   Conv2D, DepthwiseConv2dNative, _FusedConv2D / FusedDepthwiseConv2dNative (BiasAdd, then
 //   optionally Relu, Relu6 or Prelu), Conv2DBackpropInput (kernel = stride), MatMul /
-//   _FusedMatMul (BiasAdd[, Relu]);
+//   _FusedMatMul (BiasAdd[, Relu, Relu6 or Prelu]);
 //   Add, AddV2, Sub, Mul (tensor or constant operands, broadcasting over trailing dims), AddN;
 //   Relu, Relu6, Prelu, LeakyRelu, Sigmoid, Tanh, Softmax;
-//   MaxPool (VALID, or SAME where it pads nothing), AvgPool (VALID / SAME), Mean over H and W,
-//   ResizeBilinear (x2, half-pixel centres), Pad (channels only), ConcatV2 (channels),
-//   Reshape, Squeeze.
+//   MaxPool and AvgPool (VALID / SAME), Mean over H and W, ResizeBilinear (x2, half-pixel
+//   centres), Pad (zeros, any axis), ConcatV2 (channels), Reshape, Squeeze.
 // Any other node, or an attribute outside these forms, fails at load with an error naming the
 // node and its op.
 #pragma once
