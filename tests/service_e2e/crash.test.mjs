@@ -38,6 +38,8 @@ test('P5 crash: kill -9 mid-job, restart: job completes or fails cleanly, no orp
   assert.ok(!fs.readFileSync(server.logPath, 'utf8').includes('canary'), 'the server log holds no user content');
 
   server = await startServer({ dataDir, model });
+  // Same data directory, new ephemeral port: the user's session cookie must still work there.
+  user.baseUrl = server.url;
   try {
     // A restarted server may not leave any half-written file visible.
     const tmp = path.join(dataDir, 'tmp');
