@@ -10,6 +10,7 @@
 
 #include "command.h"
 #include "engine_generator.h"
+#include "engine_moderator.h"
 
 #ifdef PIXFORGE_HAVE_SERVICE
 #include "pixforge/service/config.h"
@@ -50,6 +51,28 @@ service::ServiceConfig load(const ServeOptions& o) {
   return c;
 }
 
+// P9: generation runs only with output moderation, unless the operator turned it off in the
+// configuration; the choice is stated in the start-up log either way.
+void load_moderator(const service::ModerationSettings& m, service::ServiceOptions& options) {
+  if (!m.enabled) {
+    std::fprintf(stderr,
+                 "pixforge serve: output moderation DISABLED by configuration ([moderation] "
+                 "enabled = false): generated images are returned without NSFW scoring\n");
+    return;
+  }
+  try {
+    options.moderator = make_engine_moderator(m);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(
+        std::string("output moderation (P9) is enabled but its classifier cannot be loaded: ") +
+        e.what() +
+        ". Install it, point [moderation] models_dir at it, or set [moderation] enabled = false "
+        "to serve unscored images");
+  }
+  std::fprintf(stderr, "pixforge serve: output moderation: %s\n",
+               options.moderator->name().c_str());
+}
+
 void serve(const ServeOptions& o) {
   service::ServiceConfig config = load(o);
   // Block the stop signals in every thread; one thread waits for them and stops the service.
@@ -60,8 +83,9 @@ void serve(const ServeOptions& o) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   service::ServiceOptions options;
   options.config = config;
-  // Load the model before binding, so a bad model file fails at start-up, not at the first job.
+  // Load the models before binding, so a bad file fails at start-up, not at the first job.
   if (!config.server.model.empty()) {
+    load_moderator(config.moderation, options);
     std::fprintf(stderr, "pixforge serve: loading model %s\n", config.server.model.c_str());
     options.generator = make_engine_generator(config.server.model);
   }

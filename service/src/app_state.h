@@ -17,6 +17,7 @@
 namespace pixforge::service {
 
 class JobRunner;
+class PromptSafety;
 struct ServerHolder;  // service.cpp
 
 struct Service::State {
@@ -30,6 +31,8 @@ struct Service::State {
   std::unique_ptr<BlobStore> blobs;
   std::unique_ptr<Vault> vault;
   std::unique_ptr<Generator> generator;
+  std::unique_ptr<ImageModerator> moderator;  // P9; null only when moderation is disabled
+  std::shared_ptr<const PromptSafety> safety;  // P8 screeners (prompt_safety.h)
   EventHub events;
   TokenBuckets ip_buckets;
   TokenBuckets key_buckets;

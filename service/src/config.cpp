@@ -96,7 +96,8 @@ void read_notice(const toml::table& t, Notice& n, const std::string& src) {
 void read_retention(const toml::table& t, Retention& r, const std::string& src) {
   check_keys(t,
              {"upload_hours", "prompt_hours", "output_days", "account_inactivity_days",
-              "request_log_days", "analytics_days", "soft_deleted_days", "session_idle_days"},
+              "request_log_days", "analytics_days", "soft_deleted_days", "session_idle_days",
+              "flagged_review_days", "moderation_log_days"},
              src, "retention.");
   const std::string p = "retention.";
   read(t, "upload_hours", r.upload_hours, src, p);
@@ -107,12 +108,36 @@ void read_retention(const toml::table& t, Retention& r, const std::string& src) 
   read(t, "analytics_days", r.analytics_days, src, p);
   read(t, "soft_deleted_days", r.soft_deleted_days, src, p);
   read(t, "session_idle_days", r.session_idle_days, src, p);
+  read(t, "flagged_review_days", r.flagged_review_days, src, p);
+  read(t, "moderation_log_days", r.moderation_log_days, src, p);
   // The promises are upper bounds: configuration may shorten them, never lengthen them.
   if (r.upload_hours > 24) fail(src, p + "upload_hours", "must be at most 24 (promise P3)");
   if (r.prompt_hours > 24) fail(src, p + "prompt_hours", "must be at most 24 (promise P3)");
   if (r.request_log_days > 30) fail(src, p + "request_log_days", "must be at most 30 (P3)");
   if (r.analytics_days > 183) fail(src, p + "analytics_days", "must be at most 183 (P3)");
   if (r.soft_deleted_days > 30) fail(src, p + "soft_deleted_days", "must be at most 30 (P3)");
+  // Withheld images are kept for a bounded review time only (P9).
+  if (r.flagged_review_days > 30) fail(src, p + "flagged_review_days", "must be at most 30 (P9)");
+  if (r.moderation_log_days > 730)
+    fail(src, p + "moderation_log_days", "must be at most 730 (P8/P9)");
+}
+
+void read_safety(const toml::table& t, SafetySettings& s, const std::string& src) {
+  check_keys(t, {"rules_file", "screen_negative_prompt"}, src, "safety.");
+  read(t, "rules_file", s.rules_file, src, "safety.");
+  read(t, "screen_negative_prompt", s.screen_negative_prompt, src, "safety.");
+}
+
+void read_moderation(const toml::table& t, ModerationSettings& m, const std::string& src) {
+  check_keys(t, {"enabled", "porn", "hentai", "sexy", "models_dir"}, src, "moderation.");
+  const std::string p = "moderation.";
+  read(t, "enabled", m.enabled, src, p);
+  read(t, "porn", m.porn, src, p);
+  read(t, "hentai", m.hentai, src, p);
+  read(t, "sexy", m.sexy, src, p);
+  read(t, "models_dir", m.models_dir, src, p);
+  for (const auto& [key, v] : {std::pair{"porn", m.porn}, {"hentai", m.hentai}, {"sexy", m.sexy}})
+    if (v > 1) fail(src, p + key, "must be a probability in [0, 1]");
 }
 
 void read_limits(const toml::table& t, Limits& l, const std::string& src) {
@@ -171,13 +196,17 @@ ServiceConfig parse_config(const std::string& text, const std::string& source) {
        << e.description();
     throw std::runtime_error(os.str());
   }
-  check_keys(root, {"server", "notice", "retention", "limits", "privacy", "processors"}, source,
-             "");
+  check_keys(
+      root,
+      {"server", "notice", "retention", "limits", "safety", "moderation", "privacy", "processors"},
+      source, "");
   ServiceConfig c;
   if (auto* t = section(root, "server", source)) read_server(*t, c.server, source);
   if (auto* t = section(root, "notice", source)) read_notice(*t, c.notice, source);
   if (auto* t = section(root, "retention", source)) read_retention(*t, c.retention, source);
   if (auto* t = section(root, "limits", source)) read_limits(*t, c.limits, source);
+  if (auto* t = section(root, "safety", source)) read_safety(*t, c.safety, source);
+  if (auto* t = section(root, "moderation", source)) read_moderation(*t, c.moderation, source);
   if (auto* t = section(root, "privacy", source)) read_privacy(*t, c.privacy, source);
   if (auto* node = root.get("processors")) read_processors(*node, c.processors, source);
   return c;
@@ -216,7 +245,17 @@ nlohmann::json policy_json(const ServiceConfig& c) {
         {"request_logs_days", r.request_log_days},
         {"analytics_days", r.analytics_days},
         {"soft_deleted_days", r.soft_deleted_days},
-        {"anonymous_session_idle_days", r.session_idle_days}}},
+        {"anonymous_session_idle_days", r.session_idle_days},
+        {"flagged_images_review_days", r.flagged_review_days},
+        {"moderation_log_days", r.moderation_log_days}}},
+      {"safety",
+       {{"prompt_screening", true},
+        {"output_moderation", c.moderation.enabled},
+        {"flagged_images",
+         "withheld from the user, shown only to moderators, deleted after "
+         "the review period"},
+        {"logged", "category, action and time of each decision; never the prompt"}}},
+      {"showcase", "only images their owner opted in, one by one; revocable at any time"},
       {"processors", processors},
       {"local_processing_only", c.processors.empty()},
       {"training_use_default", false},
@@ -234,7 +273,9 @@ nlohmann::json policy_json(const ServiceConfig& c) {
         {"withdraw_consent", "DELETE /api/v1/consent"},
         {"training_opt", "PUT /api/v1/me/training"},
         {"restrict_processing", "PUT /api/v1/me/restrict"},
-        {"correct_profile", "PATCH /api/v1/me"}}},
+        {"correct_profile", "PATCH /api/v1/me"},
+        {"showcase_opt_in", "POST /api/v1/images/{id}/showcase"},
+        {"showcase_revoke", "DELETE /api/v1/images/{id}/showcase"}}},
   };
 }
 

@@ -70,6 +70,8 @@ void add_openai_routes(Router& r);
 void add_a1111_routes(Router& r);
 void add_web_routes(Router& r);
 void add_admin_routes(Router& r);
+void add_moderation_routes(Router& r);  // routes_moderation.cpp (P9)
+void add_showcase_routes(Router& r);    // routes_showcase.cpp (P11)
 
 // Installs the routes, the wrapper and the server-wide settings on `server`.
 void install(httplib::Server& server, Service::State& app, const Router& router);

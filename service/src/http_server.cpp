@@ -33,7 +33,8 @@ const char* openai_type(int status) {
 }
 
 void send_error(httplib::Response& res, Style style, int status, const std::string& code,
-                const std::string& message, const std::string& field) {
+                const std::string& message, const std::string& field,
+                const std::vector<std::pair<std::string, std::string>>& extra = {}) {
   nlohmann::json body;
   switch (style) {
     case Style::kOpenAI:
@@ -51,6 +52,7 @@ void send_error(httplib::Response& res, Style style, int status, const std::stri
       body = {{"error", {{"code", code}, {"message", message}}}};
       if (!field.empty()) body["error"]["field"] = field;
   }
+  for (const auto& [key, value] : extra) (style == Style::kA1111 ? body : body["error"])[key] = value;
   res.status = status;
   res.set_content(body.dump(), "application/json");
 }
@@ -88,7 +90,7 @@ void run_route(const Route& route, Service::State& app, const httplib::Request& 
     if (unsafe_method(req.method)) require_csrf(c);
     route.handler(c);
   } catch (const ApiError& e) {
-    send_error(res, route.style, e.status(), e.code(), e.what(), e.field());
+    send_error(res, route.style, e.status(), e.code(), e.what(), e.field(), e.extra());
   } catch (const OwnerGone&) {
     send_error(res, route.style, 401, "session_ended", "this session or account no longer exists",
                "");

@@ -116,24 +116,68 @@ void JobRunner::publish_progress(const JobRow& job, const Progress& p) {
   app_.events.publish(job.id, std::move(ev));
 }
 
-std::vector<std::string> JobRunner::store_outputs(const JobRow& job,
-                                                  const std::vector<Image>& images) {
-  std::vector<std::string> ids;
-  for (const Image& img : images) {
-    const std::string id = random_token(16);
-    const Bytes sealed = app_.vault->seal_for(job.owner_id, encode_png(img), blob_aad(id));
-    // The file is in place (atomically) before the row that makes it visible.
-    app_.blobs->put(id, sealed);
-    try {
-      app_.store->add_blob({id, job.owner_id, job.id, "output", app_.now(),
-                            static_cast<std::int64_t>(sealed.size())});
-    } catch (...) {
-      app_.blobs->remove(id);  // the job or owner was deleted meanwhile
-      throw;
+namespace {
+
+// The moderator could not score an image: the job fails and nothing of it is stored.
+struct ModerationFailed : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string scores_json(const ModerationScore& score) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [name, p] : score.probabilities) j[name] = p;
+  return j.dump();
+}
+
+}  // namespace
+
+void JobRunner::store_one(const JobRow& job, const Image& img,
+                          const std::optional<ModerationScore>& score, Stored& out) {
+  const std::string id = random_token(16);
+  const bool flagged = score && score->flagged;
+  const Bytes sealed = app_.vault->seal_for(job.owner_id, encode_png(img), blob_aad(id));
+  // The file is in place (atomically) before the row that makes it visible.
+  app_.blobs->put(id, sealed);
+  const BlobRow row{id,         job.owner_id,
+                    job.id,     flagged ? "flagged" : "output",
+                    app_.now(), static_cast<std::int64_t>(sealed.size())};
+  try {
+    if (flagged) {
+      FlagRow flag;
+      flag.id = random_token(16);
+      flag.blob_id = id;
+      flag.owner_id = job.owner_id;
+      flag.job_id = job.id;
+      flag.created_ms = row.created_ms;
+      flag.scores = scores_json(*score);
+      flag.top_class = score->top;
+      app_.store->add_flagged_output(row, flag);
+      ++out.withheld;
+    } else {
+      app_.store->add_blob(row);
+      out.visible.push_back(id);
     }
-    ids.push_back(id);
+  } catch (...) {
+    app_.blobs->remove(id);  // the job or owner was deleted meanwhile
+    throw;
   }
-  return ids;
+}
+
+JobRunner::Stored JobRunner::store_outputs(const JobRow& job, const std::vector<Image>& images) {
+  // Every image is scored before any is written: one that cannot be scored fails the job.
+  std::vector<std::optional<ModerationScore>> scores(images.size());
+  if (app_.moderator) {
+    for (std::size_t i = 0; i < images.size(); ++i) {
+      try {
+        scores[i] = app_.moderator->score(images[i]);
+      } catch (const std::exception& e) {
+        throw ModerationFailed(e.what());
+      }
+    }
+  }
+  Stored out;
+  for (std::size_t i = 0; i < images.size(); ++i) store_one(job, images[i], scores[i], out);
+  return out;
 }
 
 void JobRunner::run_one(const JobRow& job) {
@@ -144,9 +188,11 @@ void JobRunner::run_one(const JobRow& job) {
         params, [&](const Progress& p) { publish_progress(job, p); }, cancel_);
     if (app_.config.privacy.embed_parameters)
       attach_a1111_parameters(images, params, app_.generator->model_name());
-    const auto ids = store_outputs(job, images);
+    const Stored stored = store_outputs(job, images);
     app_.store->finish_job(job.id, "succeeded", "", app_.now());
-    app_.events.publish(job.id, {{"type", "done"}, {"state", "succeeded"}, {"images", ids}});
+    nlohmann::json done = {{"type", "done"}, {"state", "succeeded"}, {"images", stored.visible}};
+    if (stored.withheld > 0) done["withheld_images"] = stored.withheld;
+    app_.events.publish(job.id, std::move(done));
   } catch (const GenerationCancelled&) {
     bool shutdown;
     {
@@ -160,6 +206,12 @@ void JobRunner::run_one(const JobRow& job) {
       app_.store->finish_job(job.id, "cancelled", "", app_.now());
       app_.events.publish(job.id, {{"type", "done"}, {"state", "cancelled"}});
     }
+  } catch (const ModerationFailed& e) {
+    // Classifier errors name files and shapes, never image content.
+    spdlog::error("job failed: output moderation: {}", e.what());
+    app_.store->finish_job(job.id, "failed", "moderation_failed", app_.now());
+    app_.events.publish(job.id,
+                        {{"type", "done"}, {"state", "failed"}, {"error", "moderation_failed"}});
   } catch (const OwnerGone&) {
     // The owner deleted everything while the job ran: nothing to store, nothing to tell.
     app_.events.forget(job.id);

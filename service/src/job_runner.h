@@ -1,11 +1,13 @@
 // The one worker thread that owns the generator: claims queued jobs from the store, runs
-// them, stores the (encrypted) outputs atomically and publishes progress events. On stop the
+// them, scores every output with the moderator (P9: flagged ones are withheld for review),
+// stores the (encrypted) outputs atomically and publishes progress events. On stop the
 // running job is cancelled and put back in the queue, never left half-written.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -29,7 +31,13 @@ class JobRunner {
   void loop();
   void run_one(const JobRow& job);
   GenerationParams load_params(const JobRow& job);
-  std::vector<std::string> store_outputs(const JobRow& job, const std::vector<Image>& images);
+  struct Stored {
+    std::vector<std::string> visible;  // output ids the owner may fetch
+    int withheld = 0;                  // flagged by moderation, held for review (P9)
+  };
+  Stored store_outputs(const JobRow& job, const std::vector<Image>& images);
+  void store_one(const JobRow& job, const Image& img, const std::optional<ModerationScore>& score,
+                 Stored& out);
   void publish_progress(const JobRow& job, const Progress& p);
 
   Service::State& app_;

@@ -7,6 +7,7 @@
 #include "job_runner.h"
 #include "owner_data.h"
 #include "png_io.h"
+#include "prompt_safety.h"
 
 namespace pixforge::service::http {
 
@@ -71,9 +72,29 @@ void count_usage(Ctx& c, const GenerationParams& p, const std::string& kind) {
   c.app.store->bump_counter(day, "sampler." + p.sampler, 1);
 }
 
+// The decision log (P8): category, action, time, owner; never the prompt.
+void log_safety(Ctx& c, const ScreenResult& r, const std::string& api, const std::string& job_id) {
+  for (const auto& v : r.verdicts)
+    c.app.store->add_safety_decision(
+        {0, c.app.now(), c.who.owner_id, api, v.field, v.category, v.action, job_id});
+}
+
+// P8 between validation and the job row. Blocked: logged and refused with nothing stored.
+ScreenResult screen_prompts(Ctx& c, GenerationParams& p, const std::string& api) {
+  ScreenResult r = c.app.safety->screen(p);
+  if (r.blocked) {
+    log_safety(c, r, api, "");
+    throw prompt_blocked_error(r);
+  }
+  if (r.rewritten)
+    c.res.set_header("X-Pixforge-Prompt-Safety", "rewritten; category=" + r.category);
+  return r;
+}
+
 }  // namespace
 
 std::string submit_job(Ctx& c, GenerationParams p, const std::string& api) {
+  const ScreenResult screened = screen_prompts(c, p, api);
   if (!c.app.store->consume_quota(c.who.owner_id, utc_day(c.app.now()), p.batch,
                                   c.app.config.limits.daily_quota_images))
     throw ApiError(429, "quota_exceeded",
@@ -112,12 +133,15 @@ std::string submit_job(Ctx& c, GenerationParams p, const std::string& api) {
   job.prompt_sealed = c.app.vault->seal_for(owner, p.prompt, prompt_aad(id));
   job.api = api;
   job.created_ms = now;
+  job.safety_action = screened.action;
+  job.safety_category = screened.category;
   try {
     c.app.store->create_job(job, uploads);
   } catch (...) {
     for (const auto& u : uploads) c.app.blobs->remove(u.id);
     throw;
   }
+  log_safety(c, screened, api, id);
   count_usage(c, p, kind);
   if (c.app.runner) c.app.runner->notify();
   return id;
@@ -129,7 +153,14 @@ JobRow await_job(Service::State& app, const std::string& job_id, int timeout_ms)
   while (true) {
     auto job = app.store->find_job(job_id);
     if (!job) throw not_found("job");
-    if (job->state != "queued" && job->state != "running") return *job;
+    if (job->state != "queued" && job->state != "running") {
+      if (job->state == "succeeded" && job_outputs(app, *job).empty() &&
+          !app.store->job_flags(job->id).empty())
+        throw ApiError(422, "output_withheld",
+                       "every generated image was withheld by output moderation and is held "
+                       "for review");
+      return *job;
+    }
     if (std::chrono::steady_clock::now() > deadline)
       throw ApiError(504, "generation_timeout", "the job did not finish in time; poll its status");
     seq = app.events.wait(job_id, seq, std::chrono::milliseconds(500)).first;
@@ -143,10 +174,30 @@ std::vector<std::string> job_outputs(Service::State& app, const JobRow& job) {
   return ids;
 }
 
+nlohmann::json moderation_json(Service::State& app, const JobRow& job) {
+  nlohmann::json j = {{"prompt_rewritten", job.safety_action == "rewrite"}};
+  if (!job.safety_category.empty()) j["safety_category"] = job.safety_category;
+  std::size_t withheld = 0;
+  for (const auto& f : app.store->job_flags(job.id))
+    if (f.decision != "released") ++withheld;
+  j["withheld_images"] = withheld;
+  if (withheld > 0 && job_outputs(app, job).empty()) j["result"] = "withheld";
+  return j;
+}
+
 std::string output_png(Service::State& app, const BlobRow& blob) {
+  if (blob.kind == "flagged") throw not_found("image");
   const auto sealed = app.blobs->get(blob.id);
   if (!sealed) throw not_found("image");
   return app.vault->open_for(blob.owner_id, *sealed, blob_aad(blob.id));
+}
+
+std::string png_without_metadata(Service::State& app, const BlobRow& blob) {
+  const auto sealed = app.blobs->get(blob.id);
+  if (!sealed) throw not_found("image");
+  const std::string png = app.vault->open_for(blob.owner_id, *sealed, blob_aad(blob.id));
+  const Limits& l = app.config.limits;
+  return encode_png(decode_png(png, static_cast<std::int64_t>(l.max_width) * l.max_height));
 }
 
 bool analytics_allowed(const httplib::Request& req) {

@@ -30,6 +30,20 @@ int delete_blobs(Service::State& app, const std::vector<BlobRow>& rows) {
   return static_cast<int>(rows.size());
 }
 
+// Withheld images past their review period: file and row go, the flag records "expired".
+int expire_flagged(Service::State& app, std::int64_t before, std::int64_t now) {
+  int n = 0;
+  for (const auto& f : app.store->pending_flags_before(before)) {
+    if (!app.store->decide_flag(f.id, "expired", "system", now)) continue;
+    if (!f.blob_id.empty()) {
+      app.blobs->remove(f.blob_id);
+      app.store->delete_blob(f.blob_id);
+    }
+    ++n;
+  }
+  return n;
+}
+
 }  // namespace
 
 SweepReport sweep(Service::State& app) {
@@ -48,6 +62,10 @@ SweepReport sweep(Service::State& app) {
     rep.inactive_account_items += delete_owner_content(app, o.id);
   rep.request_logs = app.store->delete_request_logs_before(ago(now, r.request_log_days * 24));
   rep.analytics = app.store->delete_counters_before(utc_day(ago(now, r.analytics_days * 24)));
+  app.store->close_orphaned_flags(now);
+  rep.flagged_images = expire_flagged(app, ago(now, r.flagged_review_days * 24), now);
+  rep.moderation_log =
+      app.store->delete_moderation_log_before(ago(now, r.moderation_log_days * 24));
   if (rep.total() > 0)
     app.audit("system", "retention_sweep", "",
               "uploads=" + std::to_string(rep.uploads) + " prompts=" + std::to_string(rep.prompts) +
@@ -55,7 +73,9 @@ SweepReport sweep(Service::State& app) {
                   " sessions=" + std::to_string(rep.idle_sessions) +
                   " account_items=" + std::to_string(rep.inactive_account_items) +
                   " request_logs=" + std::to_string(rep.request_logs) +
-                  " analytics=" + std::to_string(rep.analytics));
+                  " analytics=" + std::to_string(rep.analytics) +
+                  " flagged_images=" + std::to_string(rep.flagged_images) +
+                  " moderation_log=" + std::to_string(rep.moderation_log));
   return rep;
 }
 
@@ -80,6 +100,8 @@ nlohmann::json retention_audit(Store& store, const ServiceConfig& config, std::i
       {"account_content", r.account_inactivity_days * 24},
       {"request_logs", r.request_log_days * 24},
       {"sessions", r.session_idle_days * 24},
+      {"flagged_images", r.flagged_review_days * 24},
+      {"moderation_log", r.moderation_log_days * 24},
   };
   nlohmann::json out = nlohmann::json::array();
   for (const auto& [name, hours] : categories) {

@@ -19,9 +19,11 @@ struct SweepReport {
   int request_logs = 0;
   int analytics = 0;
   int orphan_files = 0;
+  int flagged_images = 0;  // withheld images whose review period ended (P9)
+  int moderation_log = 0;  // flag-log and prompt-safety decision rows past their period
   int total() const {
     return uploads + prompts + outputs + idle_sessions + inactive_account_items + request_logs +
-           analytics + orphan_files;
+           analytics + orphan_files + flagged_images + moderation_log;
   }
 };
 

@@ -47,6 +47,7 @@ nlohmann::json job_json(Ctx& c, const JobRow& job) {
       images.push_back({{"id", id}, {"url", "/api/v1/images/" + id}});
     j["images"] = images;
   }
+  j["moderation"] = moderation_json(c.app, job);  // P8 rewrite, P9 withheld images
   return j;
 }
 

@@ -18,6 +18,7 @@ void get_export(Ctx& c) {
   std::vector<std::pair<std::string, std::string>> files;
   files.emplace_back("data.json", data.dump(2));
   for (const auto& b : c.app.store->blobs(c.who.owner_id)) {
+    if (b.kind == "flagged") continue;  // withheld for review (P9): listed in data.json only
     const auto sealed = c.app.blobs->get(b.id);
     if (!sealed) continue;  // unlinked by the sweeper between the listing and now
     files.emplace_back(b.kind + "s/" + b.id + ".png",

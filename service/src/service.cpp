@@ -10,6 +10,7 @@
 #include "http.h"
 #include "job_runner.h"
 #include "pixforge/service/data_dir.h"
+#include "prompt_safety.h"
 #include "retention.h"
 
 namespace pixforge::service {
@@ -26,6 +27,8 @@ http::Router all_routes() {
   http::add_openai_routes(r);
   http::add_a1111_routes(r);
   http::add_admin_routes(r);
+  http::add_moderation_routes(r);
+  http::add_showcase_routes(r);
   http::add_web_routes(r);
   return r;
 }
@@ -65,6 +68,13 @@ Service::Service(ServiceOptions options) : state_(std::make_unique<State>()) {
     s.clock = s.own_clock.get();
   }
   s.generator = std::move(options.generator);
+  s.moderator = std::move(options.moderator);
+  // P9: no generated image is stored unscored unless the operator said so in the config.
+  if (s.generator && !s.moderator && s.config.moderation.enabled)
+    throw std::invalid_argument(
+        "output moderation is enabled but no image moderator was given: load the classifier, "
+        "or set [moderation] enabled = false to serve unscored images");
+  s.safety = std::make_shared<const PromptSafety>(s.config.safety);
   open_data(s);
   // After a crash or kill: the interrupted job goes back to the queue; files written without
   // their row are removed; then the retention periods are enforced before serving anything.

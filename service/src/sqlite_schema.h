@@ -6,7 +6,7 @@
 
 namespace pixforge::service::sqlite {
 
-inline constexpr std::array<const char*, 1> kMigrations = {
+inline constexpr std::array<const char*, 2> kMigrations = {
     R"sql(
 CREATE TABLE owners (
   id TEXT PRIMARY KEY,
@@ -121,6 +121,57 @@ CREATE TABLE quota_usage (
   used INTEGER NOT NULL,
   PRIMARY KEY (owner_id, day)
 );
+)sql",
+    // 2: prompt-safety decisions (P8), output moderation (P9), showcase opt-in (P11).
+    // blobs is rebuilt because SQLite cannot widen a CHECK constraint in place: a 'flagged'
+    // output is held for review and never listed as the owner's image.
+    R"sql(
+CREATE TABLE blobs_v2 (
+  id TEXT PRIMARY KEY,
+  owner_id TEXT NOT NULL REFERENCES owners(id) ON DELETE CASCADE,
+  job_id TEXT REFERENCES jobs(id) ON DELETE SET NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('upload', 'output', 'flagged')),
+  created_ms INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  showcase_ms INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO blobs_v2 (id, owner_id, job_id, kind, created_ms, size)
+  SELECT id, owner_id, job_id, kind, created_ms, size FROM blobs;
+DROP TABLE blobs;
+ALTER TABLE blobs_v2 RENAME TO blobs;
+CREATE INDEX blobs_owner ON blobs(owner_id);
+CREATE INDEX blobs_showcase ON blobs(showcase_ms) WHERE showcase_ms > 0;
+ALTER TABLE jobs ADD COLUMN safety_action TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN safety_category TEXT NOT NULL DEFAULT '';
+-- The flag log (P9): ids, scores, decision and times; never a prompt. The owner, job and image
+-- links go when those go (account deletion leaves an anonymous compliance record).
+CREATE TABLE moderation_flags (
+  id TEXT PRIMARY KEY,
+  blob_id TEXT REFERENCES blobs(id) ON DELETE SET NULL,
+  owner_id TEXT REFERENCES owners(id) ON DELETE SET NULL,
+  job_id TEXT REFERENCES jobs(id) ON DELETE SET NULL,
+  created_ms INTEGER NOT NULL,
+  scores TEXT NOT NULL,
+  top_class TEXT NOT NULL,
+  decision TEXT NOT NULL DEFAULT 'pending'
+    CHECK (decision IN ('pending', 'released', 'deleted', 'expired', 'gone')),
+  decided_ms INTEGER NOT NULL DEFAULT 0,
+  decided_by TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX moderation_flags_decision ON moderation_flags(decision, created_ms);
+CREATE INDEX moderation_flags_job ON moderation_flags(job_id);
+-- Prompt-safety decisions (P8): category, action, time, owner; never the prompt.
+CREATE TABLE safety_decisions (
+  id INTEGER PRIMARY KEY,
+  at_ms INTEGER NOT NULL,
+  owner_id TEXT REFERENCES owners(id) ON DELETE SET NULL,
+  api TEXT NOT NULL,
+  field TEXT NOT NULL,
+  category TEXT NOT NULL,
+  action TEXT NOT NULL,
+  job_id TEXT REFERENCES jobs(id) ON DELETE SET NULL
+);
+CREATE INDEX safety_decisions_at ON safety_decisions(at_ms);
 )sql",
 };
 

@@ -6,6 +6,7 @@
 
 #include "pixforge/service/store.h"
 #include "sqlite_db.h"
+#include "sqlite_moderation.h"
 #include "sqlite_schema.h"
 
 namespace pixforge::service {
@@ -40,17 +41,16 @@ JobRow read_job(const Stmt& s) {
   j.finished_ms = s.i64(10);
   j.returned_ms = s.i64(11);
   j.cancel_requested = s.i32(12) != 0;
+  j.safety_action = s.text(13);
+  j.safety_category = s.text(14);
   return j;
 }
 constexpr const char* kJobCols =
     "id, owner_id, kind, state, params_sealed, prompt_sealed, error_code, api, created_ms, "
-    "started_ms, finished_ms, returned_ms, cancel_requested";
+    "started_ms, finished_ms, returned_ms, cancel_requested, safety_action, safety_category";
 
-BlobRow read_blob(const Stmt& s) {
-  return {s.text(0), s.text(1), s.text(2), s.text(3), s.i64(4), s.i64(5)};
-}
-constexpr const char* kBlobCols =
-    "b.id, b.owner_id, IFNULL(b.job_id, ''), b.kind, b.created_ms, b.size";
+using sqlite::kBlobCols;
+using sqlite::read_blob;
 
 ApiKeyRow read_key(const Stmt& s) {
   return {s.text(0), s.text(1), s.text(2), s.text(3), s.i32(4), s.i64(5), s.i64(6)};
@@ -303,11 +303,11 @@ class SqliteStore final : public Store {
   }
   void insert_job(const JobRow& j) {
     Stmt s(db_,
-           sql("INSERT INTO jobs (", kJobCols, ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)").c_str());
+           sql("INSERT INTO jobs (", kJobCols, ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)").c_str());
     s.bind(1, j.id).bind(2, j.owner_id).bind(3, j.kind).bind(4, j.state).bind(5, j.params_sealed);
     s.bind(6, j.prompt_sealed).bind(7, j.error_code).bind(8, j.api).bind(9, j.created_ms);
     s.bind(10, j.started_ms).bind(11, j.finished_ms).bind(12, j.returned_ms);
-    s.bind(13, j.cancel_requested).run();
+    s.bind(13, j.cancel_requested).bind(14, j.safety_action).bind(15, j.safety_category).run();
   }
   std::optional<JobRow> find_job(const std::string& id) override {
     std::lock_guard lock(mu_);
@@ -408,13 +408,7 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     insert_blob(b);
   }
-  void insert_blob(const BlobRow& b) {
-    Stmt s(db_,
-           "INSERT INTO blobs (id, owner_id, job_id, kind, created_ms, size) VALUES "
-           "(?,?,NULLIF(?, ''),?,?,?)");
-    s.bind(1, b.id).bind(2, b.owner_id).bind(3, b.job_id).bind(4, b.kind).bind(5, b.created_ms);
-    s.bind(6, b.size).run();
-  }
+  void insert_blob(const BlobRow& b) { sqlite::insert_blob(db_, b); }
   std::optional<BlobRow> find_blob(const std::string& id) override {
     auto rows = blobs_where("b.id = ?", id);
     if (rows.empty()) return std::nullopt;
@@ -452,6 +446,58 @@ class SqliteStore final : public Store {
     std::vector<BlobRow> out;
     while (s.step()) out.push_back(read_blob(s));
     return out;
+  }
+
+  // --- moderation, prompt safety, showcase (sqlite_moderation.cpp) --------------------------
+  void add_flagged_output(const BlobRow& blob, const FlagRow& flag) override {
+    std::lock_guard lock(mu_);
+    sqlite::add_flagged_output(db_, blob, flag);
+  }
+  std::optional<FlagRow> find_flag(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    return sqlite::find_flag(db_, id);
+  }
+  std::vector<FlagRow> flags(const std::string& decision, int limit) override {
+    std::lock_guard lock(mu_);
+    return sqlite::flags(db_, decision, limit);
+  }
+  std::vector<FlagRow> job_flags(const std::string& job_id) override {
+    std::lock_guard lock(mu_);
+    return sqlite::job_flags(db_, job_id);
+  }
+  bool decide_flag(const std::string& id, const std::string& decision, const std::string& by,
+                   std::int64_t now) override {
+    std::lock_guard lock(mu_);
+    return sqlite::decide_flag(db_, id, decision, by, now);
+  }
+  std::vector<FlagRow> pending_flags_before(std::int64_t before) override {
+    std::lock_guard lock(mu_);
+    return sqlite::pending_flags_before(db_, before);
+  }
+  int close_orphaned_flags(std::int64_t now) override {
+    std::lock_guard lock(mu_);
+    return sqlite::close_orphaned_flags(db_, now);
+  }
+  int delete_moderation_log_before(std::int64_t before) override {
+    std::lock_guard lock(mu_);
+    return sqlite::delete_moderation_log_before(db_, before);
+  }
+  void add_safety_decision(const SafetyDecisionRow& row) override {
+    std::lock_guard lock(mu_);
+    sqlite::add_safety_decision(db_, row);
+  }
+  std::vector<SafetyDecisionRow> safety_decisions() override {
+    std::lock_guard lock(mu_);
+    return sqlite::safety_decisions(db_);
+  }
+  bool set_showcase(const std::string& blob_id, const std::string& owner_id,
+                    std::int64_t at) override {
+    std::lock_guard lock(mu_);
+    return sqlite::set_showcase(db_, blob_id, owner_id, at);
+  }
+  std::vector<BlobRow> showcase(int limit) override {
+    std::lock_guard lock(mu_);
+    return sqlite::showcase(db_, limit);
   }
 
   // --- audit ------------------------------------------------------------------------------
@@ -580,6 +626,10 @@ class SqliteStore final : public Store {
          "WHERE b.owner_id = o.id) OR EXISTS (SELECT 1 FROM jobs j WHERE j.owner_id = o.id))"},
         {"request_logs", "SELECT MIN(at_ms) FROM request_log"},
         {"sessions", "SELECT MIN(last_active_ms) FROM owners WHERE kind = 'session'"},
+        {"flagged_images", "SELECT MIN(created_ms) FROM blobs WHERE kind = 'flagged'"},
+        {"moderation_log",
+         "SELECT MIN(t) FROM (SELECT MIN(created_ms) AS t FROM moderation_flags WHERE decision "
+         "<> 'pending' UNION ALL SELECT MIN(at_ms) FROM safety_decisions)"},
     };
     std::lock_guard lock(mu_);
     for (const auto& [name, query] : queries) {
@@ -592,9 +642,12 @@ class SqliteStore final : public Store {
 
  private:
   void migrate() {
-    Stmt v(db_, "PRAGMA user_version");
-    v.step();
-    const auto have = static_cast<std::size_t>(v.i64(0));
+    // The statement is finished before migrating: DROP TABLE fails while any statement runs.
+    const auto have = [&] {
+      Stmt v(db_, "PRAGMA user_version");
+      v.step();
+      return static_cast<std::size_t>(v.i64(0));
+    }();
     if (have > sqlite::kMigrations.size())
       throw std::runtime_error("database schema version " + std::to_string(have) +
                                " is newer than this build supports (" +

@@ -27,7 +27,24 @@ struct Retention {
   double request_log_days = 30;
   double analytics_days = 183;  // aggregated counters, at most ~6 months
   double soft_deleted_days = 30;
-  double session_idle_days = 30;  // anonymous sessions with no activity
+  double session_idle_days = 30;     // anonymous sessions with no activity
+  double flagged_review_days = 14;   // withheld (flagged) images, kept encrypted for review (P9)
+  double moderation_log_days = 365;  // flag log and prompt-safety decisions (no prompts, P8/P9)
+};
+
+// Prompt screening (P8) in the request path.
+struct SafetySettings {
+  std::string rules_file;  // operator rules extending the compiled-in defaults; empty: defaults
+  bool screen_negative_prompt = true;  // negative prompts that ask to remove clothing
+};
+
+// Output moderation (P9): every generated image is scored before it is stored as visible.
+struct ModerationSettings {
+  bool enabled = true;  // false: the operator explicitly serves unscored images (logged)
+  double porn = 0.5;    // flag at these class probabilities (nsfwjs classes)
+  double hentai = 0.5;
+  double sexy = 0.7;
+  std::string models_dir;  // weights; empty: $PIXFORGE_MODELS, ./models, the checkout's models/
 };
 
 struct Notice {
@@ -84,6 +101,8 @@ struct ServiceConfig {
   Retention retention;
   Limits limits;
   PrivacySettings privacy;
+  SafetySettings safety;
+  ModerationSettings moderation;
   std::vector<Processor> processors;
 };
 

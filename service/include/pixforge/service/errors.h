@@ -5,6 +5,8 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace pixforge::service {
 
@@ -15,6 +17,13 @@ class ApiError : public std::runtime_error {
         status_(status),
         code_(std::move(code)),
         field_(std::move(field)) {}
+  // Extra machine-readable members of the error object (e.g. the category of a blocked
+  // prompt); never user content.
+  ApiError& with(std::string key, std::string value) {
+    extra_.emplace_back(std::move(key), std::move(value));
+    return *this;
+  }
+  const std::vector<std::pair<std::string, std::string>>& extra() const { return extra_; }
   int status() const { return status_; }
   const std::string& code() const { return code_; }
   const std::string& field() const { return field_; }
@@ -23,6 +32,7 @@ class ApiError : public std::runtime_error {
   int status_;
   std::string code_;
   std::string field_;
+  std::vector<std::pair<std::string, std::string>> extra_;
 };
 
 inline ApiError bad_request(const std::string& field, const std::string& rule) {

@@ -10,6 +10,7 @@
 #include "pixforge/service/clock.h"
 #include "pixforge/service/config.h"
 #include "pixforge/service/generator.h"
+#include "pixforge/service/moderator.h"
 #include "pixforge/service/store.h"
 #include "pixforge/service/vault.h"
 
@@ -19,6 +20,9 @@ struct ServiceOptions {
   ServiceConfig config;
   const Clock* clock = nullptr;          // null: the system clock
   std::unique_ptr<Generator> generator;  // null: generation answers 503
+  // Scores every output (P9). With a generator it is required unless the configuration
+  // disables moderation explicitly (moderation.enabled = false); Service throws otherwise.
+  std::unique_ptr<ImageModerator> moderator;
   bool start_worker = true;              // the job worker thread
   bool start_sweeper = true;             // periodic retention sweeps
 };

@@ -76,15 +76,44 @@ struct JobRow {
   std::int64_t finished_ms = 0;
   std::int64_t returned_ms = 0;  // first time the result was fetched
   bool cancel_requested = false;
+  std::string safety_action{};    // P8: "" (nothing matched), flag or rewrite
+  std::string safety_category{};  // the category that decided it
 };
 
 struct BlobRow {
   std::string id;
   std::string owner_id;
   std::string job_id;  // empty when not tied to a job
-  std::string kind;    // upload | output
+  std::string kind;    // upload | output | flagged (an output withheld for review, P9)
   std::int64_t created_ms = 0;
   std::int64_t size = 0;
+  std::int64_t showcase_ms = 0;  // when its owner opted it into the public showcase (P11); 0: not
+};
+
+// One entry of the flag log (P9): an output the moderator scored as flagged. Never a prompt.
+struct FlagRow {
+  std::string id;
+  std::string blob_id;   // the withheld image; empty once it is released, deleted or expired
+  std::string owner_id;  // empty once the owner is deleted (the record stays, anonymous)
+  std::string job_id;
+  std::int64_t created_ms = 0;
+  std::string scores;                // JSON object: class -> probability
+  std::string top_class;             // the most probable class
+  std::string decision = "pending";  // pending | released | deleted | expired | gone
+  std::int64_t decided_ms = 0;
+  std::string decided_by;  // moderator's owner id, or "system"
+};
+
+// One prompt-safety decision (P8): what was decided about whose request, never the prompt.
+struct SafetyDecisionRow {
+  std::int64_t id = 0;
+  std::int64_t at_ms = 0;
+  std::string owner_id;
+  std::string api;       // native | openai | a1111
+  std::string field;     // prompt | negative_prompt
+  std::string category;  // the deciding category
+  std::string action;    // block | rewrite | flag
+  std::string job_id;    // empty for blocked requests (no job exists)
 };
 
 struct TrainingChange {
@@ -186,6 +215,33 @@ class Store {
   virtual std::vector<BlobRow> expired_outputs(const std::string& owner_kind,
                                                std::int64_t before_ms) = 0;
 
+  // Output moderation (P9). The flagged blob row and its flag are written in one transaction.
+  virtual void add_flagged_output(const BlobRow& blob, const FlagRow& flag) = 0;
+  virtual std::optional<FlagRow> find_flag(const std::string& id) = 0;
+  // Newest first; `decision` empty lists every decision.
+  virtual std::vector<FlagRow> flags(const std::string& decision, int limit) = 0;
+  virtual std::vector<FlagRow> job_flags(const std::string& job_id) = 0;
+  // Moves a pending flag to `decision` (released: its blob becomes a visible output). False when
+  // the flag is not pending any more (a decision cannot be taken twice).
+  virtual bool decide_flag(const std::string& id, const std::string& decision,
+                           const std::string& by, std::int64_t now_ms) = 0;
+  // Pending flags created before `before_ms` (review period over).
+  virtual std::vector<FlagRow> pending_flags_before(std::int64_t before_ms) = 0;
+  // Pending flags whose image was deleted by its owner are closed as "gone"; returns how many.
+  virtual int close_orphaned_flags(std::int64_t now_ms) = 0;
+  // Flag-log and decision-log rows older than `before_ms` (pending flags are kept).
+  virtual int delete_moderation_log_before(std::int64_t before_ms) = 0;
+
+  // Prompt-safety decisions (P8).
+  virtual void add_safety_decision(const SafetyDecisionRow& row) = 0;
+  virtual std::vector<SafetyDecisionRow> safety_decisions() = 0;
+
+  // Showcase (P11): `at_ms` 0 revokes. False unless the blob is an output of `owner_id`.
+  virtual bool set_showcase(const std::string& blob_id, const std::string& owner_id,
+                            std::int64_t at_ms) = 0;
+  // Opted-in outputs of owners that have not restricted processing, newest first.
+  virtual std::vector<BlobRow> showcase(int limit) = 0;
+
   // Audit log: append-only, each row's hash covers the previous row's hash.
   virtual AuditRow append_audit(std::int64_t at_ms, const std::string& actor,
                                 const std::string& event, const std::string& subject,
@@ -206,7 +262,9 @@ class Store {
   virtual bool consume_quota(const std::string& owner_id, const std::string& day, std::int64_t n,
                              std::int64_t limit) = 0;
 
-  // Oldest timestamps per data category, for `pixforge privacy audit` (0 when none held).
+  // Oldest timestamps per data category, for `pixforge privacy audit` (0 when none held):
+  // uploads, prompts, outputs_anonymous, account_content, request_logs, sessions,
+  // flagged_images, moderation_log.
   virtual std::int64_t oldest(const std::string& category) = 0;
 };
 
