@@ -20,6 +20,9 @@
 #include "cpu_kernels.h"
 #include "simd_math.h"
 
+// AVX-512 + bf16 code; the backend calls it only when has_avx512_bf16() (cpu_features.h).
+PIXFORGE_AVX512_BF16_BEGIN
+
 namespace pixforge::cpu {
 
 namespace {
@@ -296,3 +299,5 @@ void attention(const OpCall& call, HostPool& pool, DType compute) {
 }
 
 }  // namespace pixforge::cpu
+
+PIXFORGE_AVX512_END

@@ -7,8 +7,10 @@
 
 #include <string>
 
+#include "cpu_features.h"
 #include "cpu_kernels.h"
 #include "host_backend.h"
+#include "reference_kernels.h"
 
 namespace pixforge {
 
@@ -72,6 +74,10 @@ class CpuBackend final : public cpu::HostBackend {
 
  private:
   void run(const OpCall& call) {
+    // A portable build on a CPU without AVX-512: the ops whose fast kernels need it run the
+    // reference loops (correct, slower); convolutions, matmuls and layout ops stay fast.
+    const bool fast = call.kind == OpKind::Attention ? cpu::has_avx512_bf16() : cpu::has_avx512();
+    if (!fast && needs_avx512(call.kind)) return cpu::reference_compute(call, nullptr);
     switch (call.kind) {
       case OpKind::Conv2d:
         return cpu::conv2d(call, pool_);
@@ -113,6 +119,25 @@ class CpuBackend final : public cpu::HostBackend {
         return cpu::mean_hw(call, pool_);
     }
     unsupported(call);
+  }
+
+  static bool needs_avx512(OpKind kind) {
+    switch (kind) {
+      case OpKind::Attention:
+      case OpKind::GroupNorm:
+      case OpKind::LayerNorm:
+      case OpKind::Softmax:
+      case OpKind::Activation:
+      case OpKind::Geglu:
+      case OpKind::Add:
+      case OpKind::Mul:
+      case OpKind::ScaleBias:
+      case OpKind::Clip:
+      case OpKind::MeanHW:
+        return true;
+      default:
+        return false;
+    }
   }
 
   DType compute_type_;

@@ -9,6 +9,9 @@
 #include "cpu_kernels.h"
 #include "simd_math.h"
 
+// AVX-512 code; the backend calls it only when has_avx512() (cpu_features.h).
+PIXFORGE_AVX512_BEGIN
+
 namespace pixforge::cpu {
 
 namespace {
@@ -176,3 +179,5 @@ void softmax(const OpCall& call, HostPool& pool) {
 }
 
 }  // namespace pixforge::cpu
+
+PIXFORGE_AVX512_END

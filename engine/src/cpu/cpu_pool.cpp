@@ -88,6 +88,9 @@ void pool2d(const OpCall& call, HostPool& pool) {
   dnnl_stream().wait();
 }
 
+// AVX-512 code; the backend calls it only when has_avx512() (cpu_features.h).
+PIXFORGE_AVX512_BEGIN
+
 // Parallel over (image, 64-channel block); each sums its block over 256-pixel runs in f32
 // vectors (4 x 16 lanes), then adds the runs in f64, so large maps lose no precision.
 void mean_hw(const OpCall& call, HostPool& pool) {
@@ -123,3 +126,5 @@ void mean_hw(const OpCall& call, HostPool& pool) {
 }
 
 }  // namespace pixforge::cpu
+
+PIXFORGE_AVX512_END

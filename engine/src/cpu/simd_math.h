@@ -9,7 +9,10 @@
 #include <immintrin.h>
 #pragma GCC diagnostic pop
 
+#include "cpu_features.h"
 #include "pixforge/core/backend.h"
+
+PIXFORGE_AVX512_BEGIN
 
 namespace pixforge::cpu::simd {
 
@@ -107,3 +110,5 @@ inline __mmask16 tail_mask(std::int64_t n) {
 }
 
 }  // namespace pixforge::cpu::simd
+
+PIXFORGE_AVX512_END
