@@ -1,9 +1,9 @@
 // A plain AUTOMATIC1111-style client against the real `pixforge serve` with a random-weight
 // checkpoint of the SD 1.5 layout: JSON over HTTP exactly as the many A1111 tools send it
-// (txt2img with the usual fields, progress polling, sd-models, samplers). Images come back as
-// base64 PNG carrying A1111's `parameters` text chunk (F15). Few steps at 64x64: the full-size
-// random-weight SD 1.5 UNet took 7-17 s per step on the shared 2-core box (1:54 for 4 steps
-// with loading), so every generation here is 1-6 steps.
+// (txt2img with the usual fields, progress polling, sd-models, samplers, schedulers, options).
+// Images come back as base64 PNG carrying A1111's `parameters` text chunk (F15). Few steps at
+// 64x64 (the whole file took about 2 minutes on the shared, loaded 2-core box, model loading
+// included), so every generation here is 1-6 steps.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -137,6 +137,30 @@ describe('A1111-compatible API', () => {
       const r = await api.post('/sdapi/v1/txt2img', txt2imgBody({ steps: 1, sampler_name: name }));
       assert.equal(r.status, 200, `${name}: ${String(r.body).slice(0, 300)}`);
     }
+  });
+
+  test('A1111 1.9 "scheduler" and the older "DPM++ 2M Karras" name run the same sampling', async () => {
+    const schedulers = await api.get('/sdapi/v1/schedulers');
+    assert.equal(schedulers.status, 200);
+    assert.ok(schedulers.json.some((s) => s.name === 'karras' && s.label === 'Karras'), JSON.stringify(schedulers.json));
+    const split = await api.post('/sdapi/v1/txt2img', txt2imgBody({ steps: 1, sampler_name: 'DPM++ 2M', scheduler: 'Karras' }));
+    const legacy = await api.post('/sdapi/v1/txt2img', txt2imgBody({ steps: 1, sampler_name: 'DPM++ 2M Karras' }));
+    for (const r of [split, legacy]) assert.equal(r.status, 200, String(r.body).slice(0, 300));
+    assert.equal(split.json.images[0], legacy.json.images[0], 'same pixels and the same parameters chunk');
+    const text = readPng(Buffer.from(split.json.images[0], 'base64')).text.parameters;
+    assert.match(text, /Sampler: DPM\+\+ 2M, Schedule type: Karras/);
+    assert.equal(JSON.parse(split.json.info).sampler_name, 'DPM++ 2M');
+  });
+
+  test('GET /sdapi/v1/options names the loaded checkpoint; other checkpoints are refused', async () => {
+    const models = await api.get('/sdapi/v1/sd-models');
+    const options = await api.get('/sdapi/v1/options');
+    assert.equal(options.status, 200);
+    assert.equal(options.json.sd_model_checkpoint, models.json[0].title);
+    assert.equal((await api.post('/sdapi/v1/options', { sd_model_checkpoint: models.json[0].title })).status, 200);
+    const other = await api.post('/sdapi/v1/options', { sd_model_checkpoint: 'v1-5-pruned-emaonly.safetensors [6ce0161689]' });
+    assert.equal(other.status, 400);
+    assert.equal(other.json.field, 'sd_model_checkpoint');
   });
 
   test('invalid fields get a 4xx naming the field, without echoing the prompt', async () => {
