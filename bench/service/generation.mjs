@@ -4,12 +4,12 @@
 //     1-step 64x64 jobs keep the model time between jobs short (it is not in the number).
 //  2. quotas under concurrency: one fresh owner fires many generation requests at once; the
 //     accepted count must equal limits.daily_quota_images exactly, never more.
-//   node bench/service/generation.mjs URL QUOTA [JOBS]
+//   node bench/service/generation.mjs URL QUOTA [JOBS]   (JOBS 0: the quota check only)
 import { Client, readEvents, waitForJob } from '../../tests/service_e2e/lib/client.mjs';
 
 const [url, quotaArg, jobsArg] = process.argv.slice(2);
 const quota = Number(quotaArg);
-const jobs = Number(jobsArg || 20);
+const jobs = Number(jobsArg ?? 20);
 if (!url || !Number.isInteger(quota)) {
   console.error('usage: node generation.mjs URL QUOTA [JOBS]');
   process.exit(2);
@@ -59,5 +59,5 @@ async function quotas() {
   if (!ok) process.exitCode = 1;
 }
 
-await overhead();
+if (jobs > 0) await overhead();
 await quotas();

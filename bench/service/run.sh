@@ -3,12 +3,16 @@
 #   GET /api/v1/jobs/{id}   (a browser polling its job; session cookie)
 #   GET /api/v1/privacy     (the machine-readable policy)
 # against Debian's nginx serving a static JSON file of the same size (the ceiling of this box).
-# With a model it also measures the service's overhead per generation and checks that quotas
-# are never overspent under concurrent requests (bench/service/generation.mjs).
+# When the server can generate it also checks that quotas are never overspent under concurrent
+# requests, and measures the service's overhead per generation (bench/service/generation.mjs
+# with a real model; bench_service_server overhead for the service alone, model time excluded).
 #
 #   bench/service/run.sh [--bin build/cli/pixforge] [--model FILE] [--duration 10s]
-#                        [--connections 32] [--threads 2]
-# Without --model, /api/v1/jobs/{id} cannot be measured (no job can exist) and is reported so.
+#                        [--connections 32] [--threads 2] [--overhead-bin FILE] [--jobs N]
+# --bin may also be bench_service_server (bench/service/, the same service with a generator
+# that takes no model time): then /api/v1/jobs/{id} is measured without a model.
+# --overhead-bin build/bench/service/bench_service_server: also runs its overhead mode.
+# A server that cannot generate (pixforge without --model) has no job to poll: reported so.
 # Targets: >= 50 % of nginx's requests/s, p99 <= 10 ms, no errors, overhead <= 5 ms.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -18,6 +22,8 @@ model=""
 duration=10s
 connections=32
 threads=2
+overhead_bin=""
+jobs=200
 while [ $# -gt 0 ]; do
   case "$1" in
     --bin) bin="$2"; shift 2 ;;
@@ -25,6 +31,8 @@ while [ $# -gt 0 ]; do
     --duration) duration="$2"; shift 2 ;;
     --connections) connections="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
+    --overhead-bin) overhead_bin="$2"; shift 2 ;;
+    --jobs) jobs="$2"; shift 2 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -75,7 +83,8 @@ done
 [ -n "$port" ] || { echo "run.sh: pixforge serve did not start" >&2; cat "$tmp/server.log" >&2; exit 1; }
 svc="http://127.0.0.1:$port"
 
-# A browser-like session: consent, then (with a model) one finished 64x64 job to poll.
+# A browser-like session: consent, then (when the server can generate) one finished 64x64 job
+# to poll.
 jar="$tmp/cookies"
 version="$(curl -fsS "$svc/api/v1/privacy" | python3 -c 'import json, sys; print(json.load(sys.stdin)["notice"]["version"])')"
 csrf="$(curl -fsS -c "$jar" -H 'Content-Type: application/json' \
@@ -83,7 +92,8 @@ csrf="$(curl -fsS -c "$jar" -H 'Content-Type: application/json' \
   python3 -c 'import json, sys; print(json.load(sys.stdin)["csrf_token"])')"
 cookie="pf_session=$(awk '$6 == "pf_session" {print $7}' "$jar")"
 job_path=""
-if [ -n "$model" ]; then
+can_generate="$(curl -fsS "$svc/sdapi/v1/sd-models" | python3 -c 'import json, sys; print(1 if json.load(sys.stdin) else "")')"
+if [ -n "$can_generate" ]; then
   job_id="$(curl -fsS -b "$jar" -H 'Content-Type: application/json' -H "X-CSRF-Token: $csrf" \
     -d '{"prompt": "benchmark", "width": 64, "height": 64, "steps": 1, "seed": 1}' "$svc/api/v1/generate" |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')"
@@ -151,7 +161,8 @@ print(f"{rps:.0f} {p99:.2f} {errors}")
 PY
 }
 
-echo "pixforge service benchmark: wrk -t$threads -c$connections -d$duration, loopback, $(nproc) cores"
+echo "pixforge service benchmark: $(basename "$bin"), wrk -t$threads -c$connections -d$duration, loopback, $(nproc) cores"
+echo "machine load before: $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min)"
 echo "bodies: privacy $(stat -c %s "$tmp/www/privacy.json") bytes${job_path:+, job $(stat -c %s "$tmp/www/job.json") bytes}"
 printf '%-22s %12s %10s %8s %12s %10s %8s %8s %s\n' endpoint "svc req/s" "svc p99" errors "nginx req/s" "nginx p99" errors ratio verdict
 row() {
@@ -169,7 +180,15 @@ PY
 row "GET /api/v1/privacy" "$svc/api/v1/privacy" "http://127.0.0.1:$nginx_port/privacy.json" ""
 if [ -n "$job_path" ]; then
   row "GET /api/v1/jobs/{id}" "$svc$job_path" "http://127.0.0.1:$nginx_port/job.json" "$cookie"
-  node bench/service/generation.mjs "$svc" "$quota" 20
+  echo "machine load after wrk: $(cut -d' ' -f1-3 /proc/loadavg)"
+  # With a real model: overhead as a client sees it (202 -> "started"/first progress event);
+  # with the instant generator the jobs end before a stream could watch them: quotas only.
+  node bench/service/generation.mjs "$svc" "$quota" "$([ -n "$model" ] && echo 20 || echo 0)"
 else
-  echo "GET /api/v1/jobs/{id}: not measured (no --model: no job can exist); generation overhead and quota check need --model too"
+  echo "machine load after wrk: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "GET /api/v1/jobs/{id}: not measured (this server cannot generate: no job can exist; use --model or bench_service_server)"
+fi
+if [ -n "$overhead_bin" ]; then
+  "$overhead_bin" overhead --data-dir "$tmp/overhead-data" --jobs "$jobs"
+  echo "machine load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 fi
