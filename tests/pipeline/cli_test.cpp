@@ -2,6 +2,7 @@
 // the parameters chunk, and --from re-running an image to the same pixels.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -48,9 +49,19 @@ class CliTest : public PipelineTest {
     return "-m " + quoted(checkpoint_path()) + " --vocab " + quoted(vocab_path()) +
            " --type f32 -W 64 -H 64 --steps 2";
   }
+  // Outputs go to a directory of this test process, removed when the test ends.
   std::string temp(const std::string& name) const {
-    return (std::filesystem::path(checkpoint_path()).parent_path() / name).string();
+    std::filesystem::create_directories(out_dir_);
+    return (out_dir_ / name).string();
   }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(out_dir_, ec);
+  }
+
+ private:
+  std::filesystem::path out_dir_ = std::filesystem::path(checkpoint_path()).parent_path() /
+                                   ("cli_" + std::to_string(::getpid()));
 };
 
 TEST_F(CliTest, HugeSizeIsRefusedBeforeLoading) {

@@ -1,5 +1,5 @@
-// Shared state of the pipeline tests: one synthetic SD 1.5 checkpoint file per test binary
-// (written once, removed at exit), one f32 Model loaded from it, the reference golden.
+// Shared state of the pipeline tests: one synthetic SD 1.5 checkpoint in the build tree (written
+// once for all test processes), one f32 Model loaded from it on first use, the reference golden.
 #pragma once
 
 #include <gtest/gtest.h>
