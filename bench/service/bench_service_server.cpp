@@ -126,6 +126,8 @@ int serve(const Args& args) {
   if (!args.listen.empty()) o.config.server.listen = args.listen;
   if (args.port >= 0) o.config.server.port = args.port;
   o.generator = std::make_unique<FirstProgressGenerator>(false);
+  // The bench measures the service alone: output scoring (P9) is model time, like generation.
+  o.config.moderation.enabled = false;
   const ServerSettings server = o.config.server;
   sigset_t set;
   sigemptyset(&set);
@@ -171,6 +173,7 @@ int overhead(const Args& args) {
   auto gen = std::make_unique<FirstProgressGenerator>(true);
   FirstProgressGenerator* g = gen.get();
   o.generator = std::move(gen);
+  o.config.moderation.enabled = false;  // service overhead only, no classifier (see serve())
   Service svc(std::move(o));
   const int port = svc.start();
 
