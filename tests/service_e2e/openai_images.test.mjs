@@ -68,5 +68,12 @@ describe('openai client, images', () => {
     const png = readPng(Buffer.from(res.data[0].b64_json, 'base64'));
     assert.equal(png.width, 64);
     assert.equal(png.height, 64);
+    // Where the mask is opaque the picture is kept: the corners are the input's pixels (the
+    // resize to the same size and the mask blend are exact there; 2 levels for rounding).
+    for (const [x, y] of [[2, 2], [61, 3], [5, 60], [62, 62]]) {
+      const got = png.pixel(x, y);
+      const want = [x * 4, y * 4, 200];
+      assert.ok(got.every((v, i) => Math.abs(v - want[i]) <= 2), `(${x}, ${y}): got ${got}, input ${want}`);
+    }
   });
 });

@@ -46,10 +46,12 @@ export function encodePng(width, height, channels, pixel) {
   return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
 
-// Parses the chunk list; returns {width, height, colorType, text: {keyword: value}}.
+// Parses the chunk list; returns {width, height, colorType, text: {keyword: value}, pixel(x, y)}
+// (pixel reads 8-bit non-interlaced RGB/RGBA, the formats the server writes).
 export function readPng(buf) {
   assert.ok(Buffer.isBuffer(buf) && buf.length > 8 && buf.subarray(0, 8).equals(SIGNATURE), 'not a PNG (bad signature)');
   const out = { text: {} };
+  const idat = [];
   let o = 8;
   while (o + 12 <= buf.length) {
     const len = buf.readUInt32BE(o);
@@ -61,6 +63,10 @@ export function readPng(buf) {
       out.width = data.readUInt32BE(0);
       out.height = data.readUInt32BE(4);
       out.colorType = data[9];
+      out.bitDepth = data[8];
+      out.interlace = data[12];
+    } else if (type === 'IDAT') {
+      idat.push(data);
     } else if (type === 'tEXt') {
       const z = data.indexOf(0);
       out.text[data.toString('latin1', 0, z)] = data.toString('latin1', z + 1);
@@ -83,5 +89,45 @@ export function readPng(buf) {
     o += 12 + len;
   }
   assert.ok(out.complete, 'PNG has no IEND chunk');
+  let rows = null;
+  out.pixel = (x, y) => {
+    rows = rows || unfilter(out, zlib.inflateSync(Buffer.concat(idat)));
+    const ch = out.colorType === 6 ? 4 : 3;
+    return [...rows[y].subarray(x * ch, x * ch + ch)];
+  };
   return out;
+}
+
+// Undoes PNG's per-row filters (none, sub, up, average, Paeth) for 8-bit RGB/RGBA.
+function unfilter(png, raw) {
+  assert.equal(png.bitDepth, 8, 'pixel() reads 8-bit PNGs');
+  assert.equal(png.interlace, 0, 'pixel() reads non-interlaced PNGs');
+  assert.ok(png.colorType === 2 || png.colorType === 6, `pixel() reads RGB/RGBA, got color type ${png.colorType}`);
+  const bpp = png.colorType === 6 ? 4 : 3;
+  const stride = png.width * bpp;
+  assert.equal(raw.length, png.height * (stride + 1), 'decompressed size matches the header');
+  const rows = [];
+  let prev = Buffer.alloc(stride);
+  for (let y = 0; y < png.height; y++) {
+    const filter = raw[y * (stride + 1)];
+    const line = Buffer.from(raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1)));
+    for (let i = 0; i < stride; i++) {
+      const a = i >= bpp ? line[i - bpp] : 0;
+      const b = prev[i];
+      const c = i >= bpp ? prev[i - bpp] : 0;
+      let pred = 0;
+      if (filter === 1) pred = a;
+      else if (filter === 2) pred = b;
+      else if (filter === 3) pred = (a + b) >> 1;
+      else if (filter === 4) {
+        const p = a + b - c;
+        const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+        pred = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      } else assert.equal(filter, 0, `unknown PNG filter ${filter}`);
+      line[i] = (line[i] + pred) & 0xff;
+    }
+    rows.push(line);
+    prev = line;
+  }
+  return rows;
 }
