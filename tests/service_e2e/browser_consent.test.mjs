@@ -70,6 +70,20 @@ describe('web UI: page and consent screen', () => {
     assert.deepEqual(browser.record.consoleErrors, []);
   });
 
+  test('without a model the generate form says so and offers nothing to choose', async () => {
+    const options = await (await fetch(server.url + '/api/v1/generation-options')).json();
+    assert.equal(options.model, null);
+    assert.deepEqual(options.samplers, []);
+    assert.deepEqual(options.schedulers, []);
+    assert.equal(options.img2img, false);
+    assert.ok(options.limits.max_width >= 64 && options.limits.max_batch >= 1, JSON.stringify(options.limits));
+    const page = browser.page;
+    await page.goto(server.url + '/');
+    await page.waitForLoadState('networkidle');
+    assert.equal(await page.textContent('#model-name'), 'No model is loaded on this server: generation is unavailable.');
+    assert.equal(await page.$$eval('#sampler option', (o) => o.length), 0);
+  });
+
   test('P1 Decline leaves no cookie, no session, no row', async () => {
     resetRecord(browser.record);
     const page = browser.page;
