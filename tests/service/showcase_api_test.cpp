@@ -152,6 +152,11 @@ TEST(Showcase, P11_declined_consent_sends_nothing_to_a_listed_processor) {
   EXPECT_EQ(policy["processors"][0]["data_sent"], "prompt, size and seed");
   EXPECT_EQ(policy["processors"][0]["use_limit"], "deleted after the job; never used for training");
   EXPECT_EQ(policy["local_processing_only"], false);
+  // The live policy names the showcase rights and the moderation periods (P11, P9, P12).
+  EXPECT_EQ(policy["rights"]["showcase_opt_in"], "POST /api/v1/images/{id}/showcase");
+  EXPECT_EQ(policy["rights"]["showcase_revoke"], "DELETE /api/v1/images/{id}/showcase");
+  EXPECT_DOUBLE_EQ(policy["retention"]["flagged_images_review_days"].get<double>(), 14);
+  EXPECT_EQ(policy["safety"]["output_moderation"], false) << "test_config() disables it";
   EXPECT_NE(c.get("/privacy").body.find("Remote GPU Ltd"), std::string::npos);
   auto declined =
       c.post("/api/v1/consent", {{"agree", false}, {"age_confirmed", true}, {"notice_version", 1}});
