@@ -75,14 +75,4 @@ class BrownianTreeNoise final : public SdeNoise {
   std::vector<std::unique_ptr<BrownianTree>> trees_;
 };
 
-// One independent draw per step from a NoiseSampler (the sigmas are ignored).
-class GaussianSdeNoise final : public SdeNoise {
- public:
-  explicit GaussianSdeNoise(NoiseSampler& noise) : noise_(noise) {}
-  Tensor draw(Backend& backend, float, float) override { return noise_.next(backend); }
-
- private:
-  NoiseSampler& noise_;
-};
-
 }  // namespace pixforge::sampling
