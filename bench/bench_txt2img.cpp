@@ -1,174 +1,239 @@
-// End-to-end speed on the full SD 1.5 layout at 512x512 (synthetic weights, f16 file):
-// this machine's oneDNN matmul peak (f32 and bf16, measured in the same run), then text encode,
-// UNet evaluation (batch 1 and 2), VAE decode and a whole 20-step txt2img with CFG, each with
-// seconds, FLOPs, GFLOP/s and the fraction of the measured peak; peak RSS at the end.
+// End-to-end speed and memory on the full SD 1.5 layout at 512x512 (synthetic weights, f16
+// file): this machine's oneDNN matmul peak (f32 and bf16, measured in the same run), model load,
+// text encode, UNet evaluation (batch 1 and 2), VAE decode and a whole 20-step txt2img with CFG
+// split into its phases, each with seconds, FLOPs, GFLOP/s, the fraction of the measured peak
+// and the phase's own peak RSS (VmHWM, reset before each phase), plus the load average.
 //
-//   pixforge-make-test-model /tmp/sd15.safetensors f16 tests/golden/layouts/sd15_*.json
-//   bench_txt2img --model /tmp/sd15.safetensors [--type bf16|f32] [--steps 20] [--json OUT]
+//   pixforge-make-test-model sd15.safetensors f16 tests/golden/layouts/sd15_*.json
+//   PIXFORGE_DATA=../shared/data bench_txt2img --model sd15.safetensors [--type bf16|f32]
+//       [--steps 20] [--repeat 2] [--threads N] [--txt2img-only] [--json OUT]
 //
-// FLOP counts are those bench_pytorch_unet.py counts with forward hooks on the same networks
-// at 512x512 (2 x multiply-adds of every convolution, linear layer and attention product);
-// other sizes are refused rather than reported with wrong counts. Timings are wall-clock, best
-// of --repeat runs (the machine is shared; the best run is the least disturbed one).
-#include <sys/resource.h>
+// --txt2img-only loads the model and runs one txt2img, nothing else: the peak RSS of what a
+// user's `pixforge generate` does (the full run also holds the UNet's batch-1 buffers and the
+// standalone VAE decode's in its pools).
+//
+// FLOP counts are walked from the networks' configurations (bench/harness.h: 2 x multiply-adds
+// of every convolution, linear layer and attention product; norms and elementwise ops are not
+// counted): UNet ≈ 803 GFLOP per sample (what bench_pytorch_unet.py counts with forward hooks
+// on the same UNet), VAE decode ≈ 2.5 TFLOP, CLIP ViT-L text ≈ 27 GFLOP per 77-token row.
+// Timings are wall-clock, best of --repeat after a warm-up (the machine is shared; the best run
+// is the least disturbed one).
+#include <omp.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
-#include <functional>
-#include <random>
 #include <string>
+#include <vector>
 
+#include "harness.h"
 #include "pixforge/core/ops.h"
-#include "pixforge/cpu/cpu_backend.h"
 #include "pixforge/nn/unet.h"
 #include "pixforge/nn/vae.h"
 #include "pixforge/pipeline/generate.h"
 #include "pixforge/pipeline/model.h"
+#include "pixforge/text/clip_text_encoder.h"
 #include "pixforge/text/text_conditioner.h"
 
+namespace pixforge {
 namespace {
 
-using namespace pixforge;
-using Clock = std::chrono::steady_clock;
+struct Options {
+  std::string model, type = "bf16", json;
+  int steps = 20, repeat = 2, threads = 0;
+  bool txt2img_only = false;
+};
 
-// Counted by bench/bench_pytorch_unet.py (forward hooks) for SD 1.5 at 512x512.
-constexpr double kUnetFlopsBatch1 = 803.5e9;
-constexpr double kVaeDecodeFlops = 2480e9;
-// CLIP ViT-L/14 text transformer, 77 tokens: 12 layers x (4·768² + 2·768·3072) MACs per token
-// x 77 tokens x 2, plus attention 12 x 4 x 77² x 768.
-constexpr double kTextFlops =
-    12 * (4.0 * 768 * 768 + 2.0 * 768 * 3072) * 77 * 2 + 12 * 4.0 * 77 * 77 * 768;
-
-double seconds_of(const std::function<void()>& fn, int repeat) {
-  double best = 1e30;
-  for (int i = 0; i < repeat; ++i) {
-    const auto t0 = Clock::now();
-    fn();
-    best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count());
-  }
-  return best;
-}
-
-Tensor random_tensor(Backend& be, Shape shape, float bound) {
-  std::mt19937 rng(7);
-  std::uniform_real_distribution<float> dist(-bound, bound);
-  std::vector<float> v(static_cast<std::size_t>(shape.numel()));
-  for (float& x : v) x = dist(rng);
-  return Tensor::from_host(be, shape, v);
-}
-
-// oneDNN matmul peak through ops::linear at 2048³ (what bench_kernels measures as BM_Matmul).
-double matmul_peak(DType compute) {
-  auto be = make_cpu_backend({compute, 0});
-  const std::int64_t n = 2048;
-  Tensor x = random_tensor(*be, {n, n}, 1.0f);
-  auto w = ops::prepare_linear(*be, random_tensor(*be, {n, n}, 0.05f), nullptr);
-  const double s = seconds_of([&] { ops::linear(x, *w); }, 5);
-  return 2.0 * n * n * n / s;
-}
+double mib(std::size_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
 
 struct Row {
-  const char* name;
-  double seconds, flops;
+  std::string name;
+  double seconds = 0, flops = 0, peak_rss = 0;
 };
 
 void print_row(const Row& r, double peak) {
-  const double gflops = r.flops / r.seconds / 1e9;
-  std::printf("%-28s %8.3f s  %9.1f GFLOP  %7.1f GFLOP/s  %5.1f%% of peak\n", r.name, r.seconds,
-              r.flops / 1e9, gflops, 100.0 * gflops * 1e9 / peak);
+  if (r.flops > 0) {
+    const double gflops = r.flops / r.seconds / 1e9;
+    std::printf("%-30s %8.3f s %9.1f GFLOP %7.1f GFLOP/s %5.1f%% of peak  peak RSS %6.0f MiB\n",
+                r.name.c_str(), r.seconds, r.flops / 1e9, gflops, 100.0 * gflops / peak,
+                r.peak_rss);
+  } else {
+    std::printf("%-30s %8.3f s %58s peak RSS %6.0f MiB\n", r.name.c_str(), r.seconds, "",
+                r.peak_rss);
+  }
+}
+
+// Runs `fn` in its own peak-RSS window; the row gets its best time and that window's peak.
+Row phase(const std::string& name, double flops, int repeat, const std::function<void()>& fn) {
+  bench::reset_peak_rss();
+  const bench::Timing t = bench::best_of(repeat, fn);
+  return {name, t.wall, flops, bench::memory_now().peak};
+}
+
+// One txt2img, split at its progress callbacks: text encode + step 1, steps 2..N, VAE decode
+// (+ image conversion), each with its own peak-RSS window.
+std::vector<Row> txt2img_phases(const pipeline::Model& model, const pipeline::GenerationParams& p,
+                                double text_flops, double step_flops, double vae_flops) {
+  std::vector<double> at;  // wall time at each step's end
+  std::vector<double> peaks;
+  MemoryStats arena;
+  pipeline::GenerateOptions go;
+  go.previews = false;
+  go.on_progress = [&](const pipeline::Progress& pr) {
+    at.push_back(bench::wall_now());
+    if (pr.step == 1 || pr.step == pr.steps) {
+      peaks.push_back(bench::memory_now().peak);
+      bench::reset_peak_rss();
+    }
+    if (pr.step == pr.steps) arena = model.backend().memory_stats();
+    return true;
+  };
+  bench::reset_peak_rss();
+  const double t0 = bench::wall_now();
+  pipeline::generate(model, p, go);
+  const double t1 = bench::wall_now();
+  const double decode_peak = bench::memory_now().peak;
+  const double first = at.front() - t0;
+  const double steps_s = at.back() - at.front();
+  const double per_step = p.steps > 1 ? steps_s / (p.steps - 1) : first;
+  const double all_peak = std::max({peaks.front(), peaks.back(), decode_peak});
+  // The backend's arena after sampling: bytes in use include the prepared weights.
+  std::printf(
+      "arena after sampling: %.0f MiB in use (weights and live tensors), %.0f MiB pooled, "
+      "%.0f MiB at its peak\n",
+      mib(arena.bytes_in_use), mib(arena.bytes_pooled), mib(arena.peak_bytes));
+  return {
+      {"txt2img " + std::to_string(p.steps) + " steps, CFG", t1 - t0,
+       text_flops + p.steps * step_flops + vae_flops, all_peak},
+      {"  text encode + step 1", first, text_flops + step_flops, peaks.front()},
+      {"  steps 2.." + std::to_string(p.steps), steps_s, (p.steps - 1) * step_flops,
+       p.steps > 1 ? peaks.back() : 0},
+      {"  (one step, batch 2)", per_step, step_flops, 0},
+      {"  VAE decode + image", t1 - at.back(), vae_flops, decode_peak},
+  };
+}
+
+int run(const Options& o) {
+  const int threads = o.threads > 0 ? o.threads : omp_get_max_threads();
+  std::printf("load average before: %s\n", bench::machine_load().c_str());
+  const bench::Rate f32 = bench::matmul_peak(DType::F32, threads);
+  const bench::Rate bf16 = bench::matmul_peak(DType::BF16, threads);
+  std::printf("oneDNN matmul peak (2048^3, %d threads): f32 %.1f GFLOP/s, bf16 %.1f GFLOP/s\n",
+              threads, f32.wall, bf16.wall);
+
+  pipeline::GenerationParams params;
+  params.prompt = "a lighthouse at dusk, oil painting";
+  params.negative_prompt = "blurry";
+  params.width = params.height = 512;
+  params.steps = o.steps;
+  params.seed = 1;
+  params.threads = o.threads;
+  params.compute = pipeline::parse_compute_type(o.type);
+  const double peak = params.compute == pipeline::ComputeType::F32 ? f32.wall : bf16.wall;
+
+  std::vector<Row> rows;
+  std::shared_ptr<const pipeline::Model> model;
+  rows.push_back(phase("model load", 0, 1, [&] {
+    model = pipeline::Model::load(o.model, pipeline::model_options_for(params));
+  }));
+  const bench::Memory loaded = bench::memory_now();
+  std::printf(
+      "after load: RSS %.0f MiB (file-backed %.0f, anonymous %.0f); prepared weights %.0f MiB\n",
+      loaded.rss, loaded.rss_file, loaded.rss_anon,
+      mib(model->backend().memory_stats().bytes_in_use));
+
+  const text::ClipTextEncoder& clip = model->text_encoder();
+  const double text_flops = bench::clip_text_flops(clip.config(), clip.prepared_layers(), 77);
+  const double unet1 = bench::unet_flops(model->unet().config(), 64, 64, 77);
+  const double vae_flops = bench::vae_decode_flops(model->vae().config(), 64, 64);
+  // CFG: uncond and cond in one encoder batch (2 rows) and one batch-2 UNet call per step.
+  const double step_flops = 2 * unet1;
+
+  if (!o.txt2img_only) {
+    Tensor context = model->text().encode(params.prompt);  // warm-up: primitives, pools
+    rows.push_back(phase("text encode (77 tokens)", text_flops, o.repeat,
+                         [&] { context = model->text().encode(params.prompt); }));
+    Backend& be = model->backend();
+    for (int batch : {1, 2}) {
+      const Tensor x = bench::random_tensor(be, {batch, 64, 64, 4});
+      const Tensor ctx = batch == 1 ? context : ops::concat({context, context}, 0);
+      const std::vector<float> t(static_cast<std::size_t>(batch), 500.0f);
+      model->unet().forward(x, t, ctx);  // warm-up: primitive creation, pool growth
+      rows.push_back(phase("UNet eval, batch " + std::to_string(batch), unet1 * batch, o.repeat,
+                           [&] { model->unet().forward(x, t, ctx); }));
+    }
+    const Tensor latent = bench::random_tensor(be, {1, 64, 64, 4});
+    model->vae().decode(latent);  // warm-up
+    rows.push_back(phase("VAE decode", vae_flops, o.repeat, [&] { model->vae().decode(latent); }));
+  }
+  for (Row& r : txt2img_phases(*model, params, 2 * text_flops, step_flops, vae_flops)) {
+    rows.push_back(std::move(r));
+  }
+  for (const Row& r : rows) print_row(r, peak);
+  const double process_peak = bench::process_peak_rss_mib();
+  std::printf("process peak RSS: %.0f MiB; load average after: %s\n", process_peak,
+              bench::machine_load().c_str());
+  if (!o.json.empty()) {
+    std::ofstream out(o.json);
+    out << "{\"type\": \"" << o.type << "\", \"peak_f32_gflops\": " << f32.wall
+        << ", \"peak_bf16_gflops\": " << bf16.wall << ", \"peak_rss_mib\": " << process_peak
+        << ", \"load\": \"" << bench::machine_load() << "\"";
+    // Flat keys read by bench_pytorch_unet.py --ours (for the PyTorch ratio).
+    for (const Row& r : rows) {
+      if (r.name == "UNet eval, batch 1") out << ", \"unet_batch1_seconds\": " << r.seconds;
+      if (r.name == "UNet eval, batch 2") out << ", \"unet_batch2_seconds\": " << r.seconds;
+    }
+    out << ", \"phases\": {";
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      out << (i ? ", " : "") << "\"" << rows[i].name << "\": {\"seconds\": " << rows[i].seconds
+          << ", \"gflop\": " << rows[i].flops / 1e9 << ", \"peak_rss_mib\": " << rows[i].peak_rss
+          << "}";
+    }
+    out << "}}\n";
+  }
+  return 0;
 }
 
 }  // namespace
+}  // namespace pixforge
 
 int main(int argc, char** argv) {
-  std::string model_path, type = "bf16", json_path;
-  int steps = 20, repeat = 2;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  pixforge::Options o;
+  for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--model")
-      model_path = argv[i + 1];
-    else if (a == "--type")
-      type = argv[i + 1];
-    else if (a == "--steps")
-      steps = std::stoi(argv[i + 1]);
-    else if (a == "--repeat")
-      repeat = std::stoi(argv[i + 1]);
-    else if (a == "--json")
-      json_path = argv[i + 1];
-    else {
-      std::fprintf(stderr, "unknown argument %s\n", a.c_str());
-      return 2;
+    const bool has_value = i + 1 < argc;
+    if (a == "--model" && has_value) {
+      o.model = argv[++i];
+    } else if (a == "--type" && has_value) {
+      o.type = argv[++i];
+    } else if (a == "--steps" && has_value) {
+      o.steps = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--repeat" && has_value) {
+      o.repeat = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--threads" && has_value) {
+      o.threads = std::max(0, std::atoi(argv[++i]));
+    } else if (a == "--json" && has_value) {
+      o.json = argv[++i];
+    } else if (a == "--txt2img-only") {
+      o.txt2img_only = true;
+    } else {
+      std::fprintf(stderr, "bench_txt2img: unknown argument %s\n", a.c_str());
+      o.model.clear();
+      break;
     }
   }
-  if (model_path.empty()) {
+  if (o.model.empty()) {
     std::fprintf(stderr,
                  "usage: bench_txt2img --model SD15.safetensors [--type bf16|f32] [--steps N] "
-                 "[--repeat N] [--json OUT]\n"
+                 "[--repeat N] [--threads N] [--txt2img-only] [--json OUT]\n"
                  "  (make the model: pixforge-make-test-model OUT f16 "
                  "tests/golden/layouts/sd15_*.json)\n");
     return 2;
   }
   try {
-    const double peak_f32 = matmul_peak(DType::F32);
-    const double peak_bf16 = matmul_peak(DType::BF16);
-    std::printf("oneDNN matmul peak (2048^3): f32 %.1f GFLOP/s, bf16 %.1f GFLOP/s\n",
-                peak_f32 / 1e9, peak_bf16 / 1e9);
-
-    pipeline::GenerationParams params;
-    params.prompt = "a lighthouse at dusk, oil painting";
-    params.negative_prompt = "blurry";
-    params.steps = steps;
-    params.seed = 1;
-    params.compute = pipeline::parse_compute_type(type);
-    const double peak = params.compute == pipeline::ComputeType::F32 ? peak_f32 : peak_bf16;
-
-    std::shared_ptr<const pipeline::Model> model;
-    const double load_s = seconds_of(
-        [&] { model = pipeline::Model::load(model_path, pipeline::model_options_for(params)); }, 1);
-    std::printf("model load (%s): %.2f s\n", type.c_str(), load_s);
-
-    Tensor context;
-    const double text_s =
-        seconds_of([&] { context = model->text().encode(params.prompt); }, repeat);
-    Backend& be = model->backend();
-    Row rows[5];
-    rows[0] = {"text encode (77 tokens)", text_s, kTextFlops};
-    for (int batch : {1, 2}) {
-      Tensor x = random_tensor(be, {batch, 64, 64, 4}, 1.0f);
-      Tensor ctx = batch == 1 ? context : ops::concat({context, context}, 0);
-      const std::vector<float> t(static_cast<std::size_t>(batch), 500.0f);
-      model->unet().forward(x, t, ctx);  // warm-up: primitive creation, pool growth
-      const double s = seconds_of([&] { model->unet().forward(x, t, ctx); }, repeat);
-      rows[batch] = {batch == 1 ? "UNet eval, batch 1" : "UNet eval, batch 2", s,
-                     kUnetFlopsBatch1 * batch};
-    }
-    Tensor latent = random_tensor(be, {1, 64, 64, 4}, 1.0f);
-    const double vae_s = seconds_of([&] { model->vae().decode(latent); }, 1);
-    rows[3] = {"VAE decode", vae_s, kVaeDecodeFlops};
-    const double gen_s = seconds_of([&] { pipeline::generate(*model, params); }, 1);
-    rows[4] = {"txt2img 20 steps, CFG", gen_s,
-               2 * kTextFlops + steps * 2 * kUnetFlopsBatch1 + kVaeDecodeFlops};
-    for (const Row& r : rows) print_row(r, peak);
-
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    const double rss_mib = static_cast<double>(usage.ru_maxrss) / 1024.0;
-    std::printf("peak RSS: %.1f MiB\n", rss_mib);
-    if (!json_path.empty()) {
-      std::ofstream out(json_path);
-      out << "{\"type\": \"" << type << "\", \"peak_f32_gflops\": " << peak_f32 / 1e9
-          << ", \"peak_bf16_gflops\": " << peak_bf16 / 1e9 << ", \"text_seconds\": " << text_s
-          << ", \"unet_batch1_seconds\": " << rows[1].seconds
-          << ", \"unet_batch2_seconds\": " << rows[2].seconds
-          << ", \"vae_decode_seconds\": " << vae_s << ", \"txt2img_seconds\": " << gen_s
-          << ", \"peak_rss_mib\": " << rss_mib << "}\n";
-    }
+    return pixforge::run(o);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_txt2img: %s\n", e.what());
     return 1;
   }
-  return 0;
 }

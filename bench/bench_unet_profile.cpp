@@ -13,34 +13,20 @@
 // what a quiet machine's wall time would be with the threads busy throughout. OpenMP threads
 // that spin between ops add a little CPU time that no op is charged with.
 #include <omp.h>
-#include <sys/resource.h>
-#include <time.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
-#include <random>
 #include <string>
 
-#include "pixforge/core/ops.h"
+#include "harness.h"
 #include "pixforge/cpu/cpu_backend.h"
 #include "pixforge/nn/unet.h"
 #include "synthetic_weights.h"
 
 namespace pixforge {
 namespace {
-
-double cpu_now() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-double wall_now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 struct Cost {
   double wall = 0, cpu = 0;
@@ -116,9 +102,9 @@ class ProfilingBackend final : public Backend {
   }
   void compute(const OpCall& call) override {
     Unwrapped u = unwrap(call);
-    const double w0 = wall_now(), c0 = cpu_now();
+    const double w0 = bench::wall_now(), c0 = bench::cpu_now();
     inner_.compute(u.call);
-    const double w = wall_now() - w0, c = cpu_now() - c0;
+    const double w = bench::wall_now() - w0, c = bench::cpu_now() - c0;
     if (!recording_) return;
     const std::string kind(op_name(call.kind));
     by_kind_[kind].add(w, c);
@@ -211,147 +197,51 @@ struct Options {
   std::string layout = "tests/golden/layouts/sd15_unet.json";  // run from the repository root
 };
 
-Tensor random(Backend& be, Shape s, float bound = 1.0f) {
-  std::mt19937 rng(7);
-  std::uniform_real_distribution<float> d(-bound, bound);
-  std::vector<float> v(static_cast<std::size_t>(s.numel()));
-  for (float& x : v) x = d(rng);
-  return Tensor::from_host(be, s, v);
-}
-
-struct Timing {
-  double wall = 1e30, cpu = 1e30;
-};
-
-template <class Fn>
-Timing best_of(int repeat, Fn&& fn) {
-  Timing best;
-  for (int i = 0; i < repeat; ++i) {
-    const double w0 = wall_now(), c0 = cpu_now();
-    fn();
-    best.cpu = std::min(best.cpu, cpu_now() - c0);
-    best.wall = std::min(best.wall, wall_now() - w0);
-  }
-  return best;
-}
-
-struct Rate {
-  double wall = 0, cpu = 0;  // GFLOP/s per wall second, per CPU second / threads
-};
-
-// A 2048³ matmul through ops::linear: the practical GEMM peak.
-Rate matmul_peak(DType type, int threads) {
-  auto be = make_cpu_backend({type, threads});
-  const std::int64_t n = 2048;
-  const Tensor x = random(*be, {n, n});
-  const auto w = ops::prepare_linear(*be, random(*be, {n, n}, 0.05f), nullptr);
-  ops::linear(x, *w);
-  const Timing t = best_of(5, [&] { ops::linear(x, *w); });
-  const double gflop = 2.0 * n * n * n / 1e9;
-  return {gflop / t.wall, gflop / (t.cpu / threads)};
-}
-
-// FLOPs of one UNet evaluation per sample (2 x multiply-adds of convs, linears, attention
-// products), walking nn/unet.cpp's structure from its config.
-double unet_flops(const nn::UNetConfig& c, double h, double w, double ctx) {
-  const auto conv = [](double hh, double ww, double ci, double co, double k) {
-    return 2 * hh * ww * ci * co * k * k;
-  };
-  const double mc = c.model_channels, emb = 4 * mc;
-  double f = 2 * mc * emb + 2 * emb * emb;
-  const auto res = [&](double hh, double ww, double cin, double cout) {
-    f += conv(hh, ww, cin, cout, 3) + conv(hh, ww, cout, cout, 3) + 2 * emb * cout;
-    if (cin != cout) f += conv(hh, ww, cin, cout, 1);
-  };
-  const auto attn = [&](double hh, double ww, double ch) {
-    const double n = hh * ww;
-    f += 4 * n * ch * ch + 8 * n * ch * ch + 4 * n * n * ch;
-    f += 4 * n * ch * ch + 4 * ctx * c.context_dim * ch + 4 * n * ctx * ch;
-    f += 16 * n * ch * ch + 8 * n * ch * ch;
-  };
-  const auto has_attn = [&](int l) {
-    return std::find(c.attention_levels.begin(), c.attention_levels.end(), l) !=
-           c.attention_levels.end();
-  };
-  f += conv(h, w, c.in_channels, mc, 3);
-  std::vector<double> skips{mc};
-  double ch = mc, hh = h, ww = w;
-  const int levels = static_cast<int>(c.channel_mult.size());
-  for (int l = 0; l < levels; ++l) {
-    for (int i = 0; i < c.num_res_blocks; ++i) {
-      res(hh, ww, ch, mc * c.channel_mult[l]);
-      ch = mc * c.channel_mult[l];
-      if (has_attn(l)) attn(hh, ww, ch);
-      skips.push_back(ch);
-    }
-    if (l != levels - 1) {
-      hh /= 2, ww /= 2;
-      f += conv(hh, ww, ch, ch, 3);
-      skips.push_back(ch);
-    }
-  }
-  res(hh, ww, ch, ch), attn(hh, ww, ch), res(hh, ww, ch, ch);
-  for (int l = levels - 1; l >= 0; --l) {
-    for (int i = 0; i <= c.num_res_blocks; ++i) {
-      res(hh, ww, ch + skips.back(), mc * c.channel_mult[l]);
-      skips.pop_back();
-      ch = mc * c.channel_mult[l];
-      if (has_attn(l)) attn(hh, ww, ch);
-      if (l != 0 && i == c.num_res_blocks) hh *= 2, ww *= 2, f += conv(hh, ww, ch, ch, 3);
-    }
-  }
-  return f + conv(h, w, mc, c.out_channels, 3);
-}
-
-double peak_rss_mib() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_maxrss) / 1024.0;
-}
-
 int run(const Options& o) {
-  const Rate f32_peak = matmul_peak(DType::F32, o.threads);
-  const Rate bf16_peak = matmul_peak(DType::BF16, o.threads);
+  const bench::Rate f32_peak = bench::matmul_peak(DType::F32, o.threads);
+  const bench::Rate bf16_peak = bench::matmul_peak(DType::BF16, o.threads);
   std::printf(
       "matmul 2048^3 peak, %d threads: f32 %.1f GFLOP/s wall, %.1f cpu/thr; "
-      "bf16 %.1f GFLOP/s wall, %.1f cpu/thr\n",
-      o.threads, f32_peak.wall, f32_peak.cpu, bf16_peak.wall, bf16_peak.cpu);
-  const Rate& peak = o.type == DType::F32 ? f32_peak : bf16_peak;
+      "bf16 %.1f GFLOP/s wall, %.1f cpu/thr; load %s\n",
+      o.threads, f32_peak.wall, f32_peak.cpu, bf16_peak.wall, bf16_peak.cpu,
+      bench::machine_load().c_str());
+  const bench::Rate& peak = o.type == DType::F32 ? f32_peak : bf16_peak;
 
   auto cpu = make_cpu_backend({o.type, o.threads});
   ProfilingBackend be(*cpu);
   const auto layout = synthetic::read_layout(o.layout);
-  const double t0 = wall_now();
+  const double t0 = bench::wall_now();
   std::unique_ptr<nn::UNet> unet;
   {
     const auto source = synthetic::make_component_source(layout, "model.diffusion_model.");
     unet = std::make_unique<nn::UNet>(*source, be);
   }
   std::printf("UNet (SD 1.5 layout, synthetic weights, compute %s) prepared in %.1f s\n",
-              std::string(dtype_name(cpu->compute_type())).c_str(), wall_now() - t0);
+              std::string(dtype_name(cpu->compute_type())).c_str(), bench::wall_now() - t0);
   const std::int64_t lat = o.size / 8;
   for (const std::int64_t batch : {1, 2}) {
-    const Tensor x = random(be, Shape{batch, lat, lat, 4});
-    const Tensor ctx = random(be, Shape{batch, 77, 768});
+    const Tensor x = bench::random_tensor(be, Shape{batch, lat, lat, 4});
+    const Tensor ctx = bench::random_tensor(be, Shape{batch, 77, 768});
     const std::vector<float> ts(static_cast<std::size_t>(batch), 500.0f);
     unet->forward(x, ts, ctx);  // warm-up: primitive creation, pools
     be.clear();
     be.record(true);
-    const Timing t = best_of(1, [&] { unet->forward(x, ts, ctx); });
+    const bench::Timing t = bench::best_of(1, [&] { unet->forward(x, ts, ctx); });
     be.record(false);
     const double gflop =
         static_cast<double>(batch) *
-        unet_flops(unet->config(), static_cast<double>(lat), static_cast<double>(lat), 77) / 1e9;
+        bench::unet_flops(unet->config(), static_cast<double>(lat), static_cast<double>(lat), 77) /
+        1e9;
     const double per_thr = t.cpu / o.threads;
     std::printf(
         "UNet eval %dx%d batch %ld: %.1f GFLOP, wall %.2f s (%.1f GFLOP/s, %.0f%% of peak), "
-        "cpu/thr %.2f s (%.1f GFLOP/s, %.0f%% of peak)\n",
+        "cpu/thr %.2f s (%.1f GFLOP/s, %.0f%% of peak); load %s\n",
         o.size, o.size, static_cast<long>(batch), gflop, t.wall, gflop / t.wall,
         100 * gflop / t.wall / peak.wall, per_thr, gflop / per_thr,
-        100 * gflop / per_thr / peak.cpu);
+        100 * gflop / per_thr / peak.cpu, bench::machine_load().c_str());
     be.print(o.top);
   }
-  std::printf("peak RSS %.0f MiB\n", peak_rss_mib());
+  std::printf("peak RSS %.0f MiB\n", bench::process_peak_rss_mib());
   return 0;
 }
 

@@ -4,6 +4,9 @@
 #include <string>
 
 #include "host_pool.h"
+#if defined(__GLIBC__)  // defined by the C library headers above
+#include <malloc.h>
+#endif
 
 namespace pixforge::cpu {
 
@@ -111,9 +114,21 @@ std::shared_ptr<void> HostPool::account(std::size_t bytes) {
 
 void HostPool::trim() {
   std::lock_guard lock(state_->mutex);
+  const std::size_t freed = state_->stats.bytes_pooled;
   for (auto& [size, p] : state_->free_blocks) std::free(p);
   state_->free_blocks.clear();
   state_->stats.bytes_pooled = 0;
+#if defined(__GLIBC__)
+  // Blocks under glibc's mmap threshold (which grows to 32 MB as large blocks are freed) live
+  // in the heap, and freeing them leaves their pages resident: a trimmed pool would still
+  // count in the RSS, beside whatever is allocated next. malloc_trim hands every free heap
+  // page back to the system; it walks the heap, so only when there is much to give back (not
+  // for the one-weight staging pools trimmed at every weight of a load).
+  constexpr std::size_t kTrimHeapAbove = std::size_t{32} << 20;
+  if (freed >= kTrimHeapAbove) malloc_trim(0);
+#else
+  (void)freed;
+#endif
 }
 
 MemoryStats HostPool::stats() const {

@@ -29,4 +29,8 @@ class MappedFile {
   std::size_t size_;
 };
 
+// Drops the resident pages of [data, data + bytes) when that range lies wholly inside a live
+// MappedFile (see pixforge/io/resident_pages.h); anything else is left alone.
+void release_mapped_range(const void* data, std::size_t bytes);
+
 }  // namespace pixforge::io

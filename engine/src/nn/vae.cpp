@@ -73,23 +73,42 @@ void check_spatial(const char* what, const Tensor& t, int channels, std::int64_t
   }
 }
 
+// The autoencoder's activations are sized unlike anything else in a generation (hundreds of MB
+// each at 512², where the UNet's are tens): each pass starts from an empty pool, so the
+// sampler's pooled buffers are not held beside its maps, and leaves nothing pooled behind for
+// the sampler to hold beside its own. Only free buffers are given back; live tensors (the
+// result, other threads' work) are untouched.
+class PoolScope {
+ public:
+  explicit PoolScope(Backend& backend) : backend_(backend) { backend_.release_pooled(); }
+  ~PoolScope() { backend_.release_pooled(); }
+  PoolScope(const PoolScope&) = delete;
+  PoolScope& operator=(const PoolScope&) = delete;
+
+ private:
+  Backend& backend_;
+};
+
 }  // namespace
 
 Tensor Vae::encode_moments(const Tensor& image, const StageHook& hook) const {
   if (!impl_->encoder) throw UnsupportedOp("VAE: these weights hold no encoder");
   check_spatial("image", image, impl_->config.image_channels, impl_->config.downscale());
+  const PoolScope pool(image.backend());
   return ops::linear(impl_->encoder->forward(image, hook), *impl_->quant_conv);  // [B,h,w,2z]
 }
 
 Tensor Vae::encode(const Tensor& image, const StageHook& hook) const {
   if (!impl_->encoder) throw UnsupportedOp("VAE: these weights hold no encoder");
   check_spatial("image", image, impl_->config.image_channels, impl_->config.downscale());
+  const PoolScope pool(image.backend());
   // Only the mean rows of quant_conv: the log-variance half is not needed.
   return ops::linear(impl_->encoder->forward(image, hook), *impl_->quant_mean);  // [B,h,w,z]
 }
 
 Tensor Vae::decode(const Tensor& latent, const StageHook& hook) const {
   check_spatial("latent", latent, impl_->config.latent_channels, 1);
+  const PoolScope pool(latent.backend());
   const Tensor z = ops::linear(latent, *impl_->post_quant_conv);  // [B,h,w,z]
   return impl_->decoder->forward(z, hook);                        // [B,8h,8w,3]
 }

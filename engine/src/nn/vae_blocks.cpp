@@ -21,11 +21,22 @@ VaeResnetBlock::VaeResnetBlock(WeightReader& r, const std::string& p, std::int64
   }
 }
 
-Tensor VaeResnetBlock::forward(const Tensor& x) const {
-  Tensor h = ops::conv2d(norm1_.group(x, Activation::Silu), *conv1_);  // [B,H,W,Cout]
-  h = norm2_.group(h, Activation::Silu);                               // [B,H,W,Cout]
-  const Tensor skip = shortcut_ ? ops::linear(x, *shortcut_) : x;      // [B,H,W,Cout]
-  return ops::conv2d(h, *conv2_, Activation::None, &skip);             // [B,H,W,Cout] + skip
+Tensor conv_input(const Tensor& x) {
+  if (x.dtype() == DType::F32 && x.backend().compute_type() == DType::BF16) {
+    return ops::convert(x, DType::BF16);
+  }
+  return x;
+}
+
+Tensor VaeResnetBlock::forward(Tensor x) const {
+  // Each intermediate is dropped (reassigned) right after its last use: the block's peak is x,
+  // one normalised map and one compute-type copy, not every map it makes.
+  Tensor h = conv_input(norm1_.group(x, Activation::Silu));                    // [B,H,W,Cin]
+  const Tensor skip = shortcut_ ? ops::linear(conv_input(x), *shortcut_) : x;  // [B,H,W,Cout]
+  x = Tensor();
+  h = ops::conv2d(h, *conv1_);                              // [B,H,W,Cout]
+  h = conv_input(norm2_.group(h, Activation::Silu));        // [B,H,W,Cout]
+  return ops::conv2d(h, *conv2_, Activation::None, &skip);  // [B,H,W,Cout] + skip
 }
 
 VaeAttnBlock::VaeAttnBlock(WeightReader& r, const std::string& p, std::int64_t ch)
@@ -50,8 +61,8 @@ Tensor VaeAttnBlock::forward(const Tensor& x) const {
 VaeMid::VaeMid(WeightReader& r, const std::string& p, std::int64_t ch)
     : block1_(r, p + "block_1.", ch), attn_(r, p + "attn_1.", ch), block2_(r, p + "block_2.", ch) {}
 
-Tensor VaeMid::forward(const Tensor& x) const {
-  return block2_.forward(attn_.forward(block1_.forward(x)));  // [B,H,W,C]
+Tensor VaeMid::forward(Tensor x) const {
+  return block2_.forward(attn_.forward(block1_.forward(std::move(x))));  // [B,H,W,C]
 }
 
 }  // namespace pixforge::nn

@@ -14,7 +14,9 @@ class VaeResnetBlock {
  public:
   VaeResnetBlock(WeightReader& r, const std::string& prefix, std::int64_t in_ch);
   std::int64_t out_channels() const { return out_ch_; }
-  Tensor forward(const Tensor& x) const;  // [B,H,W,Cin] -> [B,H,W,Cout]
+  // [B,H,W,Cin] -> [B,H,W,Cout]. Takes x by value so that, once the caller has moved its
+  // reference in, x is freed as soon as the block no longer needs it.
+  Tensor forward(Tensor x) const;
 
  private:
   std::int64_t out_ch_ = 0;
@@ -38,13 +40,20 @@ class VaeAttnBlock {
 class VaeMid {
  public:
   VaeMid(WeightReader& r, const std::string& prefix, std::int64_t ch);
-  Tensor forward(const Tensor& x) const;
+  Tensor forward(Tensor x) const;
 
  private:
   VaeResnetBlock block1_;
   VaeAttnBlock attn_;
   VaeResnetBlock block2_;
 };
+
+// A convolution's input, converted now to the compute type when the backend computes in
+// bf16. The convolution would convert it anyway, with the same rounding (so results are
+// bit-identical); converting here lets the caller free the f32 tensor before the convolution
+// allocates its output. At 512² the decoder's f32 maps are 128-256 MB each, and this is what
+// keeps two of them from being alive at once. f32 backends get x unchanged.
+Tensor conv_input(const Tensor& x);
 
 // Conv geometry: 3x3 "same"; the encoder's downsampler pads only right and bottom (0,1,0,1)
 // then convolves with stride 2 and no padding.

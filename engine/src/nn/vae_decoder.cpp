@@ -22,16 +22,23 @@ VaeDecoder::VaeDecoder(WeightReader& r, const VaeConfig& c) {
 }
 
 Tensor VaeDecoder::forward(const Tensor& z, const StageHook& hook) const {
+  Backend& backend = z.backend();
   Tensor h = mid_->forward(ops::conv2d(z, *conv_in_));  // [B,h,w,C]
   if (hook) hook("decoder.mid", h);
   for (std::size_t i = levels_.size(); i-- > 0;) {
-    for (const VaeResnetBlock& b : levels_[i].blocks) h = b.forward(h);  // [B,h',w',C_i]
+    for (const VaeResnetBlock& b : levels_[i].blocks) h = b.forward(std::move(h));  // [B,h',w',C_i]
     if (levels_[i].upsample) {
-      h = ops::conv2d(ops::upsample_nearest(h, 2), *levels_[i].upsample);  // [B,2h',2w',C_i]
+      Tensor up = conv_input(ops::upsample_nearest(h, 2));  // [B,2h',2w',C_i]
+      h = Tensor();
+      h = ops::conv2d(up, *levels_[i].upsample);
     }
     if (hook) hook("decoder.up." + std::to_string(i), h);
+    // Every level works at a new resolution: the pooled buffers of the one below fit nothing
+    // that follows, so give them back rather than hold them beside the larger maps.
+    backend.release_pooled();
   }
-  return ops::conv2d(norm_out_.group(h, Activation::Silu), *conv_out_);  // [B,H,W,3]
+  h = conv_input(norm_out_.group(h, Activation::Silu));
+  return ops::conv2d(h, *conv_out_);  // [B,H,W,3]
 }
 
 }  // namespace pixforge::nn

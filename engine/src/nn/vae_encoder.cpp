@@ -23,15 +23,21 @@ VaeEncoder::VaeEncoder(WeightReader& r, const VaeConfig& c) {
 }
 
 Tensor VaeEncoder::forward(const Tensor& image, const StageHook& hook) const {
+  Backend& backend = image.backend();
   Tensor h = ops::conv2d(image, *conv_in_);  // [B,H,W,ch]
   for (std::size_t i = 0; i < levels_.size(); ++i) {
-    for (const VaeResnetBlock& b : levels_[i].blocks) h = b.forward(h);     // [B,H',W',C_i]
-    if (levels_[i].downsample) h = ops::conv2d(h, *levels_[i].downsample);  // [B,H'/2,W'/2,C_i]
+    for (const VaeResnetBlock& b : levels_[i].blocks) h = b.forward(std::move(h));  // [B,H',W',C_i]
+    if (levels_[i].downsample) {
+      const Tensor in = conv_input(h);
+      h = Tensor();
+      h = ops::conv2d(in, *levels_[i].downsample);  // [B,H'/2,W'/2,C_i]
+    }
     if (hook) hook("encoder.down." + std::to_string(i), h);
+    backend.release_pooled();  // as in the decoder: the next level's sizes differ
   }
-  h = mid_->forward(h);  // [B,h,w,C]
+  h = mid_->forward(std::move(h));  // [B,h,w,C]
   if (hook) hook("encoder.mid", h);
-  return ops::conv2d(norm_out_.group(h, Activation::Silu), *conv_out_);  // [B,h,w,2z]
+  return ops::conv2d(conv_input(norm_out_.group(h, Activation::Silu)), *conv_out_);  // [B,h,w,2z]
 }
 
 }  // namespace pixforge::nn

@@ -4,6 +4,7 @@
 
 #include "pixforge/core/ops.h"
 #include "pixforge/cpu/cpu_backend.h"
+#include "pixforge/io/resident_pages.h"
 
 namespace pixforge::nn {
 
@@ -62,7 +63,9 @@ std::shared_ptr<const PreparedWeight> WeightReader::conv(const std::string& pref
     }
     bias = host_tensor(b, b.shape);
   }
-  return ops::prepare_conv2d(backend_, weight, bias.defined() ? &bias : nullptr, spec);
+  auto prepared = ops::prepare_conv2d(backend_, weight, bias.defined() ? &bias : nullptr, spec);
+  release_source(prefix);
+  return prepared;
 }
 
 std::shared_ptr<const PreparedWeight> WeightReader::linear(const std::string& prefix,
@@ -100,7 +103,9 @@ std::shared_ptr<const PreparedWeight> WeightReader::linear_impl(const std::strin
     }
     bias = host_tensor(b, Shape{rows});
   }
-  return ops::prepare_linear(backend_, weight, bias.defined() ? &bias : nullptr);
+  auto prepared = ops::prepare_linear(backend_, weight, bias.defined() ? &bias : nullptr);
+  release_source(prefix);
+  return prepared;
 }
 
 Tensor WeightReader::vector(const std::string& name, std::int64_t size) {
@@ -112,7 +117,14 @@ Tensor WeightReader::vector(const std::string& name, std::int64_t size) {
   // Norm parameters are tiny: kept in f32 so the normalisation itself is exact.
   std::vector<float> values(static_cast<std::size_t>(size));
   convert_to_f32(info.dtype, info.data, values.data(), values.size());
+  release_resident_pages(info);
   return Tensor::from_host(backend_, info.shape, values);
+}
+
+void WeightReader::release_source(const std::string& prefix) {
+  for (const char* part : {"weight", "bias"}) {
+    if (const TensorInfo* t = source_.find(prefix + part)) release_resident_pages(*t);
+  }
 }
 
 void WeightReader::check_all_used(const std::string& prefix) const {

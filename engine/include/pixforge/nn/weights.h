@@ -43,6 +43,9 @@ class WeightReader {
                                                     std::int64_t rows);
   // A host tensor with the raw values of `info`, on the staging backend.
   Tensor host_tensor(const TensorInfo& info, const Shape& shape);
+  // Once `prefix`'s weight and bias are prepared, nothing reads their file bytes again: drop
+  // their pages from memory (io/resident_pages.h) so the load's peak is the prepared weights.
+  void release_source(const std::string& prefix);
 
   const TensorSource& source_;
   Backend& backend_;

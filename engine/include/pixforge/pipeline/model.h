@@ -1,7 +1,8 @@
 // A loaded Stable Diffusion model: checkpoint -> tokenizer, text encoder, UNet, VAE and an
 // optional TAESD preview decoder, every weight prepared once on one backend (compute type and
-// thread count fixed at load). Immutable after load, so one Model serves any number of
-// generations; ModelCache keeps recently used ones.
+// thread count fixed at load). The model files are closed (unmapped) once the networks are
+// prepared: a loaded Model never reads them again. Immutable after load, so one Model serves
+// any number of generations; ModelCache keeps recently used ones.
 #pragma once
 
 #include <cstddef>
@@ -53,34 +54,33 @@ class Model {
   const ModelOptions& options() const { return options_; }
   const std::string& path() const { return path_; }
   // Name (file stem) and A1111 short hash (first 10 hex digits of the file's SHA-256, computed
-  // on first use and remembered; empty for diffusers folders).
-  ModelLabel label() const;
+  // at load; empty for diffusers folders).
+  ModelLabel label() const { return label_; }
 
   Backend& backend() const { return *backend_; }
   const nn::UNet& unet() const { return *unet_; }
   const nn::Vae& vae() const { return *vae_; }
   // Prompt -> cross-attention context, with ComfyUI's weighting and chunking.
   const text::TextConditioner& text() const { return *text_; }
+  const text::ClipTextEncoder& text_encoder() const { return *text_encoder_; }
   const nn::TinyDecoder* preview_decoder() const { return preview_.get(); }
   float latent_scale() const { return 0.18215f; }  // SD1.x/SD2.x VAE scaling factor
 
  private:
   Model() = default;
-  static void load_text(Model& m, const std::string& vocab_path);
+  static void load_text(Model& m, const Checkpoint& checkpoint, const std::string& vocab_path);
+  static void load_preview(Model& m, const std::string& path);
   std::string path_;
   ModelOptions options_;
   ModelInfo info_;
   std::unique_ptr<Backend> backend_;
-  Checkpoint checkpoint_;  // owns the file mappings the networks were prepared from
   std::unique_ptr<nn::UNet> unet_;
   std::unique_ptr<nn::Vae> vae_;
   std::unique_ptr<text::ClipTokenizer> tokenizer_;
   std::unique_ptr<text::ClipTextEncoder> text_encoder_;
   std::unique_ptr<text::TextConditioner> text_;
-  std::unique_ptr<TensorSource> preview_source_;
   std::unique_ptr<nn::TinyDecoder> preview_;
-  std::unique_ptr<std::once_flag> hash_once_;
-  mutable std::string hash_;
+  ModelLabel label_;
 };
 
 // Keeps up to `capacity` loaded models, most recently used first; load() returns a cached one
