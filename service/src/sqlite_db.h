@@ -8,19 +8,72 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "pixforge/service/crypto.h"
 
 namespace pixforge::service::sqlite {
 
+// Prepared statements are kept per connection and SQL text for reuse: preparing was a third of
+// the server's CPU on a cheap request such as GET /api/v1/jobs/{id} (bench/service/README.md).
+// A statement is handed to one Stmt at a time; it comes back reset, with its bindings cleared
+// (no user data stays bound in memory). forget_statements() must run before sqlite3_close.
+class StatementCache {
+ public:
+  static StatementCache& instance() {
+    static StatementCache cache;
+    return cache;
+  }
+  sqlite3_stmt* take(sqlite3* db, const char* sql) {
+    {
+      std::lock_guard lock(mu_);
+      auto& free = free_[db][sql];
+      if (!free.empty()) {
+        sqlite3_stmt* s = free.back();
+        free.pop_back();
+        return s;
+      }
+    }
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK) {
+      sqlite3_finalize(s);
+      throw std::runtime_error(std::string("sqlite prepare: ") + sqlite3_errmsg(db));
+    }
+    return s;
+  }
+  void give_back(sqlite3* db, sqlite3_stmt* s) {
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    std::lock_guard lock(mu_);
+    auto& free = free_[db][sqlite3_sql(s)];
+    if (free.size() < kPerStatement)
+      free.push_back(s);
+    else
+      sqlite3_finalize(s);
+  }
+  void forget(sqlite3* db) {
+    std::lock_guard lock(mu_);
+    auto it = free_.find(db);
+    if (it == free_.end()) return;
+    for (auto& [sql, list] : it->second)
+      for (sqlite3_stmt* s : list) sqlite3_finalize(s);
+    free_.erase(it);
+  }
+
+ private:
+  static constexpr std::size_t kPerStatement = 4;  // nested uses of one query are rare
+  std::mutex mu_;
+  std::unordered_map<sqlite3*, std::unordered_map<std::string, std::vector<sqlite3_stmt*>>> free_;
+};
+
+// Finalises the cached statements of `db`; call right before sqlite3_close(db).
+inline void forget_statements(sqlite3* db) { StatementCache::instance().forget(db); }
+
 class Stmt {
  public:
-  Stmt(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
-      throw std::runtime_error(std::string("sqlite prepare: ") + sqlite3_errmsg(db));
-  }
-  ~Stmt() { sqlite3_finalize(stmt_); }
+  Stmt(sqlite3* db, const char* sql) : db_(db), stmt_(StatementCache::instance().take(db, sql)) {}
+  ~Stmt() { StatementCache::instance().give_back(db_, stmt_); }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
 

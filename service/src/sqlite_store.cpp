@@ -79,7 +79,10 @@ class SqliteStore final : public Store {
     sqlite::exec(db_, "PRAGMA synchronous=NORMAL");
     migrate();
   }
-  ~SqliteStore() override { sqlite3_close(db_); }
+  ~SqliteStore() override {
+    sqlite::forget_statements(db_);
+    sqlite3_close(db_);
+  }
 
   // --- owners -----------------------------------------------------------------------------
   void create_owner(const OwnerRow& o) override {
