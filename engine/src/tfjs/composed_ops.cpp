@@ -62,10 +62,10 @@ Tensor pool(const Tensor& x, const PoolWindow& w, bool max) {
   return max ? ops::max_pool2d(x, spec) : ops::avg_pool2d(x, spec);
 }
 
-Tensor prelu(const Tensor& x, const Tensor& neg_alpha) {
+Tensor prelu(const Tensor& x, const PreparedWeight& neg_alpha) {
   const Tensor pos = ops::activation(x, Activation::Relu);
   const Tensor neg = ops::activation(ops::scale_bias(x, -1.0f), Activation::Relu);
-  return ops::add(pos, ops::mul(neg, neg_alpha));
+  return ops::conv2d(neg, neg_alpha, Activation::None, &pos);
 }
 
 Tensor resize_bilinear_x2(const Tensor& x, ConstCache& cache) {

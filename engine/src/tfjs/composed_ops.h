@@ -44,9 +44,10 @@ struct PoolWindow {
 };
 // Max or average (padding excluded from the count) pooling on the backend's pooling ops.
 Tensor pool(const Tensor& x, const PoolWindow& w, bool max);
-// PReLU: x for x > 0, alpha·x otherwise, as relu(x) + neg_alpha·relu(-x) (neg_alpha = -alpha,
-// shaped like x's trailing dims).
-Tensor prelu(const Tensor& x, const Tensor& neg_alpha);
+// PReLU: x for x > 0, alpha·x otherwise, as relu(x) + conv(relu(-x)) where `neg_alpha` is a
+// prepared 1x1 depthwise convolution scaling channel c by -alpha[c] (the sum is its fused
+// residual).
+Tensor prelu(const Tensor& x, const PreparedWeight& neg_alpha);
 // Bilinear x2 upsampling with half-pixel centres (TF's ResizeBilinear, align_corners false).
 Tensor resize_bilinear_x2(const Tensor& x, ConstCache& cache);
 // Sums any number of same-shaped tensors.

@@ -145,6 +145,7 @@ struct GraphModel::Node {
   std::vector<std::string> inputs;
   HostArray value;  // Const
   std::shared_ptr<const PreparedWeight> weight;
+  std::shared_ptr<const PreparedWeight> weight2;  // Prelu: the 1x1 depthwise -alpha scaling
   Post post = Post::None;
   float alpha = 0.0f;  // LeakyRelu
   Tensor operand;      // Prelu's -alpha; Binary's constant operand
@@ -252,6 +253,8 @@ class Builder {
   const HostArray& konst(const Node& n, std::size_t k) const;
   bool is_const(const Node& n, std::size_t k) const;
   Tensor const_tensor(const HostArray& a, float sign) const;
+  std::shared_ptr<const PreparedWeight> prelu_weight(const HostArray& alpha,
+                                                     const std::string& where) const;
   void conv(Node& node, const json& attr);
   void deconv(Node& node, const json& attr);
   void matmul(Node& node, const json& attr);
@@ -315,6 +318,20 @@ Tensor Builder::const_tensor(const HostArray& a, float sign) const {
   return host_tensor(backend_, trailing_shape(a), v);
 }
 
+// PReLU's negative side as a 1x1 depthwise convolution scaling channel c by -alpha[c].
+std::shared_ptr<const PreparedWeight> Builder::prelu_weight(const HostArray& alpha,
+                                                            const std::string& where) const {
+  if (alpha.is_int || alpha.values.empty()) fail(where, "alpha must be a float constant");
+  const auto c = static_cast<std::int64_t>(alpha.values.size());
+  std::vector<float> w(alpha.values.size());
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] = -alpha.values[i];
+  Conv2dSpec spec;
+  spec.groups = static_cast<int>(c);
+  std::unique_ptr<Backend> staging = backend_.is_host() ? nullptr : make_reference_backend();
+  Backend& host = staging ? *staging : backend_;
+  return ops::prepare_conv2d(backend_, host_tensor(host, Shape{c, 1, 1, 1}, w), nullptr, spec);
+}
+
 void Builder::post_op(Node& node, const std::string& fused, std::size_t alpha_input) {
   if (fused.empty()) return;
   if (fused == "Relu") {
@@ -323,7 +340,7 @@ void Builder::post_op(Node& node, const std::string& fused, std::size_t alpha_in
     node.post = Post::Relu6;
   } else if (fused == "Prelu") {
     node.post = Post::Prelu;
-    node.operand = const_tensor(konst(node, alpha_input), -1.0f);
+    node.weight2 = prelu_weight(konst(node, alpha_input), node.where());
   } else {
     fail(node.where(), "fused activation \"" + fused + "\" is not supported (Relu, Relu6, Prelu)");
   }
@@ -450,7 +467,7 @@ void Builder::activation(Node& node, const json& attr) {
   }
   if (op == "Prelu") {
     node.post = Post::Prelu;
-    node.operand = const_tensor(konst(node, 1), -1.0f);
+    node.weight2 = prelu_weight(konst(node, 1), node.where());
   }
   node.inputs.resize(std::min<std::size_t>(node.inputs.size(), 1));
 }
@@ -617,7 +634,7 @@ Tensor apply_post(const Node& n, Tensor x) {
     case Post::Relu6:
       return ops::clip(x, 0.0f, 6.0f);
     case Post::Prelu:
-      return composed::prelu(x, n.operand);
+      return composed::prelu(x, *n.weight2);
     case Post::Leaky:
       return ops::add(
           ops::activation(x, Activation::Relu),
