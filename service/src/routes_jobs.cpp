@@ -68,7 +68,9 @@ void post_generate(Ctx& c) {
 void get_job(Ctx& c) {
   if (c.who.via_key) require_scope(c, "read");
   const JobRow job = owned_job(c);
-  if (job.state == "succeeded") c.app.store->mark_returned(job.id, c.app.now());
+  // Only the first fetch starts the prompt's retention clock: later polls need no write.
+  if (job.state == "succeeded" && job.returned_ms == 0)
+    c.app.store->mark_returned(job.id, c.app.now());
   send_json(c, 200, job_json(c, job));
 }
 
