@@ -133,7 +133,8 @@ void respond(Ctx& c, const std::string& job_id, const GenerationParams& p,
   send_json(c, 200,
             {{"images", images},
              {"parameters", echo_request(body, p)},
-             {"info", info_json(c, job, p, count).dump()}});
+             {"info", info_json(c, job, p, count).dump()},
+             {"moderation", moderation_json(c.app, job)}});  // P8 rewrite, P9 withheld images
 }
 
 void post_txt2img(Ctx& c) {

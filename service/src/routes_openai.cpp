@@ -118,7 +118,11 @@ void respond(Ctx& c, const std::string& job_id, const std::string& response_form
     }
   }
   c.app.store->mark_returned(job.id, c.app.now());
-  send_json(c, 200, {{"created", c.app.now() / 1000}, {"data", data}, {"output_format", "png"}});
+  send_json(c, 200,
+            {{"created", c.app.now() / 1000},
+             {"data", data},
+             {"output_format", "png"},
+             {"moderation", moderation_json(c.app, job)}});  // P8 rewrite, P9 withheld images
 }
 
 void post_generations(Ctx& c) {

@@ -111,6 +111,16 @@ TEST(Safety, P8_rewrite_runs_the_rewritten_prompt_with_negative_reinforcement) {
   EXPECT_EQ(row->safety_action, "rewrite");
   EXPECT_EQ(row->safety_category, "nudity");
   EXPECT_FALSE(testing::any_file_contains(ts.data_dir(), kMarker)) << "prompt sealed at rest";
+  // The synchronous APIs say so in their responses too.
+  auto a1111 = c.post("/sdapi/v1/txt2img",
+                      {{"prompt", "a nude statue"}, {"width", 64}, {"height", 64}, {"steps", 1}});
+  ASSERT_EQ(a1111.status, 200) << a1111.body;
+  EXPECT_EQ(a1111.header("X-Pixforge-Prompt-Safety"), "rewritten; category=nudity");
+  EXPECT_EQ(a1111.json()["moderation"]["prompt_rewritten"], true);
+  auto openai = c.post("/v1/images/generations", {{"prompt", "a nude statue"}, {"size", "64x64"}});
+  ASSERT_EQ(openai.status, 200) << openai.body;
+  EXPECT_EQ(openai.json()["moderation"]["prompt_rewritten"], true);
+  EXPECT_EQ(openai.json()["moderation"]["withheld_images"], 0);
 }
 
 TEST(Safety, P8_negative_prompt_that_removes_clothing_is_rewritten) {
