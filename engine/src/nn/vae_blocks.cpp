@@ -31,9 +31,20 @@ Tensor conv_input(const Tensor& x) {
 Tensor VaeResnetBlock::forward(Tensor x) const {
   // Each intermediate is dropped (reassigned) right after its last use: the block's peak is x,
   // one normalised map and one compute-type copy, not every map it makes.
-  Tensor h = conv_input(norm1_.group(x, Activation::Silu));                    // [B,H,W,Cin]
-  const Tensor skip = shortcut_ ? ops::linear(conv_input(x), *shortcut_) : x;  // [B,H,W,Cout]
+  Tensor h = conv_input(norm1_.group(x, Activation::Silu));  // [B,H,W,Cin]
+  if (!shortcut_) {
+    const Tensor skip = std::move(x);
+    h = ops::conv2d(h, *conv1_);                        // [B,H,W,Cout]
+    h = conv_input(norm2_.group(h, Activation::Silu));  // [B,H,W,Cout]
+    return ops::conv2d(h, *conv2_, Activation::None, &skip);
+  }
+  // A block that changes the width frees maps of the input width that no later request fits
+  // (at 512²: 256 MB each); giving them back as they die keeps them out of the peak.
+  Backend& backend = x.backend();
+  backend.release_pooled();
+  const Tensor skip = ops::linear(conv_input(x), *shortcut_);  // [B,H,W,Cout]
   x = Tensor();
+  backend.release_pooled();
   h = ops::conv2d(h, *conv1_);                              // [B,H,W,Cout]
   h = conv_input(norm2_.group(h, Activation::Silu));        // [B,H,W,Cout]
   return ops::conv2d(h, *conv2_, Activation::None, &skip);  // [B,H,W,Cout] + skip
