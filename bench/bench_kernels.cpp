@@ -135,6 +135,7 @@ BENCHMARK(BM_ConvToRgb)
     ->ArgNames({"bf16", "HW", "Cin", "Cout"})
     ->ArgsProduct({{0, 1}, {512}, {48}, {3}})
     ->ArgsProduct({{0, 1}, {512}, {64}, {4}})
+    ->ArgsProduct({{1}, {2048}, {48}, {3}})
     ->Unit(benchmark::kMillisecond);
 
 // SD 1.5 512² self-attention at the top level: 4096 tokens, 8 heads of 40.

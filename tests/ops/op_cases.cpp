@@ -121,6 +121,15 @@ void add_conv_cases(std::vector<OpCase>& v) {
   v.push_back(conv_case({1, 16, 16, 32, 64, 3, 3, spec(1, 1), true, Activation::Silu, true, F32}));
   v.push_back(conv_case({2, 4, 4, 64, 33, 1, 1, spec(1, 0), false, N, false, F32}));
   add_depthwise_cases(v);
+  // Few output channels (the tap-GEMM path, cpu_conv_narrow.cpp): ESRGAN's to-RGB conv, 5x5
+  // with fused activations, pads past the kernel (rows that see only padding), and a 512-wide
+  // map whose taps need several row bands (halo rows recomputed at each band edge).
+  v.push_back(conv_case({1, 20, 37, 48, 3, 3, 3, spec(1, 1), true, N, false, F32}));
+  v.push_back(conv_case(
+      {2, 9, 7, 16, 8, 5, 5, spec(1, 2), true, Activation::Relu6, true, BF16, Activation::Relu}));
+  v.push_back(conv_case({1, 4, 5, 6, 2, 3, 3, spec(1, 4), true, N, false, F32}));
+  v.push_back(
+      conv_case({1, 20, 512, 4, 8, 5, 5, {1, 1, 2, 1, 0, 3, 1, 1, 1}, true, N, false, F32}));
 }
 
 void add_linear_cases(std::vector<OpCase>& v) {

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "cpu_conv_narrow.h"
 #include "cpu_features.h"
 #include "cpu_kernels.h"
 #include "host_backend.h"
@@ -43,6 +44,7 @@ class CpuBackend final : public cpu::HostBackend {
     const bool needs_weight = call.kind == OpKind::Conv2d || call.kind == OpKind::Linear;
     const auto* w = dynamic_cast<const cpu::CpuWeight*>(call.weight);
     if (!needs_weight) return true;
+    if (call.kind == OpKind::Conv2d && cpu::is_narrow_conv(call.weight)) return true;
     return w != nullptr && (call.kind == OpKind::Conv2d) == (w->shape().rank() == 4);
   }
 

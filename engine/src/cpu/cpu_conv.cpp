@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "cpu_conv_narrow.h"
 #include "cpu_kernels.h"
 
 namespace pixforge::cpu {
@@ -81,6 +82,7 @@ std::shared_ptr<const PreparedWeight> prepare_conv_weight(Backend& backend, Host
   // (activations stay f32 between ops). In f32 they read the input as it is: 15-30 % faster
   // at MobileNetV2 / BlazeFace shapes (bench_kernels BM_DepthwiseConv).
   if (desc.conv.groups > 1 && s[1] == 1) compute = DType::F32;
+  if (narrow_conv_fits(desc)) return prepare_narrow_conv(backend, pool, desc, compute);
   ConvGeometry g{1,    0,    0,         s[1] * desc.conv.groups, s[0],
                  s[2], s[3], desc.conv, desc.bias != nullptr};
   // A representative input: 32x32 (or the kernel's extent) is where SD's blocked kernels and
@@ -95,6 +97,7 @@ std::shared_ptr<const PreparedWeight> prepare_conv_weight(Backend& backend, Host
 }
 
 void conv2d(const OpCall& call, HostPool& pool) {
+  if (is_narrow_conv(call.weight)) return narrow_conv2d(call, pool);
   const auto& w = static_cast<const CpuWeight&>(*call.weight);
   const Tensor& x = *call.in[0];
   const bool residual = call.in[1] != nullptr;
