@@ -1,6 +1,7 @@
 // Vision models on this machine (issue 5): x4 upscale of a 512x512 photo with each ESRGAN
 // model (time, FLOPs, FLOP/s), peak RSS of a tiled 1024x1024 -> 4096x4096 upscale, NSFW
-// classification and face detection per image, prompt screening per prompt. Models from $PIXFORGE_MODELS or
+// classification and face detection per image, prompt screening per prompt. Models from
+// $PIXFORGE_MODELS or
 // ./models (scripts/install-models); photos from ../shared/data/images.
 //
 //   bench_vision [--benchmark_filter=Upscale]   (threads: OMP_NUM_THREADS, default all cores)
@@ -61,7 +62,8 @@ void BM_Upscale4x_512(benchmark::State& state) {
   const auto model = static_cast<vision::UpscalerModel>(state.range(0));
   const vision::Upscaler up(model, 4, backend());
   const Image photo = read_image_file(shared_image("astronaut.png"));
-  const Tensor x = ops::scale_bias(image_to_tensor(backend(), photo, PixelRange::ZeroToOne), 255.0f);
+  const Tensor x =
+      ops::scale_bias(image_to_tensor(backend(), photo, PixelRange::ZeroToOne), 255.0f);
   for (auto _ : state) benchmark::DoNotOptimize(up.run(x));
   state.counters["FLOP/s"] =
       benchmark::Counter(2.0 * up.macs(512, 512), benchmark::Counter::kIsIterationInvariantRate);
@@ -73,7 +75,8 @@ BENCHMARK(BM_Upscale4x_512)->DenseRange(0, 2)->Iterations(1)->Unit(benchmark::kS
 // 1024x1024 -> 4096x4096 in 128-pixel tiles: bounded memory is the point (peak RSS reported).
 void BM_Upscale4x_1024_tiled(benchmark::State& state) {
   const vision::Upscaler up(vision::UpscalerModel::Slim, 4, backend());
-  const Image photo = resize_image(read_image_file(shared_image("astronaut.png")), 1024, 1024, ResizeFilter::Lanczos3);
+  const Image photo = resize_image(read_image_file(shared_image("astronaut.png")), 1024, 1024,
+                                   ResizeFilter::Lanczos3);
   for (auto _ : state) benchmark::DoNotOptimize(up.upscale(photo));
   state.counters["peak_RSS_MiB"] = peak_rss_mib();
 }
@@ -305,13 +308,14 @@ void ProfilingBackend::print(int runs, int top) const {
   std::printf("  %-22s %7s %10s %10s %6s %9s\n", "op (per run)", "calls", "wall ms", "cpu ms",
               "cpu%", "GFLOP/s");
   for (const auto& [kind, c] : kinds) {
-    std::printf("  %-22s %7.0f %10.2f %10.2f %5.1f%% %9.1f\n", kind.c_str(), static_cast<double>(c.calls) / n,
-                1e3 * c.wall / n, 1e3 * c.cpu / n, 100 * c.cpu / total_.cpu,
+    std::printf("  %-22s %7.0f %10.2f %10.2f %5.1f%% %9.1f\n", kind.c_str(),
+                static_cast<double>(c.calls) / n, 1e3 * c.wall / n, 1e3 * c.cpu / n,
+                100 * c.cpu / total_.cpu,
                 c.flops > 0 ? c.flops / c.cpu / 1e9 * omp_get_max_threads() : 0.0);
   }
-  std::printf("  %-22s %7.0f %10.2f %10.2f %6s %9.1f  (GFLOP/s per cpu/thread second)\n",
-              "all ops", static_cast<double>(total_.calls) / n, 1e3 * total_.wall / n, 1e3 * total_.cpu / n, "",
-              total_.flops / total_.cpu / 1e9 * omp_get_max_threads());
+  std::printf("  %-22s %7.0f %10.2f %10.2f %6s %9.1f  (GFLOP/s per cpu/thread second)\n", "all ops",
+              static_cast<double>(total_.calls) / n, 1e3 * total_.wall / n, 1e3 * total_.cpu / n,
+              "", total_.flops / total_.cpu / 1e9 * omp_get_max_threads());
   std::printf("  costliest shapes (cpu ms per run):\n");
   for (int i = 0; i < top && i < static_cast<int>(shapes.size()); ++i) {
     const auto& [key, c] = shapes[static_cast<std::size_t>(i)];
@@ -354,8 +358,8 @@ int profile_models(int argc, char** argv) {
     return [det, photo] { det->detect(*photo); };
   });
   if (!upscale) return 0;
-  for (auto model : {vision::UpscalerModel::Slim, vision::UpscalerModel::Medium,
-                     vision::UpscalerModel::Thick}) {
+  for (auto model :
+       {vision::UpscalerModel::Slim, vision::UpscalerModel::Medium, vision::UpscalerModel::Thick}) {
     const std::string what = "x4 512² " + std::string(vision::upscaler_model_name(model));
     profile(what.c_str(), 1, [model](Backend& be) {
       auto up = std::make_shared<vision::Upscaler>(model, 4, be);
