@@ -15,7 +15,8 @@
 // FLOP counts are walked from the networks' configurations (bench/harness.h: 2 x multiply-adds
 // of every convolution, linear layer and attention product; norms and elementwise ops are not
 // counted): UNet ≈ 803 GFLOP per sample (what bench_pytorch_unet.py counts with forward hooks
-// on the same UNet), VAE decode ≈ 2.5 TFLOP, CLIP ViT-L text ≈ 27 GFLOP per 77-token row.
+// on the same UNet), VAE decode ≈ 2.5 TFLOP, CLIP ViT-L text ≈ 13 GFLOP per 77-token row (a
+// CFG prompt pair encodes two).
 // Timings are wall-clock, best of --repeat after a warm-up (the machine is shared; the best run
 // is the least disturbed one).
 #include <omp.h>
