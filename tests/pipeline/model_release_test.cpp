@@ -69,6 +69,13 @@ TEST(ModelRelease, GeneratesWithoutItsCheckpointFile) {
   const fs::path dir =
       fs::path(PIXFORGE_PIPELINE_TEST_WORK) / ("release-" + std::to_string(::getpid()));
   fs::create_directories(dir);
+  struct Cleanup {  // the ~400 MB checkpoint goes even when an assertion or a throw ends the test
+    fs::path dir;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } cleanup{dir};
   const std::string file = (dir / "small-sd2.f16.safetensors").string();
   synthetic::write_safetensors(small_sd2_layout(), DType::F16, file);
 
@@ -81,7 +88,6 @@ TEST(ModelRelease, GeneratesWithoutItsCheckpointFile) {
 
   fs::resize_file(file, 0);  // every byte the model could still read is gone
   const auto after = generate(*model, small_params());
-  fs::remove_all(dir);
 
   ASSERT_EQ(before.size(), 1u);
   ASSERT_EQ(after.size(), 1u);
