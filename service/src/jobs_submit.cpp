@@ -169,8 +169,8 @@ JobRow await_job(Service::State& app, const std::string& job_id, int timeout_ms)
 
 std::vector<std::string> job_outputs(Service::State& app, const JobRow& job) {
   std::vector<std::string> ids;
-  for (const auto& b : app.store->blobs(job.owner_id))
-    if (b.job_id == job.id && b.kind == "output") ids.push_back(b.id);
+  for (const auto& b : app.store->job_blobs(job.id))
+    if (b.owner_id == job.owner_id && b.kind == "output") ids.push_back(b.id);
   return ids;
 }
 

@@ -6,7 +6,7 @@
 
 namespace pixforge::service::sqlite {
 
-inline constexpr std::array<const char*, 2> kMigrations = {
+inline constexpr std::array<const char*, 3> kMigrations = {
     R"sql(
 CREATE TABLE owners (
   id TEXT PRIMARY KEY,
@@ -172,6 +172,10 @@ CREATE TABLE safety_decisions (
   job_id TEXT REFERENCES jobs(id) ON DELETE SET NULL
 );
 CREATE INDEX safety_decisions_at ON safety_decisions(at_ms);
+)sql",
+    // 3: a job's images are looked up by job (every job poll), not by scanning the owner's.
+    R"sql(
+CREATE INDEX blobs_job ON blobs(job_id);
 )sql",
 };
 

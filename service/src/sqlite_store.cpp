@@ -421,6 +421,9 @@ class SqliteStore final : public Store {
   std::vector<BlobRow> blobs(const std::string& owner_id) override {
     return blobs_where("b.owner_id = ?", owner_id);
   }
+  std::vector<BlobRow> job_blobs(const std::string& job_id) override {
+    return blobs_where("b.job_id = ?", job_id);
+  }
   std::vector<BlobRow> all_blobs() override { return blobs_where("b.id <> ?", ""); }
   void delete_blob(const std::string& id) override {
     std::lock_guard lock(mu_);

@@ -48,7 +48,7 @@ TEST(ModerationStore, Migration2KeepsTheRowsOfAVersion1Database) {
     sqlite3_close(db);
   }
   auto store = open_sqlite_store(path, testing::test_key(3));
-  EXPECT_EQ(user_version(path), 2);
+  EXPECT_EQ(user_version(path), static_cast<std::int64_t>(sqlite::kMigrations.size()));
   const auto b1 = store->find_blob("b1");
   ASSERT_TRUE(b1);
   EXPECT_EQ(b1->kind, "output");

@@ -89,6 +89,22 @@ TEST_F(StoreFixture, AllBlobsListsEveryRow) {
   EXPECT_EQ(store->all_blobs().size(), 2u);
 }
 
+TEST_F(StoreFixture, JobBlobsListsOnlyThatJobsRows) {
+  make_owner("o1");
+  for (const char* job : {"j1", "j2"})
+    store->create_job(
+        {job, "o1", "txt2img", "queued", Bytes{1}, Bytes{2}, "", "native", 1000, 0, 0, 0, false},
+        {});
+  store->add_blob({"b1", "o1", "j1", "output", 1, 1});
+  store->add_blob({"b2", "o1", "j2", "output", 2, 1});
+  store->add_blob({"b3", "o1", "j1", "upload", 3, 1});
+  const auto rows = store->job_blobs("j1");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].id, "b1");
+  EXPECT_EQ(rows[1].id, "b3");
+  EXPECT_TRUE(store->job_blobs("nope").empty());
+}
+
 TEST_F(StoreFixture, UsernamesAreUnique) {
   make_owner("o1", "account");
   make_owner("o2", "account");

@@ -207,6 +207,7 @@ class Store {
   virtual void add_blob(const BlobRow& blob) = 0;
   virtual std::optional<BlobRow> find_blob(const std::string& id) = 0;
   virtual std::vector<BlobRow> blobs(const std::string& owner_id) = 0;
+  virtual std::vector<BlobRow> job_blobs(const std::string& job_id) = 0;
   virtual std::vector<BlobRow> all_blobs() = 0;
   virtual void delete_blob(const std::string& id) = 0;
   // Uploads whose job ended before `before_ms`.
