@@ -31,7 +31,7 @@ struct Service::State {
   std::unique_ptr<BlobStore> blobs;
   std::unique_ptr<Vault> vault;
   std::unique_ptr<Generator> generator;
-  std::unique_ptr<ImageModerator> moderator;  // P9; null only when moderation is disabled
+  std::unique_ptr<ImageModerator> moderator;   // P9; null only when moderation is disabled
   std::shared_ptr<const PromptSafety> safety;  // P8 screeners (prompt_safety.h)
   EventHub events;
   TokenBuckets ip_buckets;

@@ -52,7 +52,8 @@ void send_error(httplib::Response& res, Style style, int status, const std::stri
       body = {{"error", {{"code", code}, {"message", message}}}};
       if (!field.empty()) body["error"]["field"] = field;
   }
-  for (const auto& [key, value] : extra) (style == Style::kA1111 ? body : body["error"])[key] = value;
+  for (const auto& [key, value] : extra)
+    (style == Style::kA1111 ? body : body["error"])[key] = value;
   res.status = status;
   res.set_content(body.dump(), "application/json");
 }

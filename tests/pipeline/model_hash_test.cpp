@@ -13,8 +13,8 @@ namespace pixforge::pipeline {
 namespace {
 
 std::filesystem::path write_temp(const std::string& name, const std::string& bytes) {
-  const auto path = std::filesystem::temp_directory_path() /
-                    (name + "_" + std::to_string(::getpid()));
+  const auto path =
+      std::filesystem::temp_directory_path() / (name + "_" + std::to_string(::getpid()));
   std::ofstream(path, std::ios::binary) << bytes;
   return path;
 }

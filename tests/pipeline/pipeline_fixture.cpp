@@ -88,8 +88,8 @@ const pipeline::Model& PipelineTest::model_f32() {
 const testing::Golden& PipelineTest::golden() {
   State& s = state();
   if (!s.golden)
-    s.golden = std::make_unique<testing::Golden>(testing::load_golden(
-        testing::golden_path("pipeline/txt2img.safetensors"), kGoldenVersion));
+    s.golden = std::make_unique<testing::Golden>(
+        testing::load_golden(testing::golden_path("pipeline/txt2img.safetensors"), kGoldenVersion));
   return *s.golden;
 }
 

@@ -87,16 +87,17 @@ struct WeightDesc {
 };
 
 struct OpParams {
-  Activation act = Activation::None;  // Conv2d/Linear/GroupNorm: applied after the op, before residual
-  int groups = 1;                     // GroupNorm
-  float eps = 1e-5f;                  // GroupNorm, LayerNorm
-  int factor = 2;                     // UpsampleNearest; DepthToSpace block size
-  int heads = 1;                      // Attention
-  float scale = 1.0f;                 // Attention (softmax scale), ScaleBias
-  float bias = 0.0f;                  // ScaleBias
-  bool causal = false;                // Attention: query i sees keys <= i
-  int axis = -1;                      // Concat
-  Pool2dSpec pool;                    // MaxPool2d, AvgPool2d
+  Activation act =
+      Activation::None;  // Conv2d/Linear/GroupNorm: applied after the op, before residual
+  int groups = 1;        // GroupNorm
+  float eps = 1e-5f;     // GroupNorm, LayerNorm
+  int factor = 2;        // UpsampleNearest; DepthToSpace block size
+  int heads = 1;         // Attention
+  float scale = 1.0f;    // Attention (softmax scale), ScaleBias
+  float bias = 0.0f;     // ScaleBias
+  bool causal = false;   // Attention: query i sees keys <= i
+  int axis = -1;         // Concat
+  Pool2dSpec pool;       // MaxPool2d, AvgPool2d
   // Pad: elements added {before, after} along each dim (dims past the input's rank stay 0).
   std::array<std::array<std::int64_t, 2>, Shape::kMaxRank> pads{};
   float pad_value = 0.0f;  // Pad
@@ -118,10 +119,10 @@ struct OpCall {
 };
 
 struct MemoryStats {
-  std::size_t bytes_in_use = 0;     // held by live tensors and prepared weights
-  std::size_t bytes_pooled = 0;     // cached for reuse
+  std::size_t bytes_in_use = 0;  // held by live tensors and prepared weights
+  std::size_t bytes_pooled = 0;  // cached for reuse
   std::size_t peak_bytes = 0;
-  std::size_t allocations = 0;      // fresh allocations from the system (not pool hits)
+  std::size_t allocations = 0;  // fresh allocations from the system (not pool hits)
 };
 
 class UnsupportedOp : public std::runtime_error {

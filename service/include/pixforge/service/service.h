@@ -23,8 +23,8 @@ struct ServiceOptions {
   // Scores every output (P9). With a generator it is required unless the configuration
   // disables moderation explicitly (moderation.enabled = false); Service throws otherwise.
   std::unique_ptr<ImageModerator> moderator;
-  bool start_worker = true;              // the job worker thread
-  bool start_sweeper = true;             // periodic retention sweeps
+  bool start_worker = true;   // the job worker thread
+  bool start_sweeper = true;  // periodic retention sweeps
 };
 
 class Service {
