@@ -16,12 +16,9 @@
 // OMP_NUM_THREADS=1 to read the compute cost: then CPU time is exactly the work done.
 #include <benchmark/benchmark.h>
 #include <omp.h>
-#include <sys/resource.h>
-#include <time.h>
 
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -29,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "harness.h"
 #include "pixforge/core/ops.h"
 #include "pixforge/cpu/cpu_backend.h"
 #include "pixforge/image/codec.h"
@@ -49,12 +47,6 @@ Backend& backend() {
 std::string shared_image(const char* name) {
   const char* env = std::getenv("PIXFORGE_SHARED_DATA");
   return std::string(env != nullptr ? env : "../shared/data") + "/images/" + name;
-}
-
-double peak_rss_mib() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_maxrss) / 1024.0;
 }
 
 // One pass, untiled, over the 512x512 astronaut: the convolutions dominate.
@@ -78,7 +70,7 @@ void BM_Upscale4x_1024_tiled(benchmark::State& state) {
   const Image photo = resize_image(read_image_file(shared_image("astronaut.png")), 1024, 1024,
                                    ResizeFilter::Lanczos3);
   for (auto _ : state) benchmark::DoNotOptimize(up.upscale(photo));
-  state.counters["peak_RSS_MiB"] = peak_rss_mib();
+  state.counters["peak_RSS_MiB"] = bench::process_peak_rss_mib();
 }
 BENCHMARK(BM_Upscale4x_1024_tiled)->Iterations(1)->Unit(benchmark::kSecond);
 
@@ -131,15 +123,8 @@ BENCHMARK(BM_MatmulPeak)->DenseRange(0, 1)->Unit(benchmark::kMillisecond);
 
 // ---- --profile: per-op timing through a decorator backend ----
 
-double wall_now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-double cpu_now() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
+using bench::cpu_now;
+using bench::wall_now;
 
 // Memory of the wrapped backend seen as the profiler's, so that ops on tensors allocated
 // through the profiler dispatch through it (ops.cpp dispatches on the inputs' backend).
