@@ -1,6 +1,7 @@
 // Keras topology -> engine ops (layers_model.h). Loading is two passes: parse every layer with
 // its host weights, then fold BatchNormalization and ZeroPadding2D into the neighbouring
-// convolution and prepare weights on the backend.
+// convolution, rewrite nearest upsampling + convolution as a phase convolution + depth-to-space
+// (upsample_fold.h), and prepare weights on the backend.
 #include "pixforge/tfjs/layers_model.h"
 
 #include <cmath>
@@ -11,6 +12,7 @@
 #include "composed_ops.h"
 #include "pixforge/core/ops.h"
 #include "pixforge/cpu/cpu_backend.h"
+#include "upsample_fold.h"
 
 namespace pixforge::tfjs {
 namespace {
@@ -31,7 +33,8 @@ enum class Kind {
   PixelShuffle,
   Relu6,
   AvgPool,
-  MaxPool
+  MaxPool,
+  Folded  // an UpSampling2D folded into the convolution it fed: computes nothing
 };
 
 [[noreturn]] void fail(const std::string& where, const std::string& what) {
@@ -59,6 +62,9 @@ struct Desc {
   float eps = 1e-3f;
   // ZeroPadding2D pads, folded into the consuming convolution.
   int pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
+  // A convolution whose input upsampling was folded into it: depth-to-space by this factor
+  // after it (0: none).
+  int shuffle = 0;
 };
 
 Activation parse_activation(const std::string& name, const std::string& where) {
@@ -329,6 +335,50 @@ void fold_batchnorm(std::vector<Desc>& ds, Desc& bn) {
   bn.mean.clear();
 }
 
+// Rewrites every nearest UpSampling2D that feeds only a convolution as that convolution's
+// phase form (upsample_fold.h); the upsampling layer then computes nothing.
+void fold_upsampling(std::vector<Desc>& ds, int output) {
+  for (auto& d : ds) {
+    if (d.kind != Kind::Conv || d.inputs.size() != 1) continue;
+    Desc& up = ds[static_cast<std::size_t>(d.inputs[0])];
+    if (up.kind != Kind::Upsample || up.consumers != 1 || up.inputs.size() != 1 ||
+        &up == &ds[static_cast<std::size_t>(output)]) {
+      continue;
+    }
+    auto phase = fold_upsample_into_conv(d.weight, d.cout, d.cin, d.kh, d.kw, d.spec, up.factor);
+    if (!phase) continue;
+    const std::int64_t r2 = std::int64_t{up.factor} * up.factor;
+    std::vector<float> bias;
+    for (std::int64_t k = 0; k < r2 && !d.bias.empty(); ++k)
+      bias.insert(bias.end(), d.bias.begin(), d.bias.end());
+    d.weight = std::move(phase->weight);
+    d.bias = std::move(bias);
+    d.cout *= r2;
+    d.kh = phase->kh;
+    d.kw = phase->kw;
+    d.spec = phase->spec;
+    d.shuffle = up.factor;
+    d.inputs[0] = up.inputs[0];
+    up.kind = Kind::Folded;
+    up.inputs.clear();
+    up.consumers = 0;
+  }
+}
+
+// The declared output layer, else the last layer.
+int output_index(const ModelJson& model, const json& config,
+                 const std::map<std::string, int>& index, std::size_t layers) {
+  if (!config.is_object() || !config.contains("output_layers")) return static_cast<int>(layers) - 1;
+  const json& outs = config["output_layers"];
+  if (!outs.is_array() || outs.size() != 1 || !outs[0].is_array() || outs[0].empty() ||
+      !outs[0][0].is_string()) {
+    fail(model.path, "exactly one output is supported");
+  }
+  const auto it = index.find(outs[0][0].get<std::string>());
+  if (it == index.end()) fail(model.path, "output layer is not defined");
+  return it->second;
+}
+
 }  // namespace
 
 struct LayersModel::Layer {
@@ -345,6 +395,7 @@ struct LayersModel::Layer {
   composed::PoolWindow pool;
   std::int64_t macs_per_pixel = 0;  // per output pixel (conv) or per row (dense)
   int stride = 1;
+  int shuffle = 0;  // depth-to-space after the convolution (a folded upsampling)
 };
 
 namespace {
@@ -440,6 +491,9 @@ LayersModel LayersModel::build(const ModelJson& model, const WeightMap& weights,
     }
   }
 
+  const int output = output_index(model, config, index, ds.size());
+  fold_upsampling(ds, output);
+
   // Prepare weights once (staged on a host backend when `backend` is a device).
   std::unique_ptr<Backend> staging = backend.is_host() ? nullptr : make_reference_backend();
   Backend& host = staging ? *staging : backend;
@@ -455,10 +509,13 @@ LayersModel LayersModel::build(const ModelJson& model, const WeightMap& weights,
     l->scale = d.scale;
     l->softmax = d.softmax;
     l->pool = d.pool;
+    l->shuffle = d.shuffle;
     if (d.kind == Kind::PixelShuffle) {
       const Desc& src = ds[static_cast<std::size_t>(d.inputs[0])];
       const std::int64_t r2 = std::int64_t{d.factor} * d.factor;
-      if (src.kind != Kind::Conv || src.cout % r2 != 0) {
+      const std::int64_t src_channels =
+          src.shuffle > 1 ? src.cout / (std::int64_t{src.shuffle} * src.shuffle) : src.cout;
+      if (src.kind != Kind::Conv || src_channels % r2 != 0) {
         fail("layer \"" + d.name + "\"",
              "PixelShuffle must follow a convolution with channels divisible by scale²");
       }
@@ -477,17 +534,7 @@ LayersModel LayersModel::build(const ModelJson& model, const WeightMap& weights,
     }
     m.layers_.push_back(std::move(l));
   }
-  // Output: the declared output layer, else the last layer.
-  m.output_ = static_cast<int>(ds.size()) - 1;
-  if (config.is_object() && config.contains("output_layers")) {
-    const json& outs = config["output_layers"];
-    if (!outs.is_array() || outs.size() != 1 || !outs[0].is_array() || !outs[0][0].is_string()) {
-      fail(model.path, "exactly one output is supported");
-    }
-    const auto it = index.find(outs[0][0].get<std::string>());
-    if (it == index.end()) fail(model.path, "output layer is not defined");
-    m.output_ = it->second;
-  }
+  m.output_ = output;
   for (std::size_t i = 0; i < m.layers_.size(); ++i) {
     for (int in : m.layers_[i]->inputs)
       m.layers_[static_cast<std::size_t>(in)]->last_use = static_cast<int>(i);
@@ -515,6 +562,9 @@ Tensor LayersModel::run(const Tensor& input) const {
                "SAME padding with stride needs sizes divisible by it, got " + in(0).shape().str());
         }
         values[i] = ops::conv2d(in(0), *l.weight, l.act);
+        if (l.shuffle > 1) values[i] = ops::depth_to_space(values[i], l.shuffle);
+        break;
+      case Kind::Folded:
         break;
       case Kind::Dense:
         values[i] = ops::linear(in(0), *l.weight, l.act);
@@ -590,6 +640,7 @@ double LayersModel::conv_macs(std::int64_t h, std::int64_t w) const {
     if (l.kind == Kind::Conv) {
       p /= static_cast<double>(l.stride * l.stride);
       macs += p * static_cast<double>(l.macs_per_pixel);
+      p *= static_cast<double>(l.shuffle > 1 ? l.shuffle * l.shuffle : 1);
     }
     if (l.kind == Kind::Dense) macs += static_cast<double>(l.macs_per_pixel);
     px[i] = p;
