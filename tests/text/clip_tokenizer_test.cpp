@@ -1,7 +1,9 @@
 // The C++ CLIP tokenizer must give the reference tokenizer's ids (tools/reference/
-// text_tokenizer.py, OpenAI simple_tokenizer's algorithm without ftfy) on every corpus string:
-// ASCII, punctuation, whitespace runs, accents, CJK, emoji, html references, special tokens,
-// empty and long prompts. Exact equality: ids are integers.
+// text_tokenizer.py, OpenAI simple_tokenizer's algorithm with ftfy.fix_text restated) on every
+// corpus string: ASCII, punctuation, whitespace runs, accents, CJK, emoji, html references,
+// special tokens, empty and long prompts, and prompts that need ftfy's cleanup (curly quotes,
+// full width, ligatures, NFD accents, mojibake, line breaks, terminal escapes). Exact equality:
+// ids are integers.
 #include "pixforge/text/clip_tokenizer.h"
 
 #include <gtest/gtest.h>
@@ -27,7 +29,7 @@ const ClipTokenizer& tokenizer() {
 }
 
 TEST(ClipTokenizer, MatchesReferenceIdsOnCorpus) {
-  const auto g = testing::load_golden(testing::golden_path("text/tokenizer_ids.safetensors"), 1);
+  const auto g = testing::load_golden(testing::golden_path("text/tokenizer_ids.safetensors"), 2);
   const auto corpus = nlohmann::json::parse(g.metadata.at("corpus"));
   const auto& ids = g.at("ids").ints;
   const auto& offsets = g.at("offsets").ints;

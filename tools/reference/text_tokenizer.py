@@ -1,16 +1,16 @@
 """Reference CLIP BPE tokenizer and its golden (tests/golden/text/tokenizer_ids.safetensors).
 
 A restatement of the algorithm of OpenAI CLIP's simple_tokenizer.py (the tokenizer SD 1.x/2.x were
-trained with): html-unescape twice, strip, collapse whitespace runs to one space, lowercase, split
+trained with): ftfy.fix_text (restated in text_ftfy.py), html-unescape twice, strip, collapse whitespace runs to one space, lowercase, split
 with the CLIP pattern (\\p{L} letters, \\p{N} numbers, contractions, special tokens; python-regex,
 IGNORECASE), map each piece's UTF-8 bytes to the printable byte alphabet and apply byte-level BPE
 with "</w>" marking a word end.
 
-ftfy's fix_text (step one of OpenAI's basic_clean) is applied by neither this reference nor the
-C++ tokenizer: it is a heuristic mojibake repair with no fixed specification, and ComfyUI does not
-install ftfy either. Hugging Face's CLIPTokenizer without ftfy takes a different path (its
+ftfy is not packaged in Debian: text_ftfy.py restates ftfy 6.3's fix_text with its default
+configuration. Hugging Face's CLIPTokenizer without ftfy installed takes a different path (its
 BasicTokenizer: no html unescape, control characters removed, CJK ideographs split one per word,
 NFC); the engine follows OpenAI's definition, see engine/include/pixforge/text/clip_tokenizer.h.
+Version 2 applies fix_text (version 1 did not) and adds prompts that need it after the first 61.
 
 Run: /usr/bin/python3 tools/reference/text_tokenizer.py
 """
@@ -26,8 +26,9 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 from golden import write_golden  # noqa: E402
+from text_ftfy import fix_text  # noqa: E402
 
-VERSION = 1
+VERSION = 2
 HERE = os.path.dirname(os.path.abspath(__file__))
 VOCAB = os.path.join(HERE, "../../../shared/data/clip/bpe_simple_vocab_16e6.txt.gz")
 OUT = os.path.join(HERE, "../../tests/golden/text/tokenizer_ids.safetensors")
@@ -84,7 +85,7 @@ class Tokenizer:
     def clean(text):
         # Python's re (not python-regex) collapses whitespace, as simple_tokenizer does: its \s
         # is str.isspace(), which includes U+001C..U+001F.
-        text = html.unescape(html.unescape(text)).strip()
+        text = html.unescape(html.unescape(fix_text(text))).strip()
         return re.sub(r"\s+", " ", text).strip().lower()
 
     def encode(self, text):
@@ -159,6 +160,22 @@ CORPUS = [
     "\U0001d400\U0001d41a math bold",
     "x\ufffdy replacement char",
     "﷽",
+    # Prompts that need ftfy's cleanup (version 2).
+    "a \u201cportrait\u201d of a woman\u2019s face",
+    "\uff2d\uff41\uff53\uff54\uff45\uff52\uff50\uff49\uff45\uff43\uff45\uff0c\u3000best quality",
+    "\ufb01ne art \ufb02oral \ufb03ce",
+    "cafe\u0301 and ne\u0301on lights",
+    "caf\u00c3\u00a9 in Paris, \u00e2\u20ac\u0153golden hour\u00e2\u20ac\u009d",
+    "The cat doesn\u00e2\u20ac\u2122t sleep",
+    "first line\r\nsecond line\u2028third",
+    "\x1b[31mred\x1b[0m dragon",
+    "bom\ufeff and \x85 nel",
+    "P&EACUTE;REZ &amp;amp; co &#x2019;s",
+    "<b>bold</b> &amp; keeps entity handling to html.unescape",
+    "\u00d0\u00bf\u00d1\u20ac\u00d0\u00b8\u00d0\u00b2\u00d0\u00b5\u00d1\u201a mir",
+    "\u00f0\u0178\u02dc\u20ac smiling",
+    "\uff76\uff9e\uff9d\uff80\uff9e\uff91 robot",
+    "c1 \x93quoted\x94 text",
 ]
 
 

@@ -3,6 +3,7 @@
 #include <array>
 #include <string_view>
 
+#include "ftfy_fix_text.h"
 #include "html_entities.h"
 #include "unicode_tables.h"
 
@@ -53,7 +54,7 @@ std::size_t run_length(const std::u32string& text, std::size_t pos, CharClass cl
 }  // namespace
 
 std::u32string clip_clean(const std::u32string& text) {
-  const std::u32string unescaped = strip(html::unescape(html::unescape(text)));
+  const std::u32string unescaped = strip(html::unescape(html::unescape(ftfy::fix_text(text))));
   std::u32string collapsed;
   collapsed.reserve(unescaped.size());
   for (char32_t c : unescaped) {

@@ -6,7 +6,8 @@
 
 namespace pixforge::text {
 
-// html-unescape twice, strip, collapse whitespace runs to one space, strip, lowercase.
+// ftfy.fix_text, html-unescape twice, strip, collapse whitespace runs to one space, strip,
+// lowercase (OpenAI simple_tokenizer's basic_clean + whitespace_clean + lower).
 std::u32string clip_clean(const std::u32string& text);
 
 // The pieces python-regex's findall returns for CLIP's pattern on cleaned text.

@@ -1,19 +1,21 @@
 // CLIP's byte-level BPE tokenizer (SD 1.x/2.x, SDXL): text -> token ids, the same ids as OpenAI
 // CLIP's simple_tokenizer.py (the reference, tools/reference/text_tokenizer.py):
-//   1. html-unescape twice (Python html.unescape), strip, collapse whitespace runs to one
-//      space (Python str.isspace), lowercase (Python str.lower);
+//   1. ftfy.fix_text (ftfy 6.3 defaults, restated in engine/src/text/ftfy_*.cpp: HTML
+//      references, mojibake repair, C1 controls, Latin ligatures, full/half width, curly
+//      quotes, line breaks, control characters, NFC), html-unescape twice (Python
+//      html.unescape), strip, collapse whitespace runs to one space (Python str.isspace),
+//      lowercase (Python str.lower);
 //   2. split into pieces with CLIP's pattern: <|startoftext|>, <|endoftext|>, 's 't 're 've 'm
 //      'll 'd, runs of letters (\p{L}), single numbers (\p{N}), runs of anything else except
 //      whitespace;
 //   3. each piece's UTF-8 bytes -> CLIP's printable byte alphabet, "</w>" on the last one, BPE
 //      merges by rank, ids from the vocabulary.
 // Differences from other tokenizers, on purpose:
-//   - ftfy's fix_text (OpenAI's first cleanup step) is not applied: it is a heuristic mojibake
-//     repair without a fixed specification (ComfyUI does not install ftfy either).
-//   - Hugging Face's CLIPTokenizer without ftfy (what ComfyUI runs) does not html-unescape,
+//   - Hugging Face's CLIPTokenizer without ftfy installed does not html-unescape,
 //     drops control characters, applies NFC and splits CJK ideographs one per piece, so it can
 //     differ on such prompts; on ASCII without '&' references all three agree.
-// Unicode classes come from tables generated from python-regex/Python (Unicode 14), no ICU.
+// Unicode classes and NFC come from tables generated from python-regex/Python (Unicode 14), no
+// ICU.
 #pragma once
 
 #include <cstdint>
