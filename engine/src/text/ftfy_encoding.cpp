@@ -101,12 +101,16 @@ std::u32string fix_c1_controls(const std::u32string& text) {
 }
 
 std::u32string fix_encoding(const std::u32string& text) {
+  // ftfy repeats without a bound; each real step shortens the text or removes C1 controls, so
+  // this bound is never reached in practice and only guards a request against a cycle.
+  constexpr int kMaxSteps = 64;
   std::u32string current = text;
-  while (true) {
+  for (int step = 0; step < kMaxSteps; ++step) {
     std::u32string next = fix_encoding_one_step(current);
-    if (next == current) return current;
+    if (next == current) break;
     current = std::move(next);
   }
+  return current;
 }
 
 }  // namespace pixforge::text::ftfy

@@ -12,10 +12,15 @@ namespace {
 // ftfy's max_decode_length: longer lines are cut into segments of this many code points.
 constexpr std::size_t kMaxSegment = 1'000'000;
 
+// ftfy repeats its rounds without a bound. Every real case settles in a few rounds (each
+// change removes mojibake, references, controls or decomposed forms); the bound only keeps a
+// hypothetical input that never settles from hanging a request.
+constexpr int kMaxRounds = 64;
+
 // fix_and_explain without explanations: every fixer in ftfy's order, repeated until a round
 // changes nothing.
 std::u32string fix_segment(std::u32string text, bool unescape) {
-  while (true) {
+  for (int round = 0; round < kMaxRounds; ++round) {
     const std::u32string original = text;
     if (unescape) text = unescape_html(text);
     text = fix_encoding(text);
@@ -28,8 +33,9 @@ std::u32string fix_segment(std::u32string text, bool unescape) {
     text = remove_terminal_escapes(text);
     text = remove_control_chars(text);
     text = nfc(text);
-    if (text == original) return text;
+    if (text == original) break;
   }
+  return text;
 }
 
 }  // namespace
