@@ -169,5 +169,84 @@ TEST(TfjsUpsampleFold, shared_upsampling_is_left_alone) {
   EXPECT_LT(max_abs_diff(y, expect), 1e-4);
 }
 
+// in -> 1x1 Conv2D (cin0 -> s²·c, no bias) -> PixelShuffle{s}x -> Conv2D(k, SAME, relu), the
+// esrgan-thick tail, against the f64 oracle of the three steps. Same tolerance reasoning as
+// above (no weights are summed here; only the order of the sums changes).
+TEST(TfjsUpsampleFold, depth_to_space_then_conv_matches) {
+  const int h = 4, w = 5, cin0 = 3;
+  auto reference = make_reference_backend();
+  auto cpu = make_cpu_backend({.compute_type = DType::F32, .threads = 0});
+  for (const Case& c : {Case{2, 3, 3, 3, true}, Case{4, 3, 3, 3, true}, Case{2, 2, 2, 3, true},
+                        Case{3, 1, 2, 2, true}}) {
+    SCOPED_TRACE("s " + std::to_string(c.s) + " k " + std::to_string(c.k));
+    const int sc = c.s * c.s * c.cin;
+    const json layers = json::array(
+        {layer("InputLayer", "in", json::object(), {}),
+         layer("Conv2D", "pre", {{"filters", sc}, {"kernel_size", {1, 1}}, {"use_bias", false}},
+               {"in"}),
+         layer("PixelShuffle" + std::to_string(c.s) + "x", "ps", {{"scale", c.s}}, {"pre"}),
+         layer("Conv2D", "conv",
+               {{"filters", c.cout},
+                {"kernel_size", {c.k, c.k}},
+                {"padding", "same"},
+                {"activation", "relu"}},
+               {"ps"})});
+    WeightMap wm;
+    HostArray pre, k, b;
+    pre.shape = {1, 1, cin0, sc};
+    pre.values = random_values(static_cast<std::size_t>(cin0 * sc), 4);
+    k.shape = {c.k, c.k, c.cin, c.cout};
+    k.values = random_values(static_cast<std::size_t>(c.k * c.k * c.cin * c.cout), 5);
+    b.shape = {c.cout};
+    b.values = random_values(static_cast<std::size_t>(c.cout), 6);
+    wm["pre/kernel"] = pre;
+    wm["conv/kernel"] = k;
+    wm["conv/bias"] = b;
+    const std::vector<float> x = random_values(static_cast<std::size_t>(h * w * cin0), 2);
+    // Oracle: the 1x1 conv, depth-to-space (channel (a·s + b)·c + ch of pixel (i, j) goes to
+    // (s·i + a, s·j + b, ch)), then the convolution.
+    const int uh = h * c.s, uw = w * c.s;
+    std::vector<double> up(static_cast<std::size_t>(uh * uw * c.cin));
+    for (int i = 0; i < h; ++i)
+      for (int j = 0; j < w; ++j)
+        for (int q = 0; q < sc; ++q) {
+          double acc = 0;
+          for (int t = 0; t < cin0; ++t)
+            acc += double{x[static_cast<std::size_t>((i * w + j) * cin0 + t)]} *
+                   pre.values[static_cast<std::size_t>(t * sc + q)];
+          const int ph = q / c.cin, ch = q % c.cin, a = ph / c.s, bb = ph % c.s;
+          up[static_cast<std::size_t>(((c.s * i + a) * uw + c.s * j + bb) * c.cin + ch)] = acc;
+        }
+    const int pt = (c.k - 1) / 2;
+    std::vector<double> expect(static_cast<std::size_t>(uh * uw * c.cout));
+    for (int oy = 0; oy < uh; ++oy)
+      for (int ox = 0; ox < uw; ++ox)
+        for (int o = 0; o < c.cout; ++o) {
+          double acc = b.values[static_cast<std::size_t>(o)];
+          for (int ky = 0; ky < c.k; ++ky)
+            for (int kx = 0; kx < c.k; ++kx) {
+              const int r = oy - pt + ky, q = ox - pt + kx;
+              if (r < 0 || r >= uh || q < 0 || q >= uw) continue;
+              for (int i = 0; i < c.cin; ++i)
+                acc +=
+                    up[static_cast<std::size_t>((r * uw + q) * c.cin + i)] *
+                    k.values[static_cast<std::size_t>(((ky * c.k + kx) * c.cin + i) * c.cout + o)];
+            }
+          expect[static_cast<std::size_t>((oy * uw + ox) * c.cout + o)] = std::max(acc, 0.0);
+        }
+    for (Backend* be : {reference.get(), cpu.get()}) {
+      const LayersModel m = LayersModel::build(model_of(layers, "conv"), wm, *be);
+      const Tensor y = m.run(Tensor::from_host(*be, Shape{1, h, w, cin0}, x));
+      ASSERT_EQ(y.shape(), (Shape{1, uh, uw, c.cout}));
+      EXPECT_LT(max_abs_diff(y.to_host(), expect), 1e-4);
+      // The work counted is the original's: the 1x1 conv plus the k x k one at the high
+      // resolution, not the phase kernel's zero taps.
+      EXPECT_DOUBLE_EQ(m.conv_macs(h, w),
+                       static_cast<double>(h) * w * cin0 * sc +
+                           static_cast<double>(uh) * uw * c.k * c.k * c.cin * c.cout);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace pixforge::tfjs

@@ -1,7 +1,7 @@
 // Keras topology -> engine ops (layers_model.h). Loading is two passes: parse every layer with
 // its host weights, then fold BatchNormalization and ZeroPadding2D into the neighbouring
-// convolution, rewrite nearest upsampling + convolution as a phase convolution + depth-to-space
-// (upsample_fold.h), and prepare weights on the backend.
+// convolution, rewrite nearest upsampling (or depth-to-space) + convolution as a phase
+// convolution + depth-to-space (upsample_fold.h), and prepare weights on the backend.
 #include "pixforge/tfjs/layers_model.h"
 
 #include <cmath>
@@ -63,8 +63,10 @@ struct Desc {
   // ZeroPadding2D pads, folded into the consuming convolution.
   int pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
   // A convolution whose input upsampling was folded into it: depth-to-space by this factor
-  // after it (0: none).
+  // after it (0: none), and the multiply-adds per input pixel that are not on zero weights
+  // (0: all of them).
   int shuffle = 0;
+  std::int64_t useful_macs = 0;
 };
 
 Activation parse_activation(const std::string& name, const std::string& where) {
@@ -335,33 +337,51 @@ void fold_batchnorm(std::vector<Desc>& ds, Desc& bn) {
   bn.mean.clear();
 }
 
-// Rewrites every nearest UpSampling2D that feeds only a convolution as that convolution's
-// phase form (upsample_fold.h); the upsampling layer then computes nothing.
+// Replaces convolution `d`, fed by the upsampling or depth-to-space layer `up`, with the phase
+// convolution `p` reading `up`'s input; `up` then computes nothing.
+void apply_phase(Desc& d, Desc& up, PhaseConv p, std::int64_t cin) {
+  const std::int64_t r2 = std::int64_t{up.factor} * up.factor;
+  std::vector<float> bias;
+  for (std::int64_t k = 0; k < r2 && !d.bias.empty(); ++k)
+    bias.insert(bias.end(), d.bias.begin(), d.bias.end());
+  d.weight = std::move(p.weight);
+  d.bias = std::move(bias);
+  d.cout *= r2;
+  d.cin = cin;
+  d.kh = p.kh;
+  d.kw = p.kw;
+  d.spec = p.spec;
+  d.shuffle = up.factor;
+  d.inputs[0] = up.inputs[0];
+  up.kind = Kind::Folded;
+  up.inputs.clear();
+  up.consumers = 0;
+}
+
+// Rewrites every nearest UpSampling2D or PixelShuffle that feeds only a convolution as that
+// convolution's phase form (upsample_fold.h) where the rewrite applies.
 void fold_upsampling(std::vector<Desc>& ds, int output) {
   for (auto& d : ds) {
     if (d.kind != Kind::Conv || d.inputs.size() != 1) continue;
     Desc& up = ds[static_cast<std::size_t>(d.inputs[0])];
-    if (up.kind != Kind::Upsample || up.consumers != 1 || up.inputs.size() != 1 ||
+    if (up.consumers != 1 || up.inputs.size() != 1 ||
         &up == &ds[static_cast<std::size_t>(output)]) {
       continue;
     }
-    auto phase = fold_upsample_into_conv(d.weight, d.cout, d.cin, d.kh, d.kw, d.spec, up.factor);
-    if (!phase) continue;
     const std::int64_t r2 = std::int64_t{up.factor} * up.factor;
-    std::vector<float> bias;
-    for (std::int64_t k = 0; k < r2 && !d.bias.empty(); ++k)
-      bias.insert(bias.end(), d.bias.begin(), d.bias.end());
-    d.weight = std::move(phase->weight);
-    d.bias = std::move(bias);
-    d.cout *= r2;
-    d.kh = phase->kh;
-    d.kw = phase->kw;
-    d.spec = phase->spec;
-    d.shuffle = up.factor;
-    d.inputs[0] = up.inputs[0];
-    up.kind = Kind::Folded;
-    up.inputs.clear();
-    up.consumers = 0;
+    if (up.kind == Kind::Upsample) {
+      auto phase = fold_upsample_into_conv(d.weight, d.cout, d.cin, d.kh, d.kw, d.spec, up.factor);
+      if (phase) apply_phase(d, up, std::move(*phase), d.cin);
+    } else if (up.kind == Kind::PixelShuffle) {
+      // Only a shuffle of a plain convolution's output with the channels this one expects.
+      const Desc& src = ds[static_cast<std::size_t>(up.inputs[0])];
+      if (src.kind != Kind::Conv || src.shuffle != 0 || src.cout != r2 * d.cin) continue;
+      auto phase = fold_shuffle_into_conv(d.weight, d.cout, d.cin, d.kh, d.kw, d.spec, up.factor);
+      if (!phase) continue;
+      // The work counted stays the original's: the phase kernel's extra taps are zeros.
+      d.useful_macs = r2 * d.cout * d.cin * d.kh * d.kw;
+      apply_phase(d, up, std::move(*phase), r2 * d.cin);
+    }
   }
 }
 
@@ -528,7 +548,7 @@ LayersModel LayersModel::build(const ModelJson& model, const WeightMap& weights,
       const Tensor* bp = d.bias.empty() ? nullptr : &b;
       l->weight =
           conv ? ops::prepare_conv2d(backend, w, bp, d.spec) : ops::prepare_linear(backend, w, bp);
-      l->macs_per_pixel = d.cout * d.cin * d.kh * d.kw;
+      l->macs_per_pixel = d.useful_macs > 0 ? d.useful_macs : d.cout * d.cin * d.kh * d.kw;
       l->stride = d.spec.stride_h;
       l->check_even = d.same_padding && (d.spec.stride_h > 1 || d.spec.stride_w > 1);
     }

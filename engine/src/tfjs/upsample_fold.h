@@ -32,4 +32,18 @@ std::optional<PhaseConv> fold_upsample_into_conv(const std::vector<float>& oihw,
                                                  std::int64_t cin, std::int64_t kh, std::int64_t kw,
                                                  const Conv2dSpec& spec, int s);
 
+// The phase convolution equivalent to depth_to_space(s) + conv(`oihw`, `spec`) on an input of
+// s²·cin channels: output phase (a, b) reads sub-pixel (a', b') = ((a - pad_top + ky) mod s, ..)
+// of low-resolution pixel i + floor((a - pad_top + ky) / s), i.e. input channel
+// (a'·s + b')·cin + c; every tap lands on its own weight (nothing is summed, so the result is
+// the original's up to summation order). The dense phase kernel holds s²·K'²/k² times the
+// original's multiply-adds, most of them on zero weights: worth it only for the very narrow
+// to-RGB convolution (3 -> 3 channels at 2048² after esrgan-thick's PixelShuffle4x), which runs
+// at a few GFLOP/s as it is, so the rewrite is limited to s²·cin and s²·cout both at most
+// kMaxShuffleFoldChannels. Same other conditions as above.
+inline constexpr std::int64_t kMaxShuffleFoldChannels = 64;
+std::optional<PhaseConv> fold_shuffle_into_conv(const std::vector<float>& oihw, std::int64_t cout,
+                                                std::int64_t cin, std::int64_t kh, std::int64_t kw,
+                                                const Conv2dSpec& spec, int s);
+
 }  // namespace pixforge::tfjs
