@@ -36,11 +36,12 @@ nlohmann::ordered_json mesh_json(const pixforge::vision::FaceLandmarks& lm) {
 
 void run_faces(const FacesOptions& o) {
   using namespace pixforge;
+  // The input first: a corrupt image fails before the models load.
+  const Image img = read_image_file(o.input);
   auto backend = make_cpu_backend();
   const vision::FaceDetector det(*backend);
   const std::unique_ptr<vision::FaceMesh> mesh =
       o.landmarks ? std::make_unique<vision::FaceMesh>(*backend) : nullptr;
-  const Image img = read_image_file(o.input);
   nlohmann::ordered_json j;
   j["width"] = img.width;
   j["height"] = img.height;

@@ -20,9 +20,11 @@ struct ModerateOptions {
 
 void run_moderate(const ModerateOptions& o) {
   using namespace pixforge;
+  // The input first: a corrupt image fails before the model loads.
+  const Image img = read_image_file(o.input);
   auto backend = make_cpu_backend();
   const vision::NsfwClassifier nsfw(*backend, vision::parse_nsfw_model(o.model));
-  const vision::ModerationResult r = nsfw.classify(read_image_file(o.input), o.thresholds);
+  const vision::ModerationResult r = nsfw.classify(img, o.thresholds);
   nlohmann::ordered_json j;
   for (int c = 0; c < vision::kNsfwClasses; ++c) {
     j["probabilities"][std::string(vision::nsfw_class_name(static_cast<vision::NsfwClass>(c)))] =

@@ -61,19 +61,27 @@ PIXFORGE_COMMAND("safety", [](CLI::App& app) {
   auto opts = std::make_shared<SafetyOptions>();
   auto* check = safety->add_subcommand(
       "check", "Screen a prompt; prints {category, action, rewritten_prompt, ...} as JSON");
-  check->add_option("prompt", opts->prompt, "The prompt (or use --stdin)");
-  check->add_flag("--stdin", opts->from_stdin, "Read the prompt from standard input");
-  check->add_option("--rules", opts->rules,
-                    "Operator rules file extending the defaults (env PIXFORGE_SAFETY_RULES)")
+  auto* prompt = check->add_option("prompt", opts->prompt, "The prompt (or use --stdin)");
+  check->add_flag("--stdin", opts->from_stdin, "Read the prompt from standard input")
+      ->excludes(prompt);
+  check
+      ->add_option("--rules", opts->rules,
+                   "Operator rules file extending the defaults (env PIXFORGE_SAFETY_RULES)")
       ->check(CLI::ExistingFile);
   check->add_option("--negative", opts->negative,
                     "The user's negative prompt, to reinforce when the prompt is rewritten");
-  check->add_option("--reviewer", opts->reviewer_url,
-                    "OpenAI-compatible endpoint for a second opinion, e.g. http://127.0.0.1:8080/v1 "
-                    "(API key from env PIXFORGE_REVIEWER_API_KEY)");
-  check->add_option("--reviewer-model", opts->reviewer_model, "Model name sent to the reviewer");
-  check->add_option("--reviewer-timeout-ms", opts->reviewer_timeout_ms, "Reviewer timeout");
-  check->add_flag("--fail-closed", opts->fail_closed, "Block when the reviewer cannot answer");
+  auto* reviewer = check->add_option(
+      "--reviewer", opts->reviewer_url,
+      "OpenAI-compatible endpoint for a second opinion, e.g. http://127.0.0.1:8080/v1 "
+      "(API key from env PIXFORGE_REVIEWER_API_KEY)");
+  // The reviewer's settings mean nothing without --reviewer: refuse them rather than ignore them.
+  check->add_option("--reviewer-model", opts->reviewer_model, "Model name sent to the reviewer")
+      ->needs(reviewer);
+  check->add_option("--reviewer-timeout-ms", opts->reviewer_timeout_ms, "Reviewer timeout")
+      ->check(CLI::Range(1L, 600000L))
+      ->needs(reviewer);
+  check->add_flag("--fail-closed", opts->fail_closed, "Block when the reviewer cannot answer")
+      ->needs(reviewer);
   check->callback([opts] {
     if (opts->prompt.empty() && !opts->from_stdin) {
       throw CLI::ValidationError("safety check", "give a prompt or --stdin");

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "command.h"
+#include "image_output.h"
 #include "pixforge/cpu/cpu_backend.h"
 #include "pixforge/image/codec.h"
 #include "pixforge/vision/upscaler.h"
@@ -48,11 +49,16 @@ PIXFORGE_COMMAND("upscale", [](CLI::App& app) {
   auto o = std::make_shared<UpscaleOptions>();
   auto* cmd = app.add_subcommand("upscale", "Upscale an image with an ESRGAN model (x2/x3/x4/x8, or --4k)");
   cmd->add_option("-i,--input", o->input, "Input image (PNG, JPEG, WebP)")->required()->check(CLI::ExistingFile);
-  cmd->add_option("-o,--output", o->output, "Output image; format from the extension")->required();
-  cmd->add_option("--scale", o->scale, "Upscale factor")->check(CLI::IsMember({2, 3, 4, 8}));
+  cmd->add_option("-o,--output", o->output, "Output image; format from the extension")
+      ->required()
+      ->check(pixforge::cli::ImageOutput());
+  auto* scale = cmd->add_option("--scale", o->scale, "Upscale factor")->check(CLI::IsMember({2, 3, 4, 8}));
   cmd->add_option("--model", o->model, "slim, medium or thick")->check(CLI::IsMember({"slim", "medium", "thick"}));
-  cmd->add_flag("--4k", o->four_k, "Produce exactly 3840x2160 (picks the scale; --fill crops, default fits)");
-  cmd->add_flag("--fill", o->fill, "With --4k: cover the frame and crop instead of fitting with bars");
+  auto* four_k = cmd->add_flag("--4k", o->four_k, "Produce exactly 3840x2160 (picks the scale; --fill crops, default fits)");
+  // --4k picks the scale itself, and --fill means nothing without it: refuse rather than ignore.
+  four_k->excludes(scale);
+  cmd->add_flag("--fill", o->fill, "With --4k: cover the frame and crop instead of fitting with bars")
+      ->needs(four_k);
   cmd->add_option("--tile", o->tile, "Input tile size in pixels (memory bound)")->check(CLI::Range(16, 4096));
   cmd->add_option("--overlap", o->overlap, "Tile overlap in input pixels")->check(CLI::Range(0, 1024));
   cmd->add_flag("--f32", o->f32, "Compute in float32 (slower; default bfloat16)");
