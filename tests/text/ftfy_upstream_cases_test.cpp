@@ -337,5 +337,13 @@ TEST(FtfyUpstreamCases, FixTextGivesTheStatedOutput) {
   }
 }
 
+// The two left-out cases, pinned to what ftfy 6.3.1 does with them: nothing.
+TEST(FtfyUpstreamCases, FixesNewerThanTheReleaseAreNotApplied) {
+  const std::string a_ring = "\u00c3\u00a5klagarmyndighets";
+  EXPECT_EQ(utf8_encode(fix_text(utf8_decode(a_ring))), a_ring);
+  const std::string koi8r = "\u043f\u2219\u044f\u2502\u043f\u2569\u043f\u2566";
+  EXPECT_EQ(utf8_encode(fix_text(utf8_decode(koi8r))), koi8r);
+}
+
 }  // namespace
 }  // namespace pixforge::text::ftfy
