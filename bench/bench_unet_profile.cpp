@@ -23,169 +23,32 @@
 #include "harness.h"
 #include "pixforge/cpu/cpu_backend.h"
 #include "pixforge/nn/unet.h"
+#include "profiling_backend.h"
 #include "synthetic_weights.h"
 
 namespace pixforge {
 namespace {
 
-struct Cost {
-  double wall = 0, cpu = 0;
-  long calls = 0;
-  void add(double w, double c) { wall += w, cpu += c, ++calls; }
-};
+using bench::OpCost;
+using bench::ProfilingBackend;
 
-// Memory of the wrapped backend seen as living on the profiler, so tensors allocated through
-// the profiler route their ops through it (ops.cpp dispatches on the inputs' backend).
-class ProxyBuffer final : public Buffer {
- public:
-  ProxyBuffer(std::shared_ptr<Buffer> inner, Backend& owner)
-      : inner_(std::move(inner)), owner_(owner) {}
-  void* data() override { return inner_->data(); }
-  std::size_t size() const override { return inner_->size(); }
-  Backend& backend() const override { return owner_; }
-
- private:
-  std::shared_ptr<Buffer> inner_;
-  Backend& owner_;
-};
-
-// A view of profiler-side memory as the wrapped backend's (no ownership: lives for one call).
-class AliasBuffer final : public Buffer {
- public:
-  AliasBuffer(void* data, std::size_t size, Backend& owner)
-      : data_(data), size_(size), owner_(owner) {}
-  void* data() override { return data_; }
-  std::size_t size() const override { return size_; }
-  Backend& backend() const override { return owner_; }
-
- private:
-  void* data_;
-  std::size_t size_;
-  Backend& owner_;
-};
-
-class ProxyWeight final : public PreparedWeight {
- public:
-  ProxyWeight(std::shared_ptr<const PreparedWeight> inner, Backend& owner)
-      : inner_(std::move(inner)), owner_(owner) {}
-  Backend& backend() const override { return owner_; }
-  const Shape& shape() const override { return inner_->shape(); }
-  bool has_bias() const override { return inner_->has_bias(); }
-  Conv2dSpec conv_spec() const override { return inner_->conv_spec(); }
-  const PreparedWeight& inner() const { return *inner_; }
-
- private:
-  std::shared_ptr<const PreparedWeight> inner_;
-  Backend& owner_;
-};
-
-// Forwards everything to `inner`, timing compute() per op kind and per (kind, shapes).
-class ProfilingBackend final : public Backend {
- public:
-  explicit ProfilingBackend(Backend& inner) : inner_(inner) {}
-
-  std::string_view name() const override { return inner_.name(); }
-  bool is_host() const override { return inner_.is_host(); }
-  DType compute_type() const override { return inner_.compute_type(); }
-  std::shared_ptr<Buffer> allocate(std::size_t bytes) override {
-    return std::make_shared<ProxyBuffer>(inner_.allocate(bytes), *this);
-  }
-  void write(const Tensor& dst, const void* src, std::size_t bytes) override {
-    inner_.write(alias(dst), src, bytes);
-  }
-  void read(const Tensor& src, void* dst, std::size_t bytes) const override {
-    inner_.read(alias(src), dst, bytes);
-  }
-  bool supports_op(const OpCall& call) const override {
-    Unwrapped u = unwrap(call);
-    return inner_.supports_op(u.call);
-  }
-  void compute(const OpCall& call) override {
-    Unwrapped u = unwrap(call);
-    const double w0 = bench::wall_now(), c0 = bench::cpu_now();
-    inner_.compute(u.call);
-    const double w = bench::wall_now() - w0, c = bench::cpu_now() - c0;
-    if (!recording_) return;
-    const std::string kind(op_name(call.kind));
-    by_kind_[kind].add(w, c);
-    by_shape_[kind + " " + signature(call)].add(w, c);
-    total_.add(w, c);
-  }
-  std::shared_ptr<const PreparedWeight> prepare_weight(const WeightDesc& desc) override {
-    return std::make_shared<ProxyWeight>(inner_.prepare_weight(desc), *this);
-  }
-  MemoryStats memory_stats() const override { return inner_.memory_stats(); }
-  void release_pooled() override { inner_.release_pooled(); }
-
-  void record(bool on) { recording_ = on; }
-  void clear() { by_kind_.clear(), by_shape_.clear(), total_ = {}; }
-  void print(int top) const;
-
- private:
-  struct Unwrapped {
-    OpCall call;
-    std::array<Tensor, 4> in;
-    Tensor out;
-  };
-
-  Tensor alias(const Tensor& t) const {
-    if (!t.defined()) return t;
-    return Tensor(std::make_shared<AliasBuffer>(t.data(), t.nbytes(), inner_), 0, t.shape(),
-                  t.dtype());
-  }
-
-  Unwrapped unwrap(const OpCall& call) const {
-    Unwrapped u;
-    u.call = call;
-    for (std::size_t i = 0; i < call.in.size(); ++i) {
-      if (call.in[i] == nullptr) continue;
-      u.in[i] = alias(*call.in[i]);
-      u.call.in[i] = &u.in[i];
-    }
-    if (call.out != nullptr) {
-      u.out = alias(*call.out);
-      u.call.out = &u.out;
-    }
-    if (const auto* w = dynamic_cast<const ProxyWeight*>(call.weight)) u.call.weight = &w->inner();
-    return u;
-  }
-
-  static std::string signature(const OpCall& call) {
-    std::string s = call.in[0]->shape().str();
-    if (call.weight != nullptr) s += " w" + call.weight->shape().str();
-    if (call.kind == OpKind::Attention) s += " k" + call.in[1]->shape().str();
-    const bool residual_slot = call.kind == OpKind::Conv2d || call.kind == OpKind::Linear;
-    if (residual_slot && call.in[1] != nullptr) s += " +residual";
-    return s;
-  }
-
-  Backend& inner_;
-  bool recording_ = false;
-  std::map<std::string, Cost> by_kind_, by_shape_;
-  Cost total_;
-};
-
-void ProfilingBackend::print(int top) const {
+void print_profile(const ProfilingBackend& be, int top) {
   const int threads = omp_get_max_threads();
+  const OpCost& total = be.total();
   std::printf("  %-16s %7s %9s %7s %10s %7s\n", "op", "calls", "wall s", "wall%", "cpu/thr s",
               "cpu%");
-  std::vector<std::pair<std::string, Cost>> kinds(by_kind_.begin(), by_kind_.end());
-  std::sort(kinds.begin(), kinds.end(),
-            [](const auto& a, const auto& b) { return a.second.cpu > b.second.cpu; });
-  for (const auto& [kind, c] : kinds) {
+  for (const auto& [kind, c] : ProfilingBackend::by_cpu(be.by_kind())) {
     std::printf("  %-16s %7ld %9.3f %6.1f%% %10.3f %6.1f%%\n", kind.c_str(), c.calls, c.wall,
-                100 * c.wall / total_.wall, c.cpu / threads, 100 * c.cpu / total_.cpu);
+                100 * c.wall / total.wall, c.cpu / threads, 100 * c.cpu / total.cpu);
   }
-  std::printf("  %-16s %7ld %9.3f %7s %10.3f\n", "all ops", total_.calls, total_.wall, "",
-              total_.cpu / threads);
-  std::vector<std::pair<std::string, Cost>> shapes(by_shape_.begin(), by_shape_.end());
-  std::sort(shapes.begin(), shapes.end(),
-            [](const auto& a, const auto& b) { return a.second.cpu > b.second.cpu; });
+  std::printf("  %-16s %7ld %9.3f %7s %10.3f\n", "all ops", total.calls, total.wall, "",
+              total.cpu / threads);
+  const auto shapes = ProfilingBackend::by_cpu(be.by_shape());
   std::printf("  costliest op shapes (by CPU time):\n");
   for (int i = 0; i < top && i < static_cast<int>(shapes.size()); ++i) {
-    const Cost& c = shapes[static_cast<std::size_t>(i)].second;
-    std::printf("  %6.1f%% %9.3f s cpu/thr %5ld calls  %s\n", 100 * c.cpu / total_.cpu,
-                c.cpu / threads, c.calls, shapes[static_cast<std::size_t>(i)].first.c_str());
+    const auto& [key, c] = shapes[static_cast<std::size_t>(i)];
+    std::printf("  %6.1f%% %9.3f s cpu/thr %5ld calls  %s\n", 100 * c.cpu / total.cpu,
+                c.cpu / threads, c.calls, key.c_str());
   }
 }
 
@@ -239,7 +102,7 @@ int run(const Options& o) {
         o.size, o.size, static_cast<long>(batch), gflop, t.wall, gflop / t.wall,
         100 * gflop / t.wall / peak.wall, per_thr, gflop / per_thr,
         100 * gflop / per_thr / peak.cpu, bench::machine_load().c_str());
-    be.print(o.top);
+    print_profile(be, o.top);
   }
   std::printf("peak RSS %.0f MiB\n", bench::process_peak_rss_mib());
   return 0;

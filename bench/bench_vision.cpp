@@ -1,11 +1,11 @@
 // Vision models on this machine (issue 5): x4 upscale of a 512x512 photo with each ESRGAN
 // model (time, FLOPs, FLOP/s), peak RSS of a tiled 1024x1024 -> 4096x4096 upscale, NSFW
 // classification and face detection per image, prompt screening per prompt. Models from
-// $PIXFORGE_MODELS or
-// ./models (scripts/install-models); photos from ../shared/data/images.
+// $PIXFORGE_MODELS or ./models (scripts/install-models); photos from ../shared/data/images.
 //
 //   bench_vision [--benchmark_filter=Upscale]   (threads: OMP_NUM_THREADS, default all cores)
 //   bench_vision --profile [--upscale] [--runs 10]
+//   bench_vision --summary [--threads N] [--model slim|medium|thick] [--runs 3]
 // BM_MatmulPeak gives the machine's f32/bf16 GEMM peak in the same run; the TF.js-wasm
 // comparison is tools/reference/tfjs_bench_upscale.mjs.
 //
@@ -14,6 +14,8 @@
 // kind and per shape, in wall and process-CPU time. On a shared machine wall time includes
 // waiting for a core (and OpenMP barriers waiting for a descheduled thread), so run it with
 // OMP_NUM_THREADS=1 to read the compute cost: then CPU time is exactly the work done.
+// --summary prints the README's upscaler numbers (1 and 2 threads, % of the bf16 matmul peak
+// measured in the same run, all ops and convolutions alone); see summarize() below.
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
@@ -35,6 +37,7 @@
 #include "pixforge/vision/faces.h"
 #include "pixforge/vision/nsfw.h"
 #include "pixforge/vision/upscaler.h"
+#include "profiling_backend.h"
 
 namespace pixforge {
 namespace {
@@ -124,188 +127,29 @@ BENCHMARK(BM_MatmulPeak)->DenseRange(0, 1)->Unit(benchmark::kMillisecond);
 // ---- --profile: per-op timing through a decorator backend ----
 
 using bench::cpu_now;
+using bench::OpCost;
+using bench::ProfilingBackend;
 using bench::wall_now;
 
-// Memory of the wrapped backend seen as the profiler's, so that ops on tensors allocated
-// through the profiler dispatch through it (ops.cpp dispatches on the inputs' backend).
-class ProxyBuffer final : public Buffer {
- public:
-  ProxyBuffer(std::shared_ptr<Buffer> inner, Backend& owner)
-      : inner_(std::move(inner)), owner_(owner) {}
-  void* data() override { return inner_->data(); }
-  std::size_t size() const override { return inner_->size(); }
-  Backend& backend() const override { return owner_; }
-
- private:
-  std::shared_ptr<Buffer> inner_;
-  Backend& owner_;
-};
-
-// Profiler-side memory seen as the wrapped backend's, for the length of one call.
-class AliasBuffer final : public Buffer {
- public:
-  AliasBuffer(void* data, std::size_t size, Backend& owner)
-      : data_(data), size_(size), owner_(owner) {}
-  void* data() override { return data_; }
-  std::size_t size() const override { return size_; }
-  Backend& backend() const override { return owner_; }
-
- private:
-  void* data_;
-  std::size_t size_;
-  Backend& owner_;
-};
-
-class ProxyWeight final : public PreparedWeight {
- public:
-  ProxyWeight(std::shared_ptr<const PreparedWeight> inner, Backend& owner)
-      : inner_(std::move(inner)), owner_(owner) {}
-  Backend& backend() const override { return owner_; }
-  const Shape& shape() const override { return inner_->shape(); }
-  bool has_bias() const override { return inner_->has_bias(); }
-  Conv2dSpec conv_spec() const override { return inner_->conv_spec(); }
-  const PreparedWeight& inner() const { return *inner_; }
-
- private:
-  std::shared_ptr<const PreparedWeight> inner_;
-  Backend& owner_;
-};
-
-struct Cost {
-  double wall = 0, cpu = 0, flops = 0;
-  long calls = 0;
-};
-
-class ProfilingBackend final : public Backend {
- public:
-  explicit ProfilingBackend(Backend& inner) : inner_(inner) {}
-
-  std::string_view name() const override { return inner_.name(); }
-  bool is_host() const override { return inner_.is_host(); }
-  DType compute_type() const override { return inner_.compute_type(); }
-  std::shared_ptr<Buffer> allocate(std::size_t bytes) override {
-    return std::make_shared<ProxyBuffer>(inner_.allocate(bytes), *this);
-  }
-  void write(const Tensor& dst, const void* src, std::size_t bytes) override {
-    inner_.write(alias(dst), src, bytes);
-  }
-  void read(const Tensor& src, void* dst, std::size_t bytes) const override {
-    inner_.read(alias(src), dst, bytes);
-  }
-  bool supports_op(const OpCall& call) const override {
-    Unwrapped u = unwrap(call);
-    return inner_.supports_op(u.call);
-  }
-  void compute(const OpCall& call) override {
-    Unwrapped u = unwrap(call);
-    const double w0 = wall_now(), c0 = cpu_now();
-    inner_.compute(u.call);
-    if (!recording_) return;
-    const double w = wall_now() - w0, c = cpu_now() - c0, f = flops(call);
-    std::string by_kind(op_name(call.kind)), by_shape("@");
-    by_kind.append(kind_suffix(call));
-    by_shape.append(op_name(call.kind)).append(" ").append(signature(call));
-    for (const std::string& key : {by_kind, by_shape}) {
-      Cost& cost = costs_[key];
-      cost.wall += w, cost.cpu += c, cost.flops += f, ++cost.calls;
-    }
-    total_.wall += w, total_.cpu += c, total_.flops += f, ++total_.calls;
-  }
-  std::shared_ptr<const PreparedWeight> prepare_weight(const WeightDesc& desc) override {
-    return std::make_shared<ProxyWeight>(inner_.prepare_weight(desc), *this);
-  }
-  MemoryStats memory_stats() const override { return inner_.memory_stats(); }
-
-  void record(bool on) { recording_ = on; }
-  void print(int runs, int top) const;
-
- private:
-  struct Unwrapped {
-    OpCall call;
-    std::array<Tensor, 4> in;
-    Tensor out;
-  };
-
-  Tensor alias(const Tensor& t) const {
-    if (!t.defined()) return t;
-    return Tensor(std::make_shared<AliasBuffer>(t.data(), t.nbytes(), inner_), 0, t.shape(),
-                  t.dtype());
-  }
-
-  Unwrapped unwrap(const OpCall& call) const {
-    Unwrapped u;
-    u.call = call;
-    for (std::size_t i = 0; i < call.in.size(); ++i) {
-      if (call.in[i] == nullptr) continue;
-      u.in[i] = alias(*call.in[i]);
-      u.call.in[i] = &u.in[i];
-    }
-    if (call.out != nullptr) {
-      u.out = alias(*call.out);
-      u.call.out = &u.out;
-    }
-    if (const auto* w = dynamic_cast<const ProxyWeight*>(call.weight)) u.call.weight = &w->inner();
-    return u;
-  }
-
-  // Convolutions split into depthwise / grouped / dense, the families with different kernels.
-  static std::string kind_suffix(const OpCall& call) {
-    if (call.kind != OpKind::Conv2d) return "";
-    const int groups = call.weight->conv_spec().groups;
-    if (groups == 1) return call.weight->shape()[2] == 1 ? " 1x1" : " dense";
-    return call.weight->shape()[1] == 1 ? " depthwise" : " grouped";
-  }
-
-  static double flops(const OpCall& call) {
-    if (call.kind != OpKind::Conv2d && call.kind != OpKind::Linear) return 0.0;
-    const Shape& w = call.weight->shape();
-    double per_out = 2.0 * static_cast<double>(w[1]);
-    if (w.rank() == 4) per_out *= static_cast<double>(w[2] * w[3]);
-    return per_out * static_cast<double>(call.out->numel());
-  }
-
-  static std::string signature(const OpCall& call) {
-    std::string s = call.in[0]->shape().str();
-    if (call.weight != nullptr) {
-      s += " w" + call.weight->shape().str();
-      if (call.kind == OpKind::Conv2d) {
-        const Conv2dSpec c = call.weight->conv_spec();
-        s += " s" + std::to_string(c.stride_h) + " g" + std::to_string(c.groups);
-      }
-    }
-    if (call.kind == OpKind::Activation) s += " act" + std::to_string(int(call.params.act));
-    return s;
-  }
-
-  Backend& inner_;
-  bool recording_ = false;
-  std::map<std::string, Cost> costs_;
-  Cost total_;
-};
-
-void ProfilingBackend::print(int runs, int top) const {
+void print_profile(const ProfilingBackend& be, int runs, int top) {
   const double n = runs;
-  std::vector<std::pair<std::string, Cost>> kinds, shapes;
-  for (const auto& kv : costs_) (kv.first[0] == '@' ? shapes : kinds).push_back(kv);
-  const auto by_cpu = [](const auto& a, const auto& b) { return a.second.cpu > b.second.cpu; };
-  std::sort(kinds.begin(), kinds.end(), by_cpu);
-  std::sort(shapes.begin(), shapes.end(), by_cpu);
+  const OpCost& total = be.total();
   std::printf("  %-22s %7s %10s %10s %6s %9s\n", "op (per run)", "calls", "wall ms", "cpu ms",
               "cpu%", "GFLOP/s");
-  for (const auto& [kind, c] : kinds) {
+  for (const auto& [kind, c] : ProfilingBackend::by_cpu(be.by_kind())) {
     std::printf("  %-22s %7.0f %10.2f %10.2f %5.1f%% %9.1f\n", kind.c_str(),
                 static_cast<double>(c.calls) / n, 1e3 * c.wall / n, 1e3 * c.cpu / n,
-                100 * c.cpu / total_.cpu,
+                100 * c.cpu / total.cpu,
                 c.flops > 0 ? c.flops / c.cpu / 1e9 * omp_get_max_threads() : 0.0);
   }
   std::printf("  %-22s %7.0f %10.2f %10.2f %6s %9.1f  (GFLOP/s per cpu/thread second)\n", "all ops",
-              static_cast<double>(total_.calls) / n, 1e3 * total_.wall / n, 1e3 * total_.cpu / n,
-              "", total_.flops / total_.cpu / 1e9 * omp_get_max_threads());
+              static_cast<double>(total.calls) / n, 1e3 * total.wall / n, 1e3 * total.cpu / n, "",
+              total.flops / total.cpu / 1e9 * omp_get_max_threads());
   std::printf("  costliest shapes (cpu ms per run):\n");
+  const auto shapes = ProfilingBackend::by_cpu(be.by_shape());
   for (int i = 0; i < top && i < static_cast<int>(shapes.size()); ++i) {
     const auto& [key, c] = shapes[static_cast<std::size_t>(i)];
-    std::printf("  %8.2f ms %5.1f%%  %s\n", 1e3 * c.cpu / n, 100 * c.cpu / total_.cpu,
-                key.c_str() + 1);
+    std::printf("  %8.2f ms %5.1f%%  %s\n", 1e3 * c.cpu / n, 100 * c.cpu / total.cpu, key.c_str());
   }
 }
 
@@ -321,7 +165,7 @@ void profile(const char* what, int runs, Fn run) {
   std::printf("%s: %.2f ms wall, %.2f ms process CPU per run (%d runs, %d threads)\n", what,
               1e3 * (wall_now() - w0) / runs, 1e3 * (cpu_now() - c0) / runs, runs,
               omp_get_max_threads());
-  be.print(runs, 12);
+  print_profile(be, runs, 12);
 }
 
 int profile_models(int argc, char** argv) {
@@ -357,12 +201,68 @@ int profile_models(int argc, char** argv) {
   return 0;
 }
 
+// --summary: the README's upscaler table in one run. For each thread count, the 2048³ bf16
+// matmul peak, then per model one untiled x4 512² pass (best of `runs` after a warm-up):
+// seconds, GFLOP/s over all ops and over the convolutions alone (the model's FLOPs over the
+// time spent in conv2d), each per wall second and per CPU second / threads (what a quiet
+// machine's wall time gives with the threads busy), and as % of the same run's peak.
+void summarize_upscale(const char* label, vision::UpscalerModel model, int threads, int runs,
+                       const bench::Rate& peak) {
+  auto cpu = make_cpu_backend({DType::BF16, threads});
+  ProfilingBackend be(*cpu);
+  const vision::Upscaler up(model, 4, be);
+  const Image photo = read_image_file(shared_image("astronaut.png"));
+  const Tensor x = ops::scale_bias(image_to_tensor(be, photo, PixelRange::ZeroToOne), 255.0f);
+  up.run(x);  // warm-up: primitives, pools
+  be.record(true);
+  const bench::Timing t = bench::best_of(runs, [&] { up.run(x); });
+  be.record(false);
+  const double gflop = 2.0 * up.macs(512, 512) / 1e9;
+  double conv_wall = 0, conv_cpu = 0;
+  for (const auto& [kind, c] : be.by_kind()) {
+    if (kind.rfind("conv2d", 0) == 0) conv_wall += c.wall / runs, conv_cpu += c.cpu / runs;
+  }
+  const double per_thr = t.cpu / threads, conv_thr = conv_cpu / threads;
+  std::printf(
+      "x4 512² %-6s %d thr: %6.1f GFLOP | wall %6.3f s %6.1f GFLOP/s %3.0f%% | cpu/thr %6.3f s "
+      "%6.1f GFLOP/s %3.0f%% | convs: wall %6.1f GFLOP/s %3.0f%%, cpu/thr %6.1f GFLOP/s %3.0f%% "
+      "(%2.0f%% of cpu)\n",
+      label, threads, gflop, t.wall, gflop / t.wall, 100 * gflop / t.wall / peak.wall, per_thr,
+      gflop / per_thr, 100 * gflop / per_thr / peak.cpu, gflop / conv_wall,
+      100 * gflop / conv_wall / peak.wall, gflop / conv_thr, 100 * gflop / conv_thr / peak.cpu,
+      100 * conv_cpu / (t.cpu > 0 ? t.cpu : 1));
+}
+
+int summarize(int argc, char** argv) {
+  int runs = 3;
+  std::vector<int> thread_counts = {1, 2};
+  std::vector<vision::UpscalerModel> models = {
+      vision::UpscalerModel::Slim, vision::UpscalerModel::Medium, vision::UpscalerModel::Thick};
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--runs" && i + 1 < argc) runs = std::max(1, std::atoi(argv[++i]));
+    if (a == "--threads" && i + 1 < argc) thread_counts = {std::max(1, std::atoi(argv[++i]))};
+    if (a == "--model" && i + 1 < argc) models = {vision::parse_upscaler_model(argv[++i])};
+  }
+  for (const int threads : thread_counts) {
+    const bench::Rate peak = bench::matmul_peak(DType::BF16, threads);
+    std::printf("bf16 matmul 2048³ peak, %d thr: %.1f GFLOP/s wall, %.1f per cpu/thr; load %s\n",
+                threads, peak.wall, peak.cpu, bench::machine_load().c_str());
+    for (const auto model : models) {
+      const std::string name(vision::upscaler_model_name(model));
+      summarize_upscale(name.c_str(), model, threads, runs, peak);
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 }  // namespace pixforge
 
 int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::string(argv[i]) == "--profile") return pixforge::profile_models(argc, argv);
+    if (std::string(argv[i]) == "--summary") return pixforge::summarize(argc, argv);
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
