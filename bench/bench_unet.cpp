@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -113,35 +114,22 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
   pixforge::Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    const bool has_value = i + 1 < argc;
-    if (a == "--model" && has_value) {
-      o.model = argv[++i];
-    } else if (a == "--type" && has_value) {
-      const std::string t = argv[++i];
-      if (t != "bf16" && t != "f32") {
-        std::fprintf(stderr, "--type must be bf16 or f32\n");
-        return 2;
-      }
-      o.type = t == "f32" ? pixforge::DType::F32 : pixforge::DType::BF16;
-    } else if (a == "--size" && has_value) {
-      o.size = std::atoi(argv[++i]);
-    } else if (a == "--repeat" && has_value) {
-      o.repeat = std::max(1, std::atoi(argv[++i]));
-    } else if (a == "--threads" && has_value) {
-      o.threads = std::max(0, std::atoi(argv[++i]));
-    } else if (a == "--no-vae") {
-      o.vae = false;
-    } else if (a == "--no-unet") {
-      o.unet = false;
-    } else {
-      std::fprintf(stderr,
-                   "usage: bench_unet --model FILE [--type bf16|f32] [--size 512] "
-                   "[--repeat 2] [--threads N] [--no-unet] [--no-vae]\n");
-      return 2;
-    }
-  }
+  std::string type = "bf16";
+  const int flags_status =
+      pixforge::bench::Flags("bench_unet --model FILE [flags]",
+                             "(make the model: pixforge-make-test-model OUT f16 "
+                             "tests/golden/layouts/sd15_*.json)")
+          .text("--model", o.model, "SD 1.5-layout checkpoint (required)")
+          .choice("--type", type, {"bf16", "f32"}, "compute type")
+          .number("--size", o.size, std::numeric_limits<int>::min(),
+                  "image side in pixels, a positive multiple of 64")
+          .number("--repeat", o.repeat, 1, "runs per part, the best is reported")
+          .number("--threads", o.threads, 0, "threads; 0: all cores")
+          .toggle("--no-unet", o.unet, false, "skip the UNet")
+          .toggle("--no-vae", o.vae, false, "skip the VAE decode")
+          .parse(argc, argv);
+  if (flags_status >= 0) return flags_status;
+  o.type = type == "f32" ? pixforge::DType::F32 : pixforge::DType::BF16;
   if (o.model.empty()) {
     std::fprintf(stderr, "bench_unet: --model FILE is required (see pixforge-make-test-model)\n");
     return 2;

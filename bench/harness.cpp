@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <random>
 #include <vector>
@@ -189,6 +191,97 @@ std::string machine_load() {
   std::string out = a;
   out.append(" ").append(b).append(" ").append(c);
   return out;
+}
+
+Flags::Flags(std::string usage, std::string note)
+    : usage_(std::move(usage)), note_(std::move(note)) {}
+
+Flags& Flags::add(Flag flag) {
+  flags_.push_back(std::move(flag));
+  return *this;
+}
+
+Flags& Flags::text(const std::string& name, std::string& target, const std::string& help) {
+  return add({name, help, target, true, [&target](const std::string& v) {
+                target = v;
+                return std::string();
+              }});
+}
+
+Flags& Flags::choice(const std::string& name, std::string& target,
+                     std::initializer_list<const char*> allowed, const std::string& help) {
+  std::string list;
+  for (const char* a : allowed) {
+    if (!list.empty()) list += '|';
+    list += a;
+  }
+  std::vector<std::string> ok(allowed.begin(), allowed.end());
+  return add({name, help + " (" + list + ")", target, true,
+              [&target, ok, list, name](const std::string& v) {
+                if (std::find(ok.begin(), ok.end(), v) == ok.end()) {
+                  return name + " must be one of " + list;
+                }
+                target = v;
+                return std::string();
+              }});
+}
+
+Flags& Flags::number(const std::string& name, int& target, int minimum, const std::string& help) {
+  return add(
+      {name, help, std::to_string(target), true, [&target, minimum, name](const std::string& v) {
+         int n = 0;
+         const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+         if (ec != std::errc() || end != v.data() + v.size()) {
+           return name + " takes a whole number, not '" + v + "'";
+         }
+         target = std::max(minimum, n);
+         return std::string();
+       }});
+}
+
+Flags& Flags::toggle(const std::string& name, bool& target, bool value, const std::string& help) {
+  return add({name, help, "", false, [&target, value](const std::string&) {
+                target = value;
+                return std::string();
+              }});
+}
+
+void Flags::print_help(std::FILE* out) const {
+  std::fprintf(out, "usage: %s\n", usage_.c_str());
+  for (const Flag& f : flags_) {
+    const std::string lhs = f.takes_value ? f.name + " VALUE" : f.name;
+    std::fprintf(out, "  %-18s %s", lhs.c_str(), f.help.c_str());
+    if (!f.shown_default.empty()) std::fprintf(out, " [default %s]", f.shown_default.c_str());
+    std::fprintf(out, "\n");
+  }
+  std::fprintf(out, "  %-18s %s\n", "--help", "this list");
+  if (!note_.empty()) std::fprintf(out, "%s\n", note_.c_str());
+}
+
+int Flags::parse(int argc, char** argv) const {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      print_help(stdout);
+      return 0;
+    }
+    const auto f = std::find_if(flags_.begin(), flags_.end(),
+                                [&](const Flag& flag) { return flag.name == a; });
+    std::string error;
+    if (f == flags_.end()) {
+      error = "unknown argument " + a;
+    } else if (f->takes_value && i + 1 >= argc) {
+      error = a + " needs a value";
+    } else {
+      error = f->set(f->takes_value ? argv[++i] : "");
+    }
+    if (!error.empty()) {
+      std::fprintf(stderr, "%s: %s\n", argv[0], error.c_str());
+      print_help(stderr);
+      return 2;
+    }
+  }
+  return -1;
 }
 
 }  // namespace pixforge::bench

@@ -1,11 +1,15 @@
 // What the SD benchmarks share: wall and CPU timing, the oneDNN matmul peak, random inputs,
 // FLOP counts walked from the networks' configurations, and memory figures from the kernel
 // (peak RSS per phase via /proc/self/clear_refs, resident file vs anonymous memory), plus the
-// machine's load average so every number can be read next to how busy the machine was.
+// machine's load average so every number can be read next to how busy the machine was; and the
+// small flag parser the benchmarks' command lines share.
 #pragma once
 
+#include <cstdio>
 #include <functional>
+#include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "pixforge/core/backend.h"
 #include "pixforge/nn/unet.h"
@@ -62,5 +66,41 @@ double process_peak_rss_mib();
 
 // "1-min 5-min 15-min" load averages from /proc/loadavg.
 std::string machine_load();
+
+// `--name VALUE` options and `--name` switches, each with a help line; `--help` lists them.
+// Numbers must be whole numbers; one below an option's minimum is raised to it (so --threads 0
+// or -1 means "all cores", as the benchmarks always read them).
+class Flags {
+ public:
+  // `usage`: the synopsis line after "usage: "; `note`: printed after the flag list.
+  Flags(std::string usage, std::string note = "");
+
+  Flags& text(const std::string& name, std::string& target, const std::string& help);
+  // One of `allowed`, else a parse error naming them.
+  Flags& choice(const std::string& name, std::string& target,
+                std::initializer_list<const char*> allowed, const std::string& help);
+  Flags& number(const std::string& name, int& target, int minimum, const std::string& help);
+  // A switch: sets `target` to `value` when given.
+  Flags& toggle(const std::string& name, bool& target, bool value, const std::string& help);
+
+  // Parses argv[1..]. Returns -1 to go on; otherwise the exit status: 0 after --help (the flag
+  // list on stdout), 2 after an unknown flag, a missing value or a bad number (the error and
+  // the flag list on stderr).
+  int parse(int argc, char** argv) const;
+  // The usage line and one line per flag with its help and default.
+  void print_help(std::FILE* out) const;
+
+ private:
+  struct Flag {
+    std::string name, help, shown_default;
+    bool takes_value = true;
+    // Stores the value; returns an error message, or "" when it was taken.
+    std::function<std::string(const std::string&)> set;
+  };
+  Flags& add(Flag flag);
+
+  std::string usage_, note_;
+  std::vector<Flag> flags_;
+};
 
 }  // namespace pixforge::bench

@@ -295,6 +295,12 @@ TEST_F(VisionCli, F6_upscale_writes_the_scaled_image) {
   const Image big = read_image_file(out);
   EXPECT_EQ(big.width, 96);
   EXPECT_EQ(big.height, 80);
+  // Without -q, progress goes to stderr; not to a terminal here, so as plain lines.
+  const ProcessResult loud = pixforge({"upscale", "-i", in, "--scale", "2", "-o", out});
+  ASSERT_EQ(loud.status, 0) << loud.err;
+  EXPECT_NE(loud.err.find("upscale 1/1 tiles\n"), std::string::npos) << loud.err;
+  EXPECT_EQ(loud.err.find('\r'), std::string::npos) << loud.err;
+  EXPECT_TRUE(loud.out.empty()) << loud.out;
 }
 
 TEST_F(VisionCli, F6_upscale_errors_write_nothing) {
