@@ -200,35 +200,22 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
   pixforge::Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    const bool has_value = i + 1 < argc;
-    if (a == "--model" && has_value) {
-      o.model = argv[++i];
-    } else if (a == "--type" && has_value) {
-      o.type = argv[++i];
-    } else if (a == "--steps" && has_value) {
-      o.steps = std::max(1, std::atoi(argv[++i]));
-    } else if (a == "--repeat" && has_value) {
-      o.repeat = std::max(1, std::atoi(argv[++i]));
-    } else if (a == "--threads" && has_value) {
-      o.threads = std::max(0, std::atoi(argv[++i]));
-    } else if (a == "--json" && has_value) {
-      o.json = argv[++i];
-    } else if (a == "--txt2img-only") {
-      o.txt2img_only = true;
-    } else {
-      std::fprintf(stderr, "bench_txt2img: unknown argument %s\n", a.c_str());
-      o.model.clear();
-      break;
-    }
-  }
+  const int flags_status =
+      pixforge::bench::Flags("bench_txt2img --model SD15.safetensors [flags]",
+                             "(make the model: pixforge-make-test-model OUT f16 "
+                             "tests/golden/layouts/sd15_*.json)")
+          .text("--model", o.model, "SD 1.5-layout checkpoint (required)")
+          .choice("--type", o.type, {"bf16", "f32"}, "compute type")
+          .number("--steps", o.steps, 1, "txt2img steps")
+          .number("--repeat", o.repeat, 1, "runs per phase, the best is reported")
+          .number("--threads", o.threads, 0, "threads; 0: all cores")
+          .text("--json", o.json, "also write the results to this JSON file")
+          .toggle("--txt2img-only", o.txt2img_only, true,
+                  "load the model and run one txt2img, nothing else (a user's peak RSS)")
+          .parse(argc, argv);
+  if (flags_status >= 0) return flags_status;
   if (o.model.empty()) {
-    std::fprintf(stderr,
-                 "usage: bench_txt2img --model SD15.safetensors [--type bf16|f32] [--steps N] "
-                 "[--repeat N] [--threads N] [--txt2img-only] [--json OUT]\n"
-                 "  (make the model: pixforge-make-test-model OUT f16 "
-                 "tests/golden/layouts/sd15_*.json)\n");
+    std::fprintf(stderr, "bench_txt2img: --model is required (--help lists the flags)\n");
     return 2;
   }
   try {
