@@ -7,12 +7,11 @@
 //
 //   bench_kernels [--benchmark_filter=Conv]     (threads: OMP_NUM_THREADS, default all cores)
 #include <benchmark/benchmark.h>
-#include <sys/resource.h>
 
 #include <cmath>
 #include <cstdio>
-#include <random>
 
+#include "harness.h"
 #include "pixforge/core/ops.h"
 #include "pixforge/cpu/cpu_backend.h"
 
@@ -25,12 +24,9 @@ Backend& backend_for(DType compute) {
   return compute == DType::F32 ? *f32 : *bf16;
 }
 
-Tensor random_tensor(Backend& be, Shape shape, float bound = 1.0f) {
-  std::mt19937 rng(42);
-  std::uniform_real_distribution<float> dist(-bound, bound);
-  std::vector<float> v(static_cast<std::size_t>(shape.numel()));
-  for (float& x : v) x = dist(rng);
-  return Tensor::from_host(be, shape, v);
+// The harness's uniform inputs, with the seed these benchmarks always used.
+Tensor random_tensor(Backend& be, const Shape& shape, float bound = 1.0f) {
+  return bench::random_tensor(be, shape, bound, 42);
 }
 
 void set_flops(benchmark::State& state, double flops_per_iteration) {
@@ -58,16 +54,23 @@ BENCHMARK(BM_Matmul)
     ->Args({1, 4096, 320, 1280})
     ->Unit(benchmark::kMillisecond);
 
+// A k x k "same" convolution (stride 1, pad k/2) with bias over a random hw x hw x cin map,
+// weights uniform in +-weight_bound.
+void run_same_conv(benchmark::State& state, std::int64_t hw, std::int64_t cin, std::int64_t cout,
+                   int k, float weight_bound, Activation act = Activation::None) {
+  Backend& be = backend_for(compute_of(state));
+  Tensor x = random_tensor(be, {1, hw, hw, cin});
+  Tensor b = random_tensor(be, {cout});
+  const int pad = k / 2;
+  auto w = ops::prepare_conv2d(be, random_tensor(be, {cout, cin, k, k}, weight_bound), &b,
+                               {1, 1, pad, pad, pad, pad, 1, 1, 1});
+  for (auto _ : state) benchmark::DoNotOptimize(ops::conv2d(x, *w, act));
+  set_flops(state, 2.0 * static_cast<double>(hw * hw * cin * cout * k * k));
+}
+
 // 3x3 / pad 1 convolutions at the UNet's resolution levels (512² image, batch 1).
 void BM_Conv3x3(benchmark::State& state) {
-  Backend& be = backend_for(compute_of(state));
-  const std::int64_t hw = state.range(1), c = state.range(2);
-  Tensor x = random_tensor(be, {1, hw, hw, c});
-  Tensor b = random_tensor(be, {c});
-  auto w = ops::prepare_conv2d(be, random_tensor(be, {c, c, 3, 3}, 0.02f), &b,
-                               {1, 1, 1, 1, 1, 1, 1, 1, 1});
-  for (auto _ : state) benchmark::DoNotOptimize(ops::conv2d(x, *w));
-  set_flops(state, 2.0 * static_cast<double>(hw * hw * c * c * 9));
+  run_same_conv(state, state.range(1), state.range(2), state.range(2), 3, 0.02f);
 }
 BENCHMARK(BM_Conv3x3)
     ->ArgNames({"bf16", "HW", "C"})
@@ -104,13 +107,7 @@ BENCHMARK(BM_DepthwiseConv)
 
 // Pointwise (1x1) convolutions of MobileNetV2 / BlazeFace: thin channels, large maps.
 void BM_Pointwise(benchmark::State& state) {
-  Backend& be = backend_for(compute_of(state));
-  const std::int64_t hw = state.range(1), cin = state.range(2), cout = state.range(3);
-  Tensor x = random_tensor(be, {1, hw, hw, cin});
-  Tensor b = random_tensor(be, {cout});
-  auto w = ops::prepare_conv2d(be, random_tensor(be, {cout, cin, 1, 1}, 0.1f), &b, {});
-  for (auto _ : state) benchmark::DoNotOptimize(ops::conv2d(x, *w, Activation::Relu6));
-  set_flops(state, 2.0 * static_cast<double>(hw * hw * cin * cout));
+  run_same_conv(state, state.range(1), state.range(2), state.range(3), 1, 0.1f, Activation::Relu6);
 }
 BENCHMARK(BM_Pointwise)
     ->ArgNames({"bf16", "HW", "Cin", "Cout"})
@@ -122,14 +119,7 @@ BENCHMARK(BM_Pointwise)
 // The ESRGAN output convolution: many input channels, 3 output channels (RGB), 3x3, at the
 // upscaled resolution (2048² for x4 of 512²; 512² here keeps the bench short, same per-pixel cost).
 void BM_ConvToRgb(benchmark::State& state) {
-  Backend& be = backend_for(compute_of(state));
-  const std::int64_t hw = state.range(1), cin = state.range(2), cout = state.range(3);
-  Tensor x = random_tensor(be, {1, hw, hw, cin});
-  Tensor b = random_tensor(be, {cout});
-  auto w = ops::prepare_conv2d(be, random_tensor(be, {cout, cin, 3, 3}, 0.05f), &b,
-                               {1, 1, 1, 1, 1, 1, 1, 1, 1});
-  for (auto _ : state) benchmark::DoNotOptimize(ops::conv2d(x, *w));
-  set_flops(state, 2.0 * static_cast<double>(hw * hw * cin * cout * 9));
+  run_same_conv(state, state.range(1), state.range(2), state.range(3), 3, 0.05f);
 }
 BENCHMARK(BM_ConvToRgb)
     ->ArgNames({"bf16", "HW", "Cin", "Cout"})
@@ -178,8 +168,6 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  std::printf("peak RSS: %.1f MiB\n", static_cast<double>(usage.ru_maxrss) / 1024.0);
+  std::printf("peak RSS: %.1f MiB\n", pixforge::bench::process_peak_rss_mib());
   return 0;
 }
