@@ -1,4 +1,4 @@
-"""A restatement of ftfy 6.3's fix_text with its default TextFixerConfig, written from the facts
+"""A restatement of ftfy 6.3.1's fix_text with its default TextFixerConfig, written from the facts
 of the upstream definitions (python-ftfy: __init__.py, fixes.py, chardata.py, badness.py,
 bad_codecs/) because ftfy is not packaged in Debian. It is the reference for the C++ cleanup in
 engine/src/text/ftfy_*.cpp (via text_ftfy_golden.py) and the source of the generated tables

@@ -1,6 +1,8 @@
 #include "ftfy_encoding.h"
 
-#include <vector>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include "ftfy_badness.h"
 #include "ftfy_codecs.h"
