@@ -3,8 +3,8 @@
 // Seam contract (what every backend may rely on when compute() is called from here):
 //  - op_output_shape(call) succeeded, so ranks, channel counts, groups and dtypes are valid;
 //  - every input lives on the same backend as `out`;
-//  - `out` is a fresh contiguous tensor of the output shape, F32 (Convert: the requested dtype),
-//    never aliasing an input;
+//  - `out` is a fresh contiguous tensor of the output shape, F32 (Convert, and the Conv2d and
+//    GroupNorm overloads that take one: the requested float dtype), never aliasing an input;
 //  - inputs may be F32, F16 or BF16 in any mix; backends compute in f32 or their compute_type.
 #include "pixforge/core/ops.h"
 
@@ -117,6 +117,13 @@ void check_weight_tensor(const Tensor& w, const Tensor* bias, const char* what) 
   }
 }
 
+void require_float_output(const char* op, DType out) {
+  if (!is_float_dtype(out)) {
+    throw std::invalid_argument(std::string(op) + ": output dtype " + std::string(dtype_name(out)) +
+                                " is not a float type");
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<const PreparedWeight> prepare_conv2d(Backend& backend, const Tensor& weight_oihw,
@@ -196,6 +203,26 @@ Tensor group_norm(const Tensor& x, int groups, const Tensor& gamma, const Tensor
   call.params.eps = eps;
   call.params.act = act;
   return dispatch(call);
+}
+
+Tensor conv2d(const Tensor& x, const PreparedWeight& w, Activation act, const Tensor* residual,
+              Activation post_act, DType out) {
+  require_float_output("conv2d", out);
+  OpCall call = make(OpKind::Conv2d, &x, residual);
+  call.weight = &w;
+  call.params.act = act;
+  call.params.post_act = post_act;
+  return dispatch(call, out);
+}
+
+Tensor group_norm(const Tensor& x, int groups, const Tensor& gamma, const Tensor& beta, float eps,
+                  Activation act, DType out) {
+  require_float_output("group_norm", out);
+  OpCall call = make(OpKind::GroupNorm, &x, &gamma, &beta);
+  call.params.groups = groups;
+  call.params.eps = eps;
+  call.params.act = act;
+  return dispatch(call, out);
 }
 
 Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps) {

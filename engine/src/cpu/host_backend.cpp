@@ -37,8 +37,9 @@ bool HostBackend::well_formed(const OpCall& call) const {
     const Shape shape = op_output_shape(call);
     if (call.out == nullptr || !call.out->defined() || call.out->shape() != shape) return false;
     if (&call.out->backend() != this) return false;
-    if (call.kind == OpKind::Convert ? !is_float_dtype(call.out->dtype())
-                                     : call.out->dtype() != DType::F32) {
+    const bool any_float_out = call.kind == OpKind::Convert || call.kind == OpKind::GroupNorm ||
+                               call.kind == OpKind::Conv2d;
+    if (any_float_out ? !is_float_dtype(call.out->dtype()) : call.out->dtype() != DType::F32) {
       return false;
     }
     for (const Tensor* t : call.in) {

@@ -33,10 +33,19 @@ Tensor conv2d(const Tensor& x, const PreparedWeight& w, Activation act, const Te
               Activation post_act);
 Tensor linear(const Tensor& x, const PreparedWeight& w, Activation act, const Tensor* residual,
               Activation post_act);
+// conv2d written in `out` (F32, F16 or BF16) instead of f32: a bf16 network's map at half the
+// memory, for maps read next only by bf16 convolutions and by group_norm (which reads any
+// float dtype). The accumulation stays f32; only the stored result is rounded.
+Tensor conv2d(const Tensor& x, const PreparedWeight& w, Activation act, const Tensor* residual,
+              Activation post_act, DType out);
 
 // Normalisations; the optional activation is fused (GroupNorm + SiLU in every resnet block).
 Tensor group_norm(const Tensor& x, int groups, const Tensor& gamma, const Tensor& beta, float eps,
                   Activation act = Activation::None);
+// The same, written in `out` (F32, F16 or BF16; statistics stay f32): a bf16 network's norm
+// output goes straight to a bf16 convolution, with no f32 copy of the map alive beside x.
+Tensor group_norm(const Tensor& x, int groups, const Tensor& gamma, const Tensor& beta, float eps,
+                  Activation act, DType out);
 Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps);
 
 Tensor softmax(const Tensor& x);  // over the last dim
