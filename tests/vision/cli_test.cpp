@@ -51,12 +51,12 @@ class VisionCli : public ::testing::Test {
     return "model " + p + " is not installed: run `pixforge models install " + group + "`";
   }
 
-  // `pixforge <args...>` with the test's model folder.
-  static ProcessResult pixforge(std::vector<std::string> args, const std::string& stdin_text = {}) {
+  // `pixforge <args...>` with the test's model folder (or `models`).
+  static ProcessResult pixforge(std::vector<std::string> args, const std::string& stdin_text = {},
+                                const std::string& models = pixforge::testing::models_dir()) {
     args.insert(args.begin(), PIXFORGE_CLI_PATH);
     return pixforge::testing::run_process(
-        args,
-        {.env = {{"PIXFORGE_MODELS", pixforge::testing::models_dir()}}, .stdin_text = stdin_text});
+        args, {.env = {{"PIXFORGE_MODELS", models}}, .stdin_text = stdin_text});
   }
 
   // A path in the folder the commands write to, empty at the start of each test.
@@ -191,6 +191,9 @@ TEST_F(VisionCli, P3_segment_errors_write_nothing) {
   expect_refused(
       pixforge({"segment", "-i", photo("coffee.png"), "-o", out, "--cutout", temp("no/c.png")}),
       kValidationStatus, "does not exist");
+  // Without the model: the install command in the message, no mask.
+  expect_refused(pixforge({"segment", "-i", photo("coffee.png"), "-o", out}, "", input("none")), 1,
+                 "pixforge models install faces");
   EXPECT_TRUE(wrote_nothing());
 }
 
@@ -275,6 +278,8 @@ TEST_F(VisionCli, P3_faces_errors) {
                  "--bogus");
   expect_refused(pixforge({"faces", "-i", photo("coffee.png"), "--min-score", "2"}),
                  kValidationStatus, "--min-score");
+  expect_refused(pixforge({"faces", "-i", photo("coffee.png")}, "", input("none")), 1,
+                 "pixforge models install faces");
   EXPECT_TRUE(wrote_nothing());
 }
 
@@ -322,6 +327,8 @@ TEST_F(VisionCli, F6_upscale_errors_write_nothing) {
   expect_refused(
       pixforge({"upscale", "-i", photo("coffee.png"), "-o", out, "--4k", "--scale", "2"}), 108,
       "excludes");
+  expect_refused(pixforge({"upscale", "-i", photo("coffee.png"), "-o", out}, "", input("none")), 1,
+                 "pixforge models install upscaler");
   EXPECT_TRUE(wrote_nothing());
 }
 
@@ -358,6 +365,8 @@ TEST_F(VisionCli, P9_moderate_errors) {
                  kValidationStatus, "--model");
   expect_refused(pixforge({"moderate", "-i", photo("coffee.png"), "--porn", "1.5"}),
                  kValidationStatus, "--porn");
+  expect_refused(pixforge({"moderate", "-i", photo("coffee.png")}, "", input("none")), 1,
+                 "pixforge models install nsfw");
   EXPECT_TRUE(wrote_nothing());
 }
 
