@@ -62,6 +62,27 @@ TEST_P(Pool, StatsTrackInUsePooledAndPeak) {
   EXPECT_EQ(again.numel(), 1000) << "live tensors survive release_pooled";
 }
 
+// A large request with no free block of its own size class is served by a free block up to
+// twice its size (the pool would otherwise hold one block of every size a network step uses);
+// a block more than twice the size is left for requests it fits better.
+TEST_P(Pool, LargeRequestsReuseABiggerFreeBlockUpToTwiceTheirSize) {
+  auto be = GetParam() == 0 ? make_reference_backend() : make_cpu_backend({DType::BF16, 0});
+  constexpr std::size_t kMiB = std::size_t{1} << 20;
+  { auto big = be->allocate(6 * kMiB); }
+  const MemoryStats held = be->memory_stats();
+  ASSERT_GE(held.bytes_pooled, 6 * kMiB);
+  {
+    auto smaller = be->allocate(4 * kMiB);  // another size class, within 2x
+    EXPECT_GE(smaller->size(), 6 * kMiB) << "served by the free 6 MiB block";
+    EXPECT_EQ(be->memory_stats().allocations, held.allocations);
+    EXPECT_EQ(be->memory_stats().bytes_pooled, held.bytes_pooled - smaller->size());
+  }
+  EXPECT_EQ(be->memory_stats().bytes_pooled, held.bytes_pooled) << "the block went back whole";
+  auto tiny = be->allocate(2 * kMiB);  // the 6 MiB block is over twice its size
+  EXPECT_EQ(be->memory_stats().allocations, held.allocations + 1);
+  EXPECT_LT(tiny->size(), 6 * kMiB);
+}
+
 TEST_P(Pool, AbsurdSizesAreRefusedClearly) {
   auto be = GetParam() == 0 ? make_reference_backend() : make_cpu_backend({});
   EXPECT_THROW(be->allocate(std::size_t{1} << 62), std::length_error);

@@ -19,11 +19,14 @@ struct HostPool::State {
   MemoryStats stats;
   bool alive = true;
 
-  void* take(std::size_t size) {
+  // A block for a request of class `size`; `size` becomes the block's own size (larger when a
+  // bigger free block serves it).
+  void* take(std::size_t& size) {
     std::lock_guard lock(mutex);
     void* p = nullptr;
-    if (auto it = free_blocks.find(size); it != free_blocks.end()) {
+    if (auto it = best_fit(size); it != free_blocks.end()) {
       p = it->second;
+      size = it->first;
       free_blocks.erase(it);
       stats.bytes_pooled -= size;
     } else {
@@ -36,6 +39,19 @@ struct HostPool::State {
       stats.peak_bytes = stats.bytes_in_use + stats.bytes_pooled;
     }
     return p;
+  }
+
+  // The free block of this class, else (for large requests) the smallest free block up to
+  // twice the size. Networks free maps of one size and ask for another (a bf16 copy of an f32
+  // map, a wider layer): serving those from a held block, with its tail unused, keeps the pool
+  // from holding a block of every size the step ever used beside the fresh one (the batch-2
+  // UNet's pool held ~475 MiB in exact classes). Still deterministic, so a repeated step is
+  // still served entirely from the pool.
+  std::multimap<std::size_t, void*>::iterator best_fit(std::size_t size) {
+    auto it = free_blocks.lower_bound(size);
+    if (it == free_blocks.end() || it->first == size) return it;
+    constexpr std::size_t kLarge = std::size_t{1} << 20;
+    return size >= kLarge && it->first <= 2 * size ? it : free_blocks.end();
   }
 
   void give_back(void* p, std::size_t size) {
@@ -53,7 +69,7 @@ struct HostPool::State {
 class HostPool::Block final : public Buffer {
  public:
   Block(std::shared_ptr<State> state, std::size_t size)
-      : state_(std::move(state)), data_(state_->take(size)), size_(size) {}
+      : state_(std::move(state)), size_(size), data_(state_->take(size_)) {}
   ~Block() override { state_->give_back(data_, size_); }
   Block(const Block&) = delete;
   Block& operator=(const Block&) = delete;
@@ -64,8 +80,8 @@ class HostPool::Block final : public Buffer {
 
  private:
   std::shared_ptr<State> state_;
+  std::size_t size_;  // before data_: take() sets it to the size of the block it hands out
   void* data_;
-  std::size_t size_;
 };
 
 HostPool::HostPool(Backend& owner) : state_(std::make_shared<State>()) { state_->owner = &owner; }

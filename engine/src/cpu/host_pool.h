@@ -2,7 +2,8 @@
 //
 // Buffers go back to a size-keyed free list when the last Tensor drops them, so a second
 // identical network step is served entirely from the pool (MemoryStats::allocations stays put).
-// Sizes are rounded up to a small set of classes so that near-identical requests share blocks.
+// Sizes are rounded up to a small set of classes so that near-identical requests share blocks;
+// a large request with no free block of its class takes a free block up to twice its size.
 #pragma once
 
 #include <cstddef>
