@@ -10,6 +10,7 @@
 #include "pixforge/nn/unet.h"
 #include "pixforge/nn/vae.h"
 #include "pixforge/pipeline/latent_preview.h"
+#include "pixforge/sampling/inpaint.h"
 #include "pixforge/sampling/ksampler.h"
 #include "pixforge/text/text_conditioner.h"
 
@@ -138,6 +139,10 @@ std::vector<GeneratedImage> generate(const Model& model, const GenerationParams&
   // seed + 1, which is what --rng cpu reproduces.
   ks.ancestral = {p.rng, p.rng == sampling::RngKind::TorchCpu ? 1 : 0};
   ks.sde_noise = p.sde_noise;
+  if (p.mask) {  // inpainting: the latent noise mask, applied around every denoiser call
+    ks.denoise_mask = sampling::prepare_denoise_mask(model.backend(), p.mask->values, p.mask->width,
+                                                     p.mask->height, latent_shape);
+  }
   std::vector<GeneratedImage> images;
   for (int run = 0; run < p.batch_count; ++run) {
     const std::int64_t seed = p.seed + run;

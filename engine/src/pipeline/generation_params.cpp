@@ -27,6 +27,20 @@ void check_size(const char* name, int value, const ParamLimits& limits) {
               std::to_string(limits.max_side));
 }
 
+void check_mask(const InpaintMask& m, const Image* init) {
+  require(init != nullptr,
+          "a mask needs an init image: inpainting repaints part of a picture (txt2img has none)");
+  require(m.width == init->width && m.height == init->height,
+          "mask size " + std::to_string(m.width) + "x" + std::to_string(m.height) +
+              " must equal the init image size " + std::to_string(init->width) + "x" +
+              std::to_string(init->height));
+  require(m.values.size() == static_cast<std::size_t>(m.width) * static_cast<std::size_t>(m.height),
+          "mask holds " + std::to_string(m.values.size()) + " values, not width x height");
+  require(
+      std::all_of(m.values.begin(), m.values.end(), [](float v) { return v >= 0.0f && v <= 1.0f; }),
+      "mask values must be in [0, 1] (1 = repaint, 0 = keep)");
+}
+
 }  // namespace
 
 std::string_view compute_type_name(ComputeType t) { return t == ComputeType::F32 ? "f32" : "bf16"; }
@@ -86,6 +100,7 @@ void validate(const GenerationParams& p, const ParamLimits& limits) {
             "strength must be in (0, 1]");
     require(!p.init_image->empty(), "init image is empty");
   }
+  if (p.mask) check_mask(*p.mask, p.init_image ? &*p.init_image : nullptr);
   require(p.threads >= 0 && p.threads <= 1024, "threads must be 0 (all cores) or a positive count");
 }
 

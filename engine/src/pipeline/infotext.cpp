@@ -138,6 +138,8 @@ A1111Parameters to_a1111(const GenerationParams& params, std::int64_t seed, int 
     out.set("Batch pos", std::to_string(batch_pos));
   }
   if (params.init_image) out.set("Denoising strength", number(params.strength));
+  // A1111's key for a masked img2img; our masks are used as given, without a blur.
+  if (params.mask) out.set("Mask blur", "0");
   if (params.rng == sampling::RngKind::TorchCpu) out.set("RNG", "CPU");
   return out;
 }

@@ -4,6 +4,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include "pixforge/sampling/inpaint.h"
+
 namespace pixforge::sampling {
 
 Tensor ksample(const DiscreteSchedule& schedule, const Denoiser& denoiser,
@@ -16,6 +18,14 @@ Tensor ksample(const DiscreteSchedule& schedule, const Denoiser& denoiser,
   if (latent != nullptr && latent->shape() != latent_shape) {
     throw std::invalid_argument("ksample: latent " + latent->shape().str() + " != latent shape " +
                                 latent_shape.str());
+  }
+  const Tensor& mask = settings.denoise_mask;
+  if (mask.defined() && latent == nullptr) {
+    throw std::invalid_argument("ksample: a denoise mask needs a starting latent (img2img)");
+  }
+  if (mask.defined() && mask.shape() != latent_shape) {
+    throw std::invalid_argument("ksample: denoise mask " + mask.shape().str() +
+                                " != latent shape " + latent_shape.str());
   }
   const auto sigmas =
       sampling_sigmas(schedule, settings.scheduler, settings.steps, settings.denoise,
@@ -64,7 +74,9 @@ Tensor ksample(const DiscreteSchedule& schedule, const Denoiser& denoiser,
   ctx.s_noise = settings.s_noise;
   ctx.on_step = hooks.on_step;
   ctx.cancel = hooks.cancel;
-  return sample(settings.sampler, denoiser, x, sigmas, ctx);
+  if (!mask.defined()) return sample(settings.sampler, denoiser, x, sigmas, ctx);
+  return sample(settings.sampler, make_inpaint_denoiser(denoiser, mask, *latent, noise), x, sigmas,
+                ctx);
 }
 
 }  // namespace pixforge::sampling

@@ -6,6 +6,7 @@
 //     sigmas = the scheduler's schedule (img2img: the last part of it, denoise = strength)
 //     x = noise_scaling(noise, sigmas[0], ...) (+ VAE-encoded init image * 0.18215 for img2img)
 //     x = sampler(ModelDenoiser(UNet, CFG with cond and uncond in one batch), x, sigmas)
+//         (params.mask: the denoiser wrapped with the latent noise mask, sampling/inpaint.h)
 //     image = uint8(255 * clamp((VAE.decode(x / 0.18215) + 1) / 2, 0, 1))   (as ComfyUI)
 //
 // A progress callback runs after each sampler step with a preview of the current prediction;

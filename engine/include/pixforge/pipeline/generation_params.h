@@ -23,6 +23,15 @@ class InvalidParams : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
+// An inpainting mask (ComfyUI's latent noise mask, sampling/inpaint.h): one value per pixel of
+// the init image, row-major, 1 = repaint, 0 = keep, fractions blend. Built from a picture by
+// mask_from_image (inpaint_mask.h).
+struct InpaintMask {
+  int width = 0;
+  int height = 0;
+  std::vector<float> values;
+};
+
 enum class ComputeType { F32, BF16 };
 std::string_view compute_type_name(ComputeType t);      // "f32", "bf16"
 ComputeType parse_compute_type(std::string_view name);  // throws InvalidParams
@@ -41,6 +50,9 @@ struct GenerationParams {
   int batch_size = 1;               // images per run, one noise draw for the whole batch
   std::optional<Image> init_image;  // img2img when set (resized to width x height)
   double strength = 0.75;           // img2img denoise, (0, 1]
+  // Inpainting: needs init_image and has its size (it maps onto the output as the init image
+  // does, then is resized to the latent bilinearly, as ComfyUI). Strength keeps its meaning.
+  std::optional<InpaintMask> mask;
   sampling::RngKind rng = sampling::RngKind::TorchCpu;
   // dpmpp_sde / dpmpp_2m_sde noise: ComfyUI's Brownian tree (default) or a Gaussian draw per step.
   sampling::SdeNoiseKind sde_noise = sampling::SdeNoiseKind::BrownianTree;

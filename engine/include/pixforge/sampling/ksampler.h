@@ -44,6 +44,9 @@ struct KSamplerSettings {
   NoiseConvention convention = NoiseConvention::ComfyUI;
   float eta = 1.0f;
   float s_noise = 1.0f;
+  // Inpainting (ComfyUI's denoise_mask, inpaint.h): a prepare_denoise_mask tensor of the latent
+  // shape, 1 = repaint, 0 = keep; undefined for none. Needs a starting latent.
+  Tensor denoise_mask;
 };
 
 struct KSamplerHooks {
@@ -52,8 +55,9 @@ struct KSamplerHooks {
 };
 
 // `latent_shape` NHWC [N, H, W, C]. `latent`: the starting latent (img2img), or nullptr for
-// zeros (txt2img). Returns the final latent on `backend`. Throws Cancelled or
-// std::invalid_argument (bad settings, shapes).
+// zeros (txt2img). With settings.denoise_mask the denoiser is wrapped by make_inpaint_denoiser
+// with `latent` and the initial noise draw. Returns the final latent on `backend`. Throws Cancelled
+// or std::invalid_argument (bad settings, shapes).
 Tensor ksample(const DiscreteSchedule& schedule, const Denoiser& denoiser,
                const KSamplerSettings& settings, Backend& backend, const Shape& latent_shape,
                const Tensor* latent = nullptr, const KSamplerHooks& hooks = {});
