@@ -3,10 +3,9 @@
 #ifdef PIXFORGE_HAVE_SERVICE
 
 #include <filesystem>
-#include <stdexcept>
 
-#include "pixforge/image/convert.h"
 #include "pixforge/pipeline/generate.h"
+#include "pixforge/pipeline/inpaint_mask.h"
 #include "pixforge/pipeline/model.h"
 
 namespace pixforge::cli {
@@ -43,29 +42,11 @@ pipeline::GenerationParams to_pipeline(const service::GenerationParams& p) {
   g.scheduler = p.scheduler;
   g.batch_size = p.batch;  // one noise draw for the whole batch, as ComfyUI
   if (p.init_image) g.init_image = to_engine(*p.init_image);
+  // The seam's mask (grey, 255 = regenerate) becomes the engine's latent noise mask; the
+  // engine checks it has the init image's size.
+  if (p.mask) g.mask = pipeline::mask_from_image(to_engine(*p.mask));
   g.strength = p.strength;
   return g;
-}
-
-// Masked edits on a checkpoint without an inpainting UNet: the whole image goes through
-// img2img, then the result is kept only where the mask says so and the original everywhere
-// else (A1111's final overlay step; it does not also blend latents between steps). The mask
-// is the service's canonical one: grey, 255 = regenerate, 0 = keep.
-void composite_with_mask(Image& generated, const Image& original, const Image& mask) {
-  const Image base =
-      resize_image(to_rgb(original), generated.width, generated.height, ResizeFilter::Lanczos3);
-  const Image weight =
-      resize_image(to_rgb(mask), generated.width, generated.height, ResizeFilter::Bicubic);
-  const std::size_t n = static_cast<std::size_t>(generated.width) * generated.height;
-  const int ch = generated.channels;
-  for (std::size_t i = 0; i < n; ++i) {
-    const unsigned w = weight.pixels[i * 3];
-    for (int c = 0; c < 3; ++c) {
-      std::uint8_t& out = generated.pixels[i * ch + c];
-      out =
-          static_cast<std::uint8_t>((out * w + base.pixels[i * 3 + c] * (255u - w) + 127u) / 255u);
-    }
-  }
 }
 
 class EngineGenerator final : public service::Generator {
@@ -82,9 +63,6 @@ class EngineGenerator final : public service::Generator {
   std::vector<service::Image> run(const service::GenerationParams& params,
                                   const std::function<void(const service::Progress&)>& progress,
                                   const std::atomic<bool>& cancel) override {
-    if (params.mask && !params.init_image) {
-      throw std::invalid_argument("a mask needs an init image");
-    }
     pipeline::GenerateOptions options;
     options.cancel = &cancel;
     options.on_progress = [&](const pipeline::Progress& p) {
@@ -103,11 +81,7 @@ class EngineGenerator final : public service::Generator {
     }
     std::vector<service::Image> out;
     out.reserve(images.size());
-    for (auto& g : images) {
-      if (params.mask)
-        composite_with_mask(g.image, to_engine(*params.init_image), to_engine(*params.mask));
-      out.push_back(to_service(g.image));
-    }
+    for (auto& g : images) out.push_back(to_service(g.image));
     return out;
   }
 

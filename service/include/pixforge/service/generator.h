@@ -37,8 +37,10 @@ struct GenerationParams {
   std::string scheduler = "normal";  // the engine's (ComfyUI's) schedule names
   int batch = 1;
   std::optional<Image> init_image;  // img2img
-  std::optional<Image> mask;        // edits: RGB grey, 255 = regenerate, 0 = keep (uploads.h)
-  double strength = 0.75;           // img2img denoising strength
+  // Inpainting: needs init_image and its size; RGB grey, 255 = regenerate, 0 = keep, between =
+  // blend (uploads.h). The engine applies it as ComfyUI's latent noise mask: no pixel overlay.
+  std::optional<Image> mask;
+  double strength = 0.75;  // img2img denoising strength
 };
 
 struct Progress {
