@@ -131,6 +131,35 @@ TEST(TfjsLayersModel, relu6_average_pool_flatten_dense_softmax) {
   EXPECT_NEAR(y[1], 1.0 - y[0], 1e-6);
 }
 
+// A relu after a convolution only it reads runs as the convolution's post-op; one whose
+// convolution is also read elsewhere (here by an Add) must leave that other reader the
+// pre-activation values.
+TEST(TfjsLayersModel, activation_after_conv_fuses_only_when_alone) {
+  const json layers =
+      json::array({layer("InputLayer", "in", json::object(), {}),
+                   layer("Conv2D", "c1",
+                         {{"filters", 1}, {"kernel_size", {1, 1}}, {"use_bias", false}}, {"in"}),
+                   layer("Activation", "r1", {{"activation", "relu"}}, {"c1"}),
+                   layer("Conv2D", "c2",
+                         {{"filters", 1}, {"kernel_size", {1, 1}}, {"use_bias", false}}, {"r1"}),
+                   layer("Activation", "r2", {{"activation", "relu"}}, {"c2"}),
+                   layer("Add", "add", json::object(), {"r2", "c2"})});
+  WeightMap w;
+  w["c1/kernel"] = arr({1, 1, 1, 1}, {-2.0f});
+  w["c2/kernel"] = arr({1, 1, 1, 1}, {-1.0f});
+  for (const bool cpu : {false, true}) {
+    auto backend = cpu ? make_cpu_backend({.compute_type = DType::F32, .threads = 0})
+                       : make_reference_backend();
+    const LayersModel m = LayersModel::build(model_of(layers, "add"), w, *backend);
+    const std::vector<float> y =
+        m.run(Tensor::from_host(*backend, Shape{1, 1, 2, 1}, std::vector<float>{-1, 1})).to_host();
+    // x = -1: c1 2, r1 2, c2 -2, r2 0 -> -2.  x = 1: c1 -2, r1 0, c2 0, r2 0 -> 0.
+    ASSERT_EQ(y.size(), 2u);
+    EXPECT_FLOAT_EQ(y[0], -2.0f);
+    EXPECT_FLOAT_EQ(y[1], 0.0f);
+  }
+}
+
 TEST(TfjsLayersModel, unsupported_layers_are_named) {
   auto error_of = [](const json& l) {
     const json layers = json::array({layer("InputLayer", "in", json::object(), {}), l});

@@ -385,6 +385,22 @@ void fold_upsampling(std::vector<Desc>& ds, int output) {
   }
 }
 
+// An Activation right after a convolution (or dense layer) that only it reads runs as that
+// layer's post-op instead of as another pass over the map; the Activation becomes a view.
+void fuse_activations(std::vector<Desc>& ds, int output) {
+  for (auto& a : ds) {
+    if (a.kind != Kind::Act || a.inputs.size() != 1 || a.act == Activation::None) continue;
+    Desc& c = ds[static_cast<std::size_t>(a.inputs[0])];
+    const bool linear_layer = c.kind == Kind::Conv || (c.kind == Kind::Dense && !c.softmax);
+    if (!linear_layer || c.consumers != 1 || c.act != Activation::None ||
+        &c == &ds[static_cast<std::size_t>(output)]) {
+      continue;
+    }
+    c.act = a.act;
+    a.kind = Kind::Identity;
+  }
+}
+
 // The declared output layer, else the last layer.
 int output_index(const ModelJson& model, const json& config,
                  const std::map<std::string, int>& index, std::size_t layers) {
@@ -513,6 +529,7 @@ LayersModel LayersModel::build(const ModelJson& model, const WeightMap& weights,
 
   const int output = output_index(model, config, index, ds.size());
   fold_upsampling(ds, output);
+  fuse_activations(ds, output);
 
   // Prepare weights once (staged on a host backend when `backend` is a device).
   std::unique_ptr<Backend> staging = backend.is_host() ? nullptr : make_reference_backend();
