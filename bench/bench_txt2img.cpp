@@ -47,41 +47,49 @@ struct Options {
 
 double mib(std::size_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
 
+// cpu_per_thread: process CPU seconds / threads, what the wall time would be on a quiet
+// machine with the threads busy throughout (0 where not measured); the shared machine's wall
+// time includes waiting for the cores.
 struct Row {
   std::string name;
-  double seconds = 0, flops = 0, peak_rss = 0;
+  double seconds = 0, flops = 0, peak_rss = 0, cpu_per_thread = 0;
 };
 
 void print_row(const Row& r, double peak) {
+  char cpu[32] = "";
+  if (r.cpu_per_thread > 0) std::snprintf(cpu, sizeof cpu, "cpu/thr %8.3f s", r.cpu_per_thread);
   if (r.flops > 0) {
     const double gflops = r.flops / r.seconds / 1e9;
-    std::printf("%-30s %8.3f s %9.1f GFLOP %7.1f GFLOP/s %5.1f%% of peak  peak RSS %6.0f MiB\n",
-                r.name.c_str(), r.seconds, r.flops / 1e9, gflops, 100.0 * gflops / peak,
-                r.peak_rss);
+    std::printf("%-30s %8.3f s %9.1f GFLOP %7.1f GFLOP/s %5.1f%% of peak  peak RSS %6.0f MiB  %s\n",
+                r.name.c_str(), r.seconds, r.flops / 1e9, gflops, 100.0 * gflops / peak, r.peak_rss,
+                cpu);
   } else {
-    std::printf("%-30s %8.3f s %58s peak RSS %6.0f MiB\n", r.name.c_str(), r.seconds, "",
-                r.peak_rss);
+    std::printf("%-30s %8.3f s %58s peak RSS %6.0f MiB  %s\n", r.name.c_str(), r.seconds, "",
+                r.peak_rss, cpu);
   }
 }
 
 // Runs `fn` in its own peak-RSS window; the row gets its best time and that window's peak.
-Row phase(const std::string& name, double flops, int repeat, const std::function<void()>& fn) {
+Row phase(const std::string& name, double flops, int repeat, int threads,
+          const std::function<void()>& fn) {
   bench::reset_peak_rss();
   const bench::Timing t = bench::best_of(repeat, fn);
-  return {name, t.wall, flops, bench::memory_now().peak};
+  return {name, t.wall, flops, bench::memory_now().peak, t.cpu / threads};
 }
 
 // One txt2img, split at its progress callbacks: text encode + step 1, steps 2..N, VAE decode
 // (+ image conversion), each with its own peak-RSS window.
 std::vector<Row> txt2img_phases(const pipeline::Model& model, const pipeline::GenerationParams& p,
-                                double text_flops, double step_flops, double vae_flops) {
-  std::vector<double> at;  // wall time at each step's end
+                                int threads, double text_flops, double step_flops,
+                                double vae_flops) {
+  std::vector<double> at, cpu_at;  // wall and process CPU time at each step's end
   std::vector<double> peaks;
   MemoryStats arena;
   pipeline::GenerateOptions go;
   go.previews = false;
   go.on_progress = [&](const pipeline::Progress& pr) {
     at.push_back(bench::wall_now());
+    cpu_at.push_back(bench::cpu_now());
     if (pr.step == 1 || pr.step == pr.steps) {
       peaks.push_back(bench::memory_now().peak);
       bench::reset_peak_rss();
@@ -90,9 +98,9 @@ std::vector<Row> txt2img_phases(const pipeline::Model& model, const pipeline::Ge
     return true;
   };
   bench::reset_peak_rss();
-  const double t0 = bench::wall_now();
+  const double t0 = bench::wall_now(), c0 = bench::cpu_now();
   pipeline::generate(model, p, go);
-  const double t1 = bench::wall_now();
+  const double t1 = bench::wall_now(), c1 = bench::cpu_now();
   const double decode_peak = bench::memory_now().peak;
   const double first = at.front() - t0;
   const double steps_s = at.back() - at.front();
@@ -103,14 +111,18 @@ std::vector<Row> txt2img_phases(const pipeline::Model& model, const pipeline::Ge
       "arena after sampling: %.0f MiB in use (weights and live tensors), %.0f MiB pooled, "
       "%.0f MiB at its peak\n",
       mib(arena.bytes_in_use), mib(arena.bytes_pooled), mib(arena.peak_bytes));
+  const double thr = threads;
+  const double steps_cpu = (cpu_at.back() - cpu_at.front()) / thr;
   return {
       {"txt2img " + std::to_string(p.steps) + " steps, CFG", t1 - t0,
-       text_flops + p.steps * step_flops + vae_flops, all_peak},
-      {"  text encode + step 1", first, text_flops + step_flops, peaks.front()},
+       text_flops + p.steps * step_flops + vae_flops, all_peak, (c1 - c0) / thr},
+      {"  text encode + step 1", first, text_flops + step_flops, peaks.front(),
+       (cpu_at.front() - c0) / thr},
       {"  steps 2.." + std::to_string(p.steps), steps_s, (p.steps - 1) * step_flops,
-       p.steps > 1 ? peaks.back() : 0},
-      {"  (one step, batch 2)", per_step, step_flops, 0},
-      {"  VAE decode + image", t1 - at.back(), vae_flops, decode_peak},
+       p.steps > 1 ? peaks.back() : 0, steps_cpu},
+      {"  (one step, batch 2)", per_step, step_flops, 0,
+       p.steps > 1 ? steps_cpu / (p.steps - 1) : 0},
+      {"  VAE decode + image", t1 - at.back(), vae_flops, decode_peak, (c1 - cpu_at.back()) / thr},
   };
 }
 
@@ -134,14 +146,14 @@ int run(const Options& o) {
 
   std::vector<Row> rows;
   std::shared_ptr<const pipeline::Model> model;
-  rows.push_back(phase("model load", 0, 1, [&] {
+  rows.push_back(phase("model load", 0, 1, threads, [&] {
     model = pipeline::Model::load(o.model, pipeline::model_options_for(params));
   }));
   const bench::Memory loaded = bench::memory_now();
+  const std::size_t weights_bytes = model->backend().memory_stats().bytes_in_use;
   std::printf(
       "after load: RSS %.0f MiB (file-backed %.0f, anonymous %.0f); prepared weights %.0f MiB\n",
-      loaded.rss, loaded.rss_file, loaded.rss_anon,
-      mib(model->backend().memory_stats().bytes_in_use));
+      loaded.rss, loaded.rss_file, loaded.rss_anon, mib(weights_bytes));
 
   const text::ClipTextEncoder& clip = model->text_encoder();
   const double text_flops = bench::clip_text_flops(clip.config(), clip.prepared_layers(), 77);
@@ -152,7 +164,7 @@ int run(const Options& o) {
 
   if (!o.txt2img_only) {
     Tensor context = model->text().encode(params.prompt);  // warm-up: primitives, pools
-    rows.push_back(phase("text encode (77 tokens)", text_flops, o.repeat,
+    rows.push_back(phase("text encode (77 tokens)", text_flops, o.repeat, threads,
                          [&] { context = model->text().encode(params.prompt); }));
     Backend& be = model->backend();
     for (int batch : {1, 2}) {
@@ -161,19 +173,24 @@ int run(const Options& o) {
       const std::vector<float> t(static_cast<std::size_t>(batch), 500.0f);
       model->unet().forward(x, t, ctx);  // warm-up: primitive creation, pool growth
       rows.push_back(phase("UNet eval, batch " + std::to_string(batch), unet1 * batch, o.repeat,
-                           [&] { model->unet().forward(x, t, ctx); }));
+                           threads, [&] { model->unet().forward(x, t, ctx); }));
     }
     const Tensor latent = bench::random_tensor(be, {1, 64, 64, 4});
     model->vae().decode(latent);  // warm-up
-    rows.push_back(phase("VAE decode", vae_flops, o.repeat, [&] { model->vae().decode(latent); }));
+    rows.push_back(
+        phase("VAE decode", vae_flops, o.repeat, threads, [&] { model->vae().decode(latent); }));
   }
-  for (Row& r : txt2img_phases(*model, params, 2 * text_flops, step_flops, vae_flops)) {
+  for (Row& r : txt2img_phases(*model, params, threads, 2 * text_flops, step_flops, vae_flops)) {
     rows.push_back(std::move(r));
   }
   for (const Row& r : rows) print_row(r, peak);
   const double process_peak = bench::process_peak_rss_mib();
   std::printf("process peak RSS: %.0f MiB; load average after: %s\n", process_peak,
               bench::machine_load().c_str());
+  // Issue 3's bound: peak RSS <= the weights in their compute dtype + 512 MiB.
+  const double weights = mib(weights_bytes);
+  std::printf("prepared weights %.0f MiB + 512 = %.0f MiB; peak is %+.0f MiB from that\n", weights,
+              weights + 512, process_peak - (weights + 512));
   if (!o.json.empty()) {
     std::ofstream out(o.json);
     out << "{\"type\": \"" << o.type << "\", \"peak_f32_gflops\": " << f32.wall
@@ -187,6 +204,7 @@ int run(const Options& o) {
     out << ", \"phases\": {";
     for (std::size_t i = 0; i < rows.size(); ++i) {
       out << (i ? ", " : "") << "\"" << rows[i].name << "\": {\"seconds\": " << rows[i].seconds
+          << ", \"cpu_per_thread_seconds\": " << rows[i].cpu_per_thread
           << ", \"gflop\": " << rows[i].flops / 1e9 << ", \"peak_rss_mib\": " << rows[i].peak_rss
           << "}";
     }

@@ -30,6 +30,8 @@ class TransformerBlock {
   Tensor forward(const Tensor& x, const Tensor& context) const;  // x [B,N,dim]
 
  private:
+  Tensor feed_forward(const Tensor& y) const;  // y + GEGLU FF(norm3(y)), [B,N,dim]
+
   Norm norm1_, norm2_, norm3_;
   CrossAttention attn1_, attn2_;
   std::shared_ptr<const PreparedWeight> ff_in_, ff_out_;

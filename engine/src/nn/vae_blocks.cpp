@@ -28,25 +28,42 @@ Tensor conv_input(const Tensor& x) {
   return x;
 }
 
+DType conv_map_dtype(const Backend& backend) {
+  return backend.compute_type() == DType::BF16 ? DType::BF16 : DType::F32;
+}
+
+namespace {
+
+// GroupNorm+SiLU written straight in the dtype the next convolution reads: no f32 copy of the
+// map is made beside x (bit-identical to normalising in f32 and converting).
+Tensor norm_silu(const Norm& n, const Tensor& x) {
+  return ops::group_norm(x, n.groups, n.gamma, n.beta, n.eps, Activation::Silu,
+                         conv_map_dtype(x.backend()));
+}
+
+}  // namespace
+
 Tensor VaeResnetBlock::forward(Tensor x) const {
   // Each intermediate is dropped (reassigned) right after its last use: the block's peak is x,
-  // one normalised map and one compute-type copy, not every map it makes.
-  Tensor h = conv_input(norm1_.group(x, Activation::Silu));  // [B,H,W,Cin]
+  // one normalised map (compute dtype) and one convolution output, not every map it makes.
+  Tensor h = norm_silu(norm1_, x);  // [B,H,W,Cin]
   if (!shortcut_) {
     const Tensor skip = std::move(x);
-    h = ops::conv2d(h, *conv1_);                        // [B,H,W,Cout]
-    h = conv_input(norm2_.group(h, Activation::Silu));  // [B,H,W,Cout]
+    h = ops::conv2d(h, *conv1_);  // [B,H,W,Cout]
+    h = norm_silu(norm2_, h);     // [B,H,W,Cout]
     return ops::conv2d(h, *conv2_, Activation::None, &skip);
   }
   // A block that changes the width frees maps of the input width that no later request fits
-  // (at 512²: 256 MB each); giving them back as they die keeps them out of the peak.
+  // (at 512²: 256 MB each); giving them back as they die keeps them out of the peak. In the
+  // decoder x arrives from an upsampling convolution already in bf16, so the shortcut reads it
+  // without a copy.
   Backend& backend = x.backend();
   backend.release_pooled();
   const Tensor skip = ops::linear(conv_input(x), *shortcut_);  // [B,H,W,Cout]
   x = Tensor();
   backend.release_pooled();
   h = ops::conv2d(h, *conv1_);                              // [B,H,W,Cout]
-  h = conv_input(norm2_.group(h, Activation::Silu));        // [B,H,W,Cout]
+  h = norm_silu(norm2_, h);                                 // [B,H,W,Cout]
   return ops::conv2d(h, *conv2_, Activation::None, &skip);  // [B,H,W,Cout] + skip
 }
 

@@ -55,6 +55,10 @@ class VaeMid {
 // keeps two of them from being alive at once. f32 backends get x unchanged.
 Tensor conv_input(const Tensor& x);
 
+// The dtype a map read only by convolutions and group norms is stored in: bf16 on a bf16
+// backend (the convolution reads bf16 either way, at half the memory), f32 otherwise.
+DType conv_map_dtype(const Backend& backend);
+
 // Conv geometry: 3x3 "same"; the encoder's downsampler pads only right and bottom (0,1,0,1)
 // then convolves with stride 2 and no padding.
 inline constexpr Conv2dSpec kVaeConv3x3{

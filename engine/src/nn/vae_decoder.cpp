@@ -27,17 +27,27 @@ Tensor VaeDecoder::forward(const Tensor& z, const StageHook& hook) const {
   if (hook) hook("decoder.mid", h);
   for (std::size_t i = levels_.size(); i-- > 0;) {
     for (const VaeResnetBlock& b : levels_[i].blocks) h = b.forward(std::move(h));  // [B,h',w',C_i]
+    // Every level works at a new resolution: the pooled buffers of this one fit nothing that
+    // follows, so give them back rather than hold them beside the larger maps.
+    backend.release_pooled();
     if (levels_[i].upsample) {
-      Tensor up = conv_input(ops::upsample_nearest(h, 2));  // [B,2h',2w',C_i]
+      // At most two maps of the new resolution are alive (the f32 upsample and its bf16 copy,
+      // then that copy and the convolution's output), and the pool holds none of the dead
+      // ones beside them: their sizes and dtypes match nothing the convolution asks for. The
+      // output is stored in bf16 on a bf16 backend: the next block reads it only through a
+      // group norm and a bf16 convolution (or as a residual, rounded like every bf16 map).
+      Tensor up = ops::upsample_nearest(h, 2);  // [B,2h',2w',C_i]
       h = Tensor();
-      h = ops::conv2d(up, *levels_[i].upsample);
+      backend.release_pooled();
+      up = conv_input(up);
+      backend.release_pooled();
+      h = ops::conv2d(up, *levels_[i].upsample, Activation::None, nullptr, Activation::None,
+                      conv_map_dtype(backend));
     }
     if (hook) hook("decoder.up." + std::to_string(i), h);
-    // Every level works at a new resolution: the pooled buffers of the one below fit nothing
-    // that follows, so give them back rather than hold them beside the larger maps.
-    backend.release_pooled();
   }
-  h = conv_input(norm_out_.group(h, Activation::Silu));
+  h = ops::group_norm(h, norm_out_.groups, norm_out_.gamma, norm_out_.beta, norm_out_.eps,
+                      Activation::Silu, conv_map_dtype(backend));
   return ops::conv2d(h, *conv_out_);  // [B,H,W,3]
 }
 
