@@ -1,7 +1,6 @@
 // `pixforge generate` as a user runs it: exit statuses, early refusal of bad sizes, outputs with
 // the parameters chunk, and --from re-running an image to the same pixels.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -13,6 +12,7 @@
 #include "pipeline_fixture.h"
 #include "pixforge/image/a1111_parameters.h"
 #include "pixforge/image/codec.h"
+#include "testing/subprocess.h"
 
 namespace pixforge::pipeline {
 namespace {
@@ -24,19 +24,12 @@ struct Result {
   std::string output;  // stdout and stderr
 };
 
-Result run_cli(const std::string& args) {
-  const std::string cmd = std::string(PIXFORGE_CLI_PATH) + " generate " + args + " 2>&1";
-  Result r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, pipe)) r.output += buf;
-  const int raw = pclose(pipe);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return r;
+// `pixforge generate <args...>`, run directly (no shell, so paths need no quoting).
+Result run_cli(std::vector<std::string> args) {
+  args.insert(args.begin(), {PIXFORGE_CLI_PATH, "generate"});
+  const testing::ProcessResult p = testing::run_process(args);
+  return {p.status, p.out + p.err};
 }
-
-std::string quoted(const std::string& s) { return "'" + s + "'"; }
 
 std::vector<std::uint8_t> file_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -45,9 +38,14 @@ std::vector<std::uint8_t> file_bytes(const std::string& path) {
 
 class CliTest : public PipelineTest {
  protected:
-  std::string base_args() const {
-    return "-m " + quoted(checkpoint_path()) + " --vocab " + quoted(vocab_path()) +
-           " --type f32 -W 64 -H 64 --steps 2";
+  std::vector<std::string> model_args() const {
+    return {"-m", checkpoint_path(), "--vocab", vocab_path(), "--type", "f32"};
+  }
+  std::vector<std::string> base_args(std::initializer_list<std::string> more = {}) const {
+    std::vector<std::string> a = model_args();
+    a.insert(a.end(), {"-W", "64", "-H", "64", "--steps", "2"});
+    a.insert(a.end(), more);
+    return a;
   }
   // Outputs go to a directory of this test process, removed when the test ends.
   std::string temp(const std::string& name) const {
@@ -66,8 +64,8 @@ class CliTest : public PipelineTest {
 
 TEST_F(CliTest, HugeSizeIsRefusedBeforeLoading) {
   const auto t0 = std::chrono::steady_clock::now();
-  const Result r = run_cli("-m " + quoted(checkpoint_path()) + " -p x -W 100000 -H 64 -o " +
-                           quoted(temp("never.png")));
+  const Result r = run_cli(
+      {"-m", checkpoint_path(), "-p", "x", "-W", "100000", "-H", "64", "-o", temp("never.png")});
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_NE(r.output.find("width 100000"), std::string::npos) << r.output;
   EXPECT_FALSE(std::filesystem::exists(temp("never.png")));
@@ -78,11 +76,13 @@ TEST_F(CliTest, HugeSizeIsRefusedBeforeLoading) {
 }
 
 TEST_F(CliTest, ErrorsHaveDistinctStatuses) {
-  EXPECT_EQ(run_cli("-m /nonexistent/model.safetensors -p x -W 64 -H 64").status, 3);
-  EXPECT_EQ(run_cli(base_args() + " --sampler nope").status, 2);
-  EXPECT_EQ(run_cli(base_args() + " -i /nonexistent.png").status, 4);
-  EXPECT_EQ(run_cli(base_args() + " --from /nonexistent.png").status, 4);
-  const Result help = run_cli("--help");
+  EXPECT_EQ(
+      run_cli({"-m", "/nonexistent/model.safetensors", "-p", "x", "-W", "64", "-H", "64"}).status,
+      3);
+  EXPECT_EQ(run_cli(base_args({"--sampler", "nope"})).status, 2);
+  EXPECT_EQ(run_cli(base_args({"-i", "/nonexistent.png"})).status, 4);
+  EXPECT_EQ(run_cli(base_args({"--from", "/nonexistent.png"})).status, 4);
+  const Result help = run_cli({"--help"});
   EXPECT_EQ(help.status, 0);
   for (const char* flag : {"--model",      "--prompt",      "--negative-prompt",
                            "--width",      "--height",      "--steps",
@@ -97,15 +97,17 @@ TEST_F(CliTest, ErrorsHaveDistinctStatuses) {
 
 TEST_F(CliTest, FromReRunsAnImageExactly) {
   const std::string first = temp("first.png");
-  const Result a = run_cli(base_args() + " -p 'a red, round: apple' -n blurry -s 5 --sampler " +
-                           "euler_ancestral --scheduler karras -b 2 -o " + quoted(first));
+  const Result a =
+      run_cli(base_args({"-p", "a red, round: apple", "-n", "blurry", "-s", "5", "--sampler",
+                         "euler_ancestral", "--scheduler", "karras", "-b", "2", "-o", first}));
   ASSERT_EQ(a.status, 0) << a.output;
   ASSERT_TRUE(std::filesystem::exists(temp("first_1.png")));  // batch count 2 -> two files
   EXPECT_NE(a.output.find("step 2/2"), std::string::npos) << a.output;  // plain progress lines
 
   const std::string again = temp("again.png");
-  const Result b = run_cli("-m " + quoted(checkpoint_path()) + " --vocab " + quoted(vocab_path()) +
-                           " --type f32 --from " + quoted(first) + " -o " + quoted(again));
+  std::vector<std::string> from = model_args();
+  from.insert(from.end(), {"--from", first, "-o", again});
+  const Result b = run_cli(from);
   ASSERT_EQ(b.status, 0) << b.output;
   EXPECT_EQ(decode_image(file_bytes(again)).pixels, decode_image(file_bytes(first)).pixels);
   const auto text_a = read_png_text(file_bytes(first)).at("parameters");
@@ -121,8 +123,9 @@ TEST_F(CliTest, FromReRunsAnImageExactly) {
                 .get("Seed"),
             "6");
   const std::string over = temp("override.png");
-  const Result c = run_cli("-m " + quoted(checkpoint_path()) + " --vocab " + quoted(vocab_path()) +
-                           " --type f32 --from " + quoted(first) + " -s 6 -o " + quoted(over));
+  std::vector<std::string> from6 = model_args();
+  from6.insert(from6.end(), {"--from", first, "-s", "6", "-o", over});
+  const Result c = run_cli(from6);
   ASSERT_EQ(c.status, 0) << c.output;
   EXPECT_EQ(decode_image(file_bytes(over)).pixels,
             decode_image(file_bytes(temp("first_1.png"))).pixels);
