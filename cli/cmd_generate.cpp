@@ -17,6 +17,7 @@
 #include "pixforge/image/codec.h"
 #include "pixforge/pipeline/generate.h"
 #include "pixforge/pipeline/infotext.h"
+#include "pixforge/pipeline/inpaint_mask.h"
 #include "pixforge/pipeline/model.h"
 #include "progress_bar.h"
 
@@ -40,7 +41,7 @@ struct Flags {
   double cfg = 7.0, strength = 0.75;
   std::int64_t seed = 42;
   std::string init_image, rng = "cpu", prediction, type = "bf16", vocab, output = "output.png";
-  std::string from, sde_noise = "brownian";
+  std::string from, sde_noise = "brownian", mask;
 };
 
 // Output file for image k of the whole run: out.png, out_1.png, out_2.png, ...
@@ -78,7 +79,17 @@ GenerationParams build_params(const Flags& f, const CLI::App& cmd) {
   p.scheduler = f.scheduler;
   p.seed = f.seed;
   p.rng = sampling::parse_rng_kind(f.rng);
-  if (!f.from.empty()) apply_a1111(parse_a1111_parameters(read_parameters_chunk(f.from)), p);
+  if (!f.from.empty()) {
+    const A1111Parameters infotext = parse_a1111_parameters(read_parameters_chunk(f.from));
+    apply_a1111(infotext, p);
+    // The mask is not stored in the PNG (A1111 does not either): an inpainting run is re-run
+    // only with its mask given again, never silently as a plain img2img.
+    if (infotext.get("Mask blur") && f.mask.empty()) {
+      throw InvalidParams("'" + f.from +
+                          "' is from an inpainting run: give its init image and mask again "
+                          "with -i and --mask");
+    }
+  }
   if (given("--prompt") || f.from.empty()) p.prompt = f.prompt;
   if (given("--negative-prompt")) p.negative_prompt = f.negative;
   if (given("--width") || f.from.empty()) p.width = f.width;
@@ -97,6 +108,7 @@ GenerationParams build_params(const Flags& f, const CLI::App& cmd) {
   p.compute = parse_compute_type(f.type);
   if (!f.prediction.empty()) p.prediction = parse_prediction_flag(f.prediction);
   if (!f.init_image.empty()) p.init_image = read_image_file(f.init_image);
+  if (!f.mask.empty()) p.mask = mask_from_image(read_image_file(f.mask));
   return p;
 }
 
@@ -163,7 +175,9 @@ void run(const Flags& f, const CLI::App& cmd) {
 void setup(CLI::App& app) {
   auto f = std::make_shared<Flags>();
   CLI::App* cmd = app.add_subcommand(
-      "generate", "Generate images from a prompt (txt2img) or an init image (img2img)");
+      "generate",
+      "Generate images from a prompt (txt2img), an init image (img2img) or an init image and a "
+      "mask (inpainting)");
   cmd->footer(
       "Outputs: image k of the run (batch count x batch size, in order) goes to OUTPUT for k = 0\n"
       "and OUTPUT with _k before the extension otherwise (out.png, out_1.png, ...). The format\n"
@@ -195,6 +209,9 @@ void setup(CLI::App& app) {
   cmd->add_option("--batch-size", f->batch_size, "Images per run (one noise draw, same seed)")
       ->capture_default_str();
   cmd->add_option("-i,--init-image", f->init_image, "Init image for img2img (PNG, JPEG, WebP)");
+  cmd->add_option("--mask", f->mask,
+                  "Inpainting mask for -i, the init image's size: white (or transparent, when it "
+                  "has alpha) is repainted, black kept, grey blends (ComfyUI's latent noise mask)");
   cmd->add_option("--strength", f->strength, "img2img denoising strength, (0, 1]")
       ->capture_default_str();
   cmd->add_option("--rng", f->rng, "Noise: cpu (torch CPU, as ComfyUI) or cuda (Philox, as A1111)")
