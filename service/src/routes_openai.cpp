@@ -133,6 +133,13 @@ void post_generations(Ctx& c) {
   respond(c, submit_job(c, std::move(p), "openai"), rf.empty() ? "url" : rf);
 }
 
+bool has_transparency(const Image& image) {
+  if (image.channels != 4) return false;
+  for (std::size_t i = 3; i < image.pixels.size(); i += 4)
+    if (image.pixels[i] != 255) return true;
+  return false;
+}
+
 std::string form_value(const httplib::Request& req, const char* name) {
   return req.has_file(name) ? req.get_file_value(name).content : std::string();
 }
@@ -148,9 +155,13 @@ void post_edits(Ctx& c) {
   const char* image_field = c.req.has_file("image[]") ? "image[]" : "image";
   if (!c.req.has_file(image_field)) throw bad_request("image", "is required");
   p.init_image = decode_upload(c.req.get_file_value(image_field).content, l, "image");
+  // OpenAI: the mask's transparent pixels are edited; without a mask, the image's own
+  // transparent pixels are (dall-e-2's rule), and an opaque image is edited as a whole.
   if (c.req.has_file("mask"))
     p.mask =
         mask_from_alpha(decode_upload(form_value(c.req, "mask"), l, "mask"), *p.init_image, "mask");
+  else if (has_transparency(*p.init_image))
+    p.mask = mask_from_alpha(*p.init_image, *p.init_image, "image");
   const std::string n = form_value(c.req, "n");
   try {
     if (!n.empty()) p.batch = std::stoi(n);

@@ -1,0 +1,61 @@
+// OpenAI edits without a `mask` field: the image's own transparent pixels are the area to edit
+// (OpenAI's rule for dall-e-2), reaching the Generator as the canonical grey mask; an opaque
+// image is edited as a whole, with no mask.
+#include <gtest/gtest.h>
+
+#include "api_harness.h"
+#include "pixforge/image/codec.h"
+
+namespace pixforge::service {
+namespace {
+
+using testing::Client;
+using testing::TestService;
+
+std::string png_bytes(const pixforge::Image& img) {
+  const auto bytes = pixforge::encode_image(img, pixforge::ImageFormat::Png, {});
+  return std::string(bytes.begin(), bytes.end());
+}
+
+httplib::Result post_edit(Client& web, const std::string& key, const std::string& image) {
+  const httplib::MultipartFormDataItems items = {
+      {"image", image, "in.png", "image/png"},
+      {"prompt", "a window", "", ""},
+      {"response_format", "b64_json", "", ""},
+  };
+  return web.http().Post("/v1/images/edits", {{"Authorization", "Bearer " + key}}, items);
+}
+
+TEST(OpenAI, EditsUseTheImagesTransparencyAsTheMaskWhenNoMaskIsSent) {
+  TestService ts;
+  Client web = ts.client();
+  web.sign_up("edit_alpha");
+  auto k = web.post("/api/v1/keys",
+                    {{"agree", true}, {"notice_version", 1}, {"scopes", {"generate", "read"}}});
+  ASSERT_EQ(k.status, 201);
+  const std::string key = k.json()["key"];
+
+  pixforge::Image img = pixforge::Image::blank(64, 64, 4);
+  for (std::size_t i = 0; i < img.pixels.size(); i += 4) {
+    img.pixels[i] = 90;
+    img.pixels[i + 3] = 255;
+  }
+  for (int x = 0; x < 64; ++x) img.row(5)[x * 4 + 3] = 0;  // row 5 transparent: edited
+  auto r = post_edit(web, key, png_bytes(img));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  ASSERT_TRUE(ts.generator->last_params.mask);
+  const Image& m = *ts.generator->last_params.mask;
+  ASSERT_EQ(m.width, 64);
+  EXPECT_EQ(m.pixels[(5 * 64 + 7) * 3], 255);  // transparent -> regenerate
+  EXPECT_EQ(m.pixels[(6 * 64 + 7) * 3], 0);    // opaque -> keep
+
+  for (std::size_t i = 3; i < img.pixels.size(); i += 4) img.pixels[i] = 255;
+  r = post_edit(web, key, png_bytes(img));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_FALSE(ts.generator->last_params.mask);  // fully opaque: the whole image is edited
+}
+
+}  // namespace
+}  // namespace pixforge::service
