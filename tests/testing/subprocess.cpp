@@ -38,6 +38,7 @@ struct Pipe {
   out.close_both();
   err.close_both();
   for (const auto& [name, value] : options.env) ::setenv(name.c_str(), value.c_str(), 1);
+  if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) ::_exit(127);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);

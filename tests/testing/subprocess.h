@@ -19,6 +19,7 @@ struct ProcessResult {
 struct ProcessOptions {
   std::vector<std::pair<std::string, std::string>> env;  // set in the child on top of ours
   std::string stdin_text;  // written to its standard input, which is then closed
+  std::string cwd;         // its working directory; empty: ours
 };
 
 // Runs argv[0] with the arguments argv[1..] and waits for it to end.

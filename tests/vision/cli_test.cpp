@@ -51,12 +51,15 @@ class VisionCli : public ::testing::Test {
     return "model " + p + " is not installed: run `pixforge models install " + group + "`";
   }
 
-  // `pixforge <args...>` with the test's model folder (or `models`).
-  static ProcessResult pixforge(std::vector<std::string> args, const std::string& stdin_text = {},
-                                const std::string& models = pixforge::testing::models_dir()) {
+  // `pixforge <args...>` with the test's model folder (or `models`), run in the (empty) output
+  // folder so that any file it writes unasked shows there.
+  ProcessResult pixforge(std::vector<std::string> args, const std::string& stdin_text = {},
+                         const std::string& models = pixforge::testing::models_dir()) const {
     args.insert(args.begin(), PIXFORGE_CLI_PATH);
     return pixforge::testing::run_process(
-        args, {.env = {{"PIXFORGE_MODELS", models}}, .stdin_text = stdin_text});
+        args, {.env = {{"PIXFORGE_MODELS", fs::absolute(models).string()}},
+               .stdin_text = stdin_text,
+               .cwd = out_.string()});
   }
 
   // A path in the folder the commands write to, empty at the start of each test.
@@ -65,8 +68,9 @@ class VisionCli : public ::testing::Test {
   // A path beside that folder, for inputs the test writes.
   std::string input(const std::string& name) const { return (root_ / name).string(); }
 
+  // Absolute: the commands run in another working directory.
   static std::string photo(const std::string& name) {
-    return pixforge::testing::shared_data_path("images/" + name);
+    return fs::absolute(pixforge::testing::shared_data_path("images/" + name)).string();
   }
 
   // A PNG cut off halfway through its pixel data.
@@ -152,6 +156,13 @@ TEST_F(VisionCli, P3_segment_writes_a_mask_and_cutout_of_the_input_size) {
   check_segment(r, photo("astronaut.png"), mask);
   const json j = json::parse(r.out);
   EXPECT_EQ(j.at("cutout"), cut);
+  // Exactly the two files asked for (no temporaries left, nothing else stored).
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(fs::path(mask).parent_path())) {
+    files.push_back(e.path().filename().string());
+  }
+  std::sort(files.begin(), files.end());
+  EXPECT_EQ(files, (std::vector<std::string>{"cut.webp", "mask.png"}));
   // About half the astronaut photo is person (the library test measures 0.54).
   EXPECT_GT(j.at("person_coverage").get<double>(), 0.3);
   EXPECT_LT(j.at("person_coverage").get<double>(), 0.8);
@@ -205,6 +216,7 @@ TEST_F(VisionCli, P3_faces_landmarks_json) {
   }
   const ProcessResult r = pixforge({"faces", "-i", photo("astronaut.png"), "--landmarks"});
   ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(wrote_nothing()) << "face data must not be stored (P3)";
   const json j = json::parse(r.out);
   ASSERT_EQ(j.at("width"), 512);
   ASSERT_EQ(j.at("height"), 512);
@@ -338,6 +350,7 @@ TEST_F(VisionCli, P9_moderate_json_matches_the_library) {
   PIXFORGE_NEED_MODEL("nsfw/mobilenet_v2/model.json", "nsfw");
   const ProcessResult r = pixforge({"moderate", "-i", photo("coffee.png")});
   ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(wrote_nothing());
   const json j = json::parse(r.out);
   EXPECT_EQ(j.at("model"), "mobilenet");
   EXPECT_EQ(j.at("top"), "Neutral");
