@@ -47,6 +47,10 @@ void validate_params(const Ctx& c, GenerationParams& p) {
   if (!(p.cfg_scale >= 0 && p.cfg_scale <= 30))
     throw bad_request("cfg_scale", "must be in [0, 30]");
   if (!(p.strength > 0 && p.strength <= 1)) throw bad_request("strength", "must be in (0, 1]");
+  // A mask repaints part of the init image: it needs one, of its size (the engine's rule too).
+  if (p.mask && (!p.init_image || p.mask->width != p.init_image->width ||
+                 p.mask->height != p.init_image->height))
+    throw bad_request("mask", "needs an init image of the same size");
   if (p.seed < 0) p.seed = static_cast<std::int64_t>(std::random_device{}() & 0x7fffffff);
   if (!c.app.generator)
     throw ApiError(503, "model_not_loaded",

@@ -1,8 +1,10 @@
-// OpenAI edits without a `mask` field: the image's own transparent pixels are the area to edit
-// (OpenAI's rule for dall-e-2), reaching the Generator as the canonical grey mask; an opaque
-// image is edited as a whole, with no mask.
+// Masks at the service's edge. OpenAI edits without a `mask` field: the image's own transparent
+// pixels are the area to edit (OpenAI's rule for dall-e-2), reaching the Generator as the
+// canonical grey mask; an opaque image is edited as a whole. The native API refuses a mask of
+// another size than its init image before a job is queued.
 #include <gtest/gtest.h>
 
+#include "../../service/src/job_runner.h"
 #include "api_harness.h"
 #include "pixforge/image/codec.h"
 
@@ -55,6 +57,23 @@ TEST(OpenAI, EditsUseTheImagesTransparencyAsTheMaskWhenNoMaskIsSent) {
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
   EXPECT_FALSE(ts.generator->last_params.mask);  // fully opaque: the whole image is edited
+}
+
+TEST(Native, MaskMustHaveTheInitImagesSize) {
+  TestService ts;
+  Client c = ts.client();
+  c.sign_up("native_mask");
+  const std::string image = base64(png_bytes(pixforge::Image::blank(64, 64, 3)));
+  const std::string small = base64(png_bytes(pixforge::Image::blank(32, 32, 3)));
+  auto r = c.post("/api/v1/generate", {{"prompt", "x"},
+                                       {"steps", 1},
+                                       {"width", 64},
+                                       {"height", 64},
+                                       {"init_image", image},
+                                       {"mask", small}});
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("needs an init image of the same size"), std::string::npos) << r.body;
+  EXPECT_EQ(ts.generator->runs.load(), 0);
 }
 
 }  // namespace
