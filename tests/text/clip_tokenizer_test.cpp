@@ -1,15 +1,18 @@
 // The C++ CLIP tokenizer must give the reference tokenizer's ids (tools/reference/
-// text_tokenizer.py, OpenAI simple_tokenizer's algorithm with ftfy.fix_text restated) on every
-// corpus string: ASCII, punctuation, whitespace runs, accents, CJK, emoji, html references,
-// special tokens, empty and long prompts, and prompts that need ftfy's cleanup (curly quotes,
-// full width, ligatures, NFD accents, mojibake, line breaks, terminal escapes). Exact equality:
-// ids are integers.
+// text_tokenizer.py: OpenAI simple_tokenizer, transformers' CLIPTokenizer with and without ftfy,
+// ftfy.fix_text restated) in each of the three text cleanups on every corpus string: ASCII,
+// punctuation, whitespace runs, accents, CJK, emoji, html references, special tokens, empty and
+// long prompts, prompts that need ftfy's cleanup (curly quotes, full width, ligatures, NFD
+// accents, mojibake, line breaks, terminal escapes) and prompts where the cleanups differ
+// (CJK ideographs, entities, control and format characters, special tokens next to
+// punctuation, Greek final sigma). Exact equality: ids are integers.
 #include "pixforge/text/clip_tokenizer.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -28,18 +31,61 @@ const ClipTokenizer& tokenizer() {
   return t;
 }
 
-TEST(ClipTokenizer, MatchesReferenceIdsOnCorpus) {
-  const auto g = testing::load_golden(testing::golden_path("text/tokenizer_ids.safetensors"), 2);
+void expect_reference_ids(TextCleanup cleanup) {
+  const auto g = testing::load_golden(testing::golden_path("text/tokenizer_ids.safetensors"), 3);
   const auto corpus = nlohmann::json::parse(g.metadata.at("corpus"));
-  const auto& ids = g.at("ids").ints;
-  const auto& offsets = g.at("offsets").ints;
+  std::string key(text_cleanup_name(cleanup));
+  std::replace(key.begin(), key.end(), '-', '_');
+  const auto& ids = g.at("ids_" + key).ints;
+  const auto& offsets = g.at("offsets_" + key).ints;
   ASSERT_EQ(offsets.size(), corpus.size() + 1);
-  ASSERT_GE(corpus.size(), 60u);
+  ASSERT_GE(corpus.size(), 91u);
   for (std::size_t i = 0; i < corpus.size(); ++i) {
     const std::string text = corpus[i].get<std::string>();
     const std::vector<std::int32_t> expected(ids.begin() + offsets[i],
                                              ids.begin() + offsets[i + 1]);
-    EXPECT_EQ(tokenizer().encode(text), expected) << "corpus string #" << i << ": " << text;
+    EXPECT_EQ(tokenizer().encode(text, cleanup), expected)
+        << text_cleanup_name(cleanup) << ", corpus string #" << i << ": " << text;
+  }
+}
+
+TEST(ClipTokenizer, MatchesReferenceIdsOnCorpusComfyUi) {
+  expect_reference_ids(TextCleanup::ComfyUI);
+}
+TEST(ClipTokenizer, MatchesReferenceIdsOnCorpusHfFtfy) {
+  expect_reference_ids(TextCleanup::HfFtfy);
+}
+TEST(ClipTokenizer, MatchesReferenceIdsOnCorpusOpenAi) {
+  expect_reference_ids(TextCleanup::OpenAI);
+}
+
+TEST(ClipTokenizer, DefaultCleanupIsComfyUi) {
+  for (const char* text : {"\u6771\u4eac", "&amp; x", "a\u200bb"}) {
+    EXPECT_EQ(tokenizer().encode(text), tokenizer().encode(text, TextCleanup::ComfyUI)) << text;
+  }
+  // The three differ where the upstream programs do: CJK ideographs are one piece each only in
+  // ComfyUI's BasicTokenizer path; only OpenAI's unescapes html after ftfy saw a '<'.
+  EXPECT_NE(tokenizer().encode("\u6771\u4eac", TextCleanup::ComfyUI),
+            tokenizer().encode("\u6771\u4eac", TextCleanup::OpenAI));
+  EXPECT_EQ(tokenizer().encode("&amp;", TextCleanup::HfFtfy),
+            tokenizer().encode("&", TextCleanup::HfFtfy));
+  EXPECT_NE(tokenizer().encode("&amp;", TextCleanup::ComfyUI),
+            tokenizer().encode("&", TextCleanup::ComfyUI));
+  EXPECT_NE(tokenizer().encode("<b> &amp;", TextCleanup::HfFtfy),
+            tokenizer().encode("<b> &amp;", TextCleanup::OpenAI));
+}
+
+TEST(TextCleanup, NamesRoundTripAndUnknownNamesAreRefused) {
+  ASSERT_EQ(text_cleanup_names().size(), 3u);
+  for (std::string_view name : text_cleanup_names()) {
+    EXPECT_EQ(text_cleanup_name(parse_text_cleanup(name)), name);
+  }
+  EXPECT_EQ(parse_text_cleanup("hf-ftfy"), TextCleanup::HfFtfy);
+  try {
+    (void)parse_text_cleanup("ComfyUI");  // names are exact, lower case
+    FAIL() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("comfyui, hf-ftfy or openai"), std::string::npos);
   }
 }
 

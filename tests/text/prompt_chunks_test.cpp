@@ -1,6 +1,7 @@
 // Prompt weighting and 77-token chunking must reproduce ComfyUI's tokenize_with_weights as
-// restated in tools/reference/text_prompt.py: ids exactly, weights to 1e-12 relative (both
-// sides compute them in double; only the order of 1.1 products could differ).
+// restated in tools/reference/text_prompt.py, with the text cleanup running per word after
+// weights and escapes are resolved (each of the three cleanups): ids exactly, weights to 1e-12
+// relative (both sides compute them in double; only the order of 1.1 products could differ).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -21,16 +22,20 @@ const ClipTokenizer& tokenizer() {
 }
 
 TEST(PromptChunks, MatchComfyUiReferenceOnCorpus) {
-  const auto g = testing::load_golden(testing::golden_path("text/prompt_chunks.safetensors"), 1);
+  const auto g = testing::load_golden(testing::golden_path("text/prompt_chunks.safetensors"), 2);
   const auto prompts = nlohmann::json::parse(g.metadata.at("prompts"));
   const auto& ids = g.at("ids").ints;
   const auto& weights = g.at("weights").values;
   const auto& offsets = g.at("offsets").ints;
   const auto& pad_flags = g.at("pad_with_end").ints;
+  const auto& cleanups = g.at("cleanup").ints;  // 0 comfyui, 1 hf-ftfy, 2 openai
   ASSERT_EQ(offsets.size(), prompts.size() + 1);
+  ASSERT_EQ(cleanups.size(), prompts.size());
   for (std::size_t p = 0; p < prompts.size(); ++p) {
     ChunkOptions options;
     options.pad_with_end = pad_flags[p] != 0;
+    options.cleanup =
+        parse_text_cleanup(text_cleanup_names().at(static_cast<std::size_t>(cleanups[p])));
     const auto chunks = tokenize_prompt(tokenizer(), prompts[p].get<std::string>(), options);
     std::vector<std::int64_t> got_ids;
     std::vector<double> got_weights;
@@ -39,7 +44,8 @@ TEST(PromptChunks, MatchComfyUiReferenceOnCorpus) {
       for (const auto& t : chunk) got_ids.push_back(t.id), got_weights.push_back(t.weight);
     }
     const std::vector<std::int64_t> want(ids.begin() + offsets[p], ids.begin() + offsets[p + 1]);
-    ASSERT_EQ(got_ids, want) << "prompt #" << p << ": " << prompts[p];
+    ASSERT_EQ(got_ids, want) << "prompt #" << p << " (" << text_cleanup_name(options.cleanup)
+                             << "): " << prompts[p];
     for (std::size_t i = 0; i < got_weights.size(); ++i) {
       const double e = weights[static_cast<std::size_t>(offsets[p]) + i];
       if (std::isinf(e)) {

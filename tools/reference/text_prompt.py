@@ -5,9 +5,12 @@ and its golden (tests/golden/text/prompt_chunks.safetensors).
 - "\\(" and "\\)" are literal parentheses; "(text)" multiplies the weight by 1.1 per level;
   "(text:w)" sets it to w (Python float(); absolute, not multiplied); "[text]" has no meaning
   (A1111 divides by 1.1; ComfyUI does not, and neither does the engine by default).
-- Each segment is split on ' ' (after '\\n' -> ' '), each word tokenized alone (a word that is
-  itself a vocabulary entry, word + "</w>", takes that id directly, as ComfyUI does); "embedding:"
-  words are ordinary text (no embedding directory).
+- Each segment is split on ' ' (after '\\n' -> ' '), each word tokenized alone, so the text
+  cleanup (text_tokenizer.py: comfyui, hf-ftfy, openai) runs per word after weights and escapes
+  are resolved (a word that is itself a vocabulary entry, word + "</w>", takes that id directly,
+  as ComfyUI does); "embedding:" words are ordinary text (no embedding directory).
+  Version 2: the default cleanup is ComfyUI's (comfyui); a per-prompt "cleanup" tensor (0
+  comfyui, 1 hf-ftfy, 2 openai) and prompts run under the other two cleanups as well.
 - Chunks: [start] + tokens + [end], padded to 77 (SD1: with the end token; SD2: with 0). A word
   of fewer than 8 tokens that does not fit moves whole to the next chunk; longer words are split.
 
@@ -21,9 +24,9 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 from golden import write_golden  # noqa: E402
-from text_tokenizer import VOCAB, Tokenizer  # noqa: E402
+from text_tokenizer import CLEANUPS, VOCAB, Tokenizer  # noqa: E402
 
-VERSION = 1
+VERSION = 2
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "../../tests/golden/text/prompt_chunks.safetensors")
 START, END = 49406, 49407
@@ -83,7 +86,7 @@ def segment_weights(text, weight):
     return out
 
 
-def tokenize_weighted(tok, prompt, pad_with_end=True):
+def tokenize_weighted(tok, prompt, pad_with_end=True, cleanup="comfyui"):
     """-> list of chunks, each a list of (id, weight) of length 77."""
     pad = END if pad_with_end else 0
     words = []
@@ -92,7 +95,7 @@ def tokenize_weighted(tok, prompt, pad_with_end=True):
             if not word:
                 continue
             exact = tok.ids.get(word + "</w>")
-            ids = [exact] if exact is not None else tok.encode(word)
+            ids = [exact] if exact is not None else tok.encode(word, cleanup)
             words.append([(t, weight) for t in ids])
     chunks, chunk = [], [(START, 1.0)]
     chunks.append(chunk)
@@ -139,15 +142,22 @@ CORPUS = [
     "word " * 74 + "end",
     "x " * 75 + "boundary",
     "a, " * 80,
+    "(\u5bcc\u58eb\u5c71:1.2) &amp; \\(\u6771\u4eac\\) <|endoftext|>!! (\u201cquoted\u201d:0.8)",
 ]
+# Prompts run under the other cleanups too (CJK, entities, special tokens, weights).
+OTHER_CLEANUP_PROMPTS = [CORPUS[2], CORPUS[12], CORPUS[-1]]
 
 
 def main():
     tok = Tokenizer(VOCAB)
-    ids, weights, offsets, pad_flags = [], [], [0], []
-    cases = [(p, True) for p in CORPUS] + [(p, False) for p in CORPUS[:4] + [LONG]]
-    for prompt, pad_with_end in cases:
-        chunks = tokenize_weighted(tok, prompt, pad_with_end)
+    ids, weights, offsets, pad_flags, cleanups = [], [], [0], [], []
+    cases = ([(p, True, "comfyui") for p in CORPUS] +
+             [(p, False, "comfyui") for p in CORPUS[:4] + [LONG]] +
+             [(p, pad, c) for c in CLEANUPS[1:] for p in OTHER_CLEANUP_PROMPTS
+              for pad in (True, False)])
+    for prompt, pad_with_end, cleanup in cases:
+        chunks = tokenize_weighted(tok, prompt, pad_with_end, cleanup)
+        cleanups.append(CLEANUPS.index(cleanup))
         for c in chunks:
             ids += [t for t, _ in c]
             weights += [w for _, w in c]
@@ -156,9 +166,10 @@ def main():
     write_golden(OUT, {"ids": torch.tensor(ids, dtype=torch.int32),
                        "weights": torch.tensor(weights, dtype=torch.float64),
                        "offsets": torch.tensor(offsets, dtype=torch.int32),
-                       "pad_with_end": torch.tensor(pad_flags, dtype=torch.int32)},
+                       "pad_with_end": torch.tensor(pad_flags, dtype=torch.int32),
+                       "cleanup": torch.tensor(cleanups, dtype=torch.int32)},
                  VERSION, "tools/reference/text_prompt.py",
-                 prompts=json.dumps([p for p, _ in cases], ensure_ascii=True))
+                 prompts=json.dumps([p for p, _, _ in cases], ensure_ascii=True))
     print(f"wrote {OUT}: {len(cases)} prompts, {len(ids) // 77} chunks")
 
 

@@ -1,16 +1,29 @@
-"""Reference CLIP BPE tokenizer and its golden (tests/golden/text/tokenizer_ids.safetensors).
+"""Reference CLIP BPE tokenizer and its golden (tests/golden/text/tokenizer_ids.safetensors), with
+the three text cleanups of engine/include/pixforge/text/text_cleanup.h, each restated from its
+upstream definition:
 
-A restatement of the algorithm of OpenAI CLIP's simple_tokenizer.py (the tokenizer SD 1.x/2.x were
-trained with): ftfy.fix_text (restated in text_ftfy.py), html-unescape twice, strip, collapse whitespace runs to one space, lowercase, split
-with the CLIP pattern (\\p{L} letters, \\p{N} numbers, contractions, special tokens; python-regex,
-IGNORECASE), map each piece's UTF-8 bytes to the printable byte alphabet and apply byte-level BPE
-with "</w>" marking a word end.
+- "openai": OpenAI CLIP's simple_tokenizer.py (and open_clip's): ftfy.fix_text (restated in
+  text_ftfy.py), html.unescape twice, strip, python-regex \\s+ -> " ", strip, lower, on the
+  whole text.
+- "hf-ftfy": transformers' slow CLIPTokenizer (models/clip/tokenization_clip.py) with ftfy
+  importable: the base class first splits the text at the exact special tokens (its added-tokens
+  trie; case-sensitive), then _tokenize runs whitespace_clean(ftfy.fix_text(part)).lower() on
+  each other part. No html.unescape.
+- "comfyui": the same CLIPTokenizer without ftfy (a bare ComfyUI install): the special-token
+  split, then " ".join(BasicTokenizer(strip_accents=False, do_split_on_punc=False)
+  .tokenize(part)): _clean_text, _tokenize_chinese_chars, NFC, whitespace split, lower per word.
+  _is_control / _is_whitespace / _is_chinese_char as transformers defines them, with Python's
+  unicodedata (Unicode 14.0 here).
 
-ftfy is not packaged in Debian: text_ftfy.py restates ftfy 6.3's fix_text with its default
-configuration. Hugging Face's CLIPTokenizer without ftfy installed takes a different path (its
-BasicTokenizer: no html unescape, control characters removed, CJK ideographs split one per word,
-NFC); the engine follows OpenAI's definition, see engine/include/pixforge/text/clip_tokenizer.h.
-Version 2 applies fix_text (version 1 did not) and adds prompts that need it after the first 61.
+Then every mode splits with the CLIP pattern (\\p{L} letters, \\p{N} numbers, contractions,
+special tokens; python-regex, IGNORECASE), maps each piece's UTF-8 bytes to the printable byte
+alphabet and applies byte-level BPE with "</w>" marking a word end.
+
+ftfy is not packaged in Debian: text_ftfy.py restates ftfy 6.3.1's fix_text with its default
+configuration. Version 2 applied fix_text (version 1 did not) and added prompts that need it
+after the first 61; version 3 holds ids for all three cleanups (ids_<mode>, offsets_<mode>) and
+adds prompts where they differ (CJK, entities, controls, special tokens, final sigma) after the
+first 76.
 
 Run: /usr/bin/python3 tools/reference/text_tokenizer.py
 """
@@ -18,8 +31,8 @@ import gzip
 import html
 import json
 import os
-import re
 import sys
+import unicodedata
 
 import regex
 import torch
@@ -28,7 +41,9 @@ sys.path.insert(0, os.path.dirname(__file__))
 from golden import write_golden  # noqa: E402
 from text_ftfy import fix_text  # noqa: E402
 
-VERSION = 2
+VERSION = 3
+CLEANUPS = ("comfyui", "hf-ftfy", "openai")
+SPECIAL = ("<|startoftext|>", "<|endoftext|>")
 HERE = os.path.dirname(os.path.abspath(__file__))
 VOCAB = os.path.join(HERE, "../../../shared/data/clip/bpe_simple_vocab_16e6.txt.gz")
 OUT = os.path.join(HERE, "../../tests/golden/text/tokenizer_ids.safetensors")
@@ -81,21 +96,78 @@ class Tokenizer:
             word = merged
         return [self.ids[t] for t in word]
 
-    @staticmethod
-    def clean(text):
-        # Python's re (not python-regex) collapses whitespace, as simple_tokenizer does: its \s
-        # is str.isspace(), which includes U+001C..U+001F.
-        text = html.unescape(html.unescape(fix_text(text))).strip()
-        return re.sub(r"\s+", " ", text).strip().lower()
-
-    def encode(self, text):
+    def encode(self, text, cleanup="comfyui"):
+        if cleanup == "openai":
+            return self.encode_clean(openai_clean(text))
+        clean = basic_clean if cleanup == "comfyui" else hf_ftfy_clean
         out = []
-        for piece in PATTERN.findall(self.clean(text)):
-            if piece in ("<|startoftext|>", "<|endoftext|>"):
+        for part in split_special_tokens(text):
+            if part in SPECIAL:
+                out.append(self.ids[part])
+            else:
+                out.extend(self.encode_clean(clean(part)))
+        return out
+
+    def encode_clean(self, text):
+        out = []
+        for piece in PATTERN.findall(text):
+            if piece in SPECIAL:
                 out.append(self.ids[piece])
             else:
                 out.extend(self.bpe(piece))
         return out
+
+
+def whitespace_clean(text):
+    # simple_tokenizer and tokenization_clip both import python-regex as `re`: its \s is Unicode
+    # White_Space (not str.isspace, which adds U+001C..U+001F); strip() is str.strip().
+    return regex.sub(r"\s+", " ", text).strip()
+
+
+def openai_clean(text):
+    return whitespace_clean(html.unescape(html.unescape(fix_text(text))).strip()).lower()
+
+
+def hf_ftfy_clean(text):
+    return whitespace_clean(fix_text(text)).lower()
+
+
+def split_special_tokens(text):
+    """The added-tokens trie split of transformers' slow tokenizers, for CLIP's two special
+    tokens (neither is a prefix of the other, so leftmost matching is the trie's longest match);
+    lstrip/rstrip are False for CLIP's AddedTokens, so neighbours keep their spaces."""
+    parts = regex.split("(" + "|".join(regex.escape(t) for t in SPECIAL) + ")", text)
+    return [p for p in parts if p]
+
+
+def is_whitespace(ch):  # transformers' _is_whitespace
+    return ch in " \t\n\r" or unicodedata.category(ch) == "Zs"
+
+
+def is_control(ch):  # transformers' _is_control
+    if ch in "\t\n\r":
+        return False
+    return unicodedata.category(ch).startswith("C")
+
+
+def is_chinese_char(cp):  # transformers' _is_chinese_char
+    return (0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0x20000 <= cp <= 0x2A6DF
+            or 0x2A700 <= cp <= 0x2B73F or 0x2B740 <= cp <= 0x2B81F or 0x2B820 <= cp <= 0x2CEAF
+            or 0xF900 <= cp <= 0xFAFF or 0x2F800 <= cp <= 0x2FA1F)
+
+
+def basic_clean(text):
+    """" ".join(BasicTokenizer(strip_accents=False, do_split_on_punc=False).tokenize(text))."""
+    cleaned = []
+    for ch in text:
+        if ord(ch) == 0 or ord(ch) == 0xFFFD or is_control(ch):
+            continue
+        cleaned.append(" " if is_whitespace(ch) else ch)
+    spaced = "".join(f" {ch} " if is_chinese_char(ord(ch)) else ch for ch in cleaned)
+    words = unicodedata.normalize("NFC", spaced).strip().split()
+    # lower() per word; strip_accents=False skips accent stripping, do_split_on_punc=False
+    # keeps each word whole; the final whitespace_tokenize of the joined words changes nothing.
+    return " ".join(" ".join(w.lower() for w in words).split())
 
 
 CORPUS = [
@@ -176,21 +248,41 @@ CORPUS = [
     "\u00f0\u0178\u02dc\u20ac smiling",
     "\uff76\uff9e\uff9d\uff80\uff9e\uff91 robot",
     "c1 \x93quoted\x94 text",
+    # Prompts where the three cleanups differ (version 3).
+    "\u6771\u4eac\u30bf\u30ef\u30fc \u5bcc\u58eb\u5c71\u306e\u98a8\u666f, \u4e00\u5339\u306e\u732b",
+    "\u4e2d\u6587\u63d0\u793a\u8bcd\uff1a\u5c71\u6c34\u753b (ink wash)",
+    "\U00020000\U0002a700 ext-b \uf900\uf901 compatibility \u3400 ext-a",
+    "Tom &amp; Jerry &lt;3 &quot;cartoon&quot; &eacute;t&eacute;",
+    "&amp;amp; and &#x41;&#66; refs",
+    "<|endoftext|> &amp; after a special token",
+    "!!<|endoftext|>?? and x<|startoftext|>y and <|ENDOFTEXT|>!",
+    "zero\u200bwidth joiner \U0001f469\u200d\U0001f52c and bom\ufeff soft\u00adhyphen",
+    "nul\x00 and \ufffd and del\x7f and \x0b vt \x0c ff \x1c fs \x85 nel",
+    "private \ue000 use and unassigned \U000e0001 tag \u0378 end",
+    "\u201ccurly\u201d \u2018single\u2019 quotes \u2014 dashes \u2026",
+    "\u039f\u0394\u039f\u03a3 \u039a\u0391\u0399 \u03a3\u039f\u03a6\u0399\u0391\u03a3. \u03a3 A\u03a3\u0301 \u03a3A",
+    "NFD e\u0301 \u212b angstrom \u2126 ohm \uff21\uff22 full width",
+    "tab\there\u3000ideographic space\u2028line sep\u2029para",
+    "(masterpiece:1.2) \u6771\u4eac \\(escaped\\) &amp;",
 ]
 
 
 def main():
     tok = Tokenizer(VOCAB)
-    ids, offsets = [], [0]
-    for text in CORPUS:
-        enc = tok.encode(text)
-        ids.extend(enc)
-        offsets.append(len(ids))
-    tensors = {"ids": torch.tensor(ids, dtype=torch.int32),
-               "offsets": torch.tensor(offsets, dtype=torch.int32)}
+    tensors = {}
+    for cleanup in CLEANUPS:
+        ids, offsets = [], [0]
+        for text in CORPUS:
+            ids.extend(tok.encode(text, cleanup))
+            offsets.append(len(ids))
+        key = cleanup.replace("-", "_")
+        tensors[f"ids_{key}"] = torch.tensor(ids, dtype=torch.int32)
+        tensors[f"offsets_{key}"] = torch.tensor(offsets, dtype=torch.int32)
+    differ = sum(len({tuple(tok.encode(t, c)) for c in CLEANUPS}) > 1 for t in CORPUS)
     write_golden(OUT, tensors, VERSION, "tools/reference/text_tokenizer.py",
                  corpus=json.dumps(CORPUS, ensure_ascii=True))
-    print(f"wrote {OUT}: {len(CORPUS)} strings, {len(ids)} ids")
+    print(f"wrote {OUT}: {len(CORPUS)} strings x {len(CLEANUPS)} cleanups; "
+          f"{differ} strings differ between cleanups")
 
 
 if __name__ == "__main__":

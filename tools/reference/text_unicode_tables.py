@@ -6,7 +6,11 @@ facts the C++ CLIP tokenizer needs, taken from the same Python the reference tok
   letter ([\\p{L}]), number ([\\p{N}]), whitespace (\\s), other ([^\\s\\p{L}\\p{N}]) and "none"
   (matches no alternative, e.g. U+0345, whose case fold is a letter: findall skips it);
 - Python's str.isspace() (what re's \\s, str.strip() and whitespace collapsing use);
-- str.lower() as ranges (start, end, stride, delta) plus the one multi-character mapping;
+- str.lower() as ranges (start, end, stride, delta) plus the one multi-character mapping, and
+  the two properties of its Final_Sigma rule (capital sigma lowers to U+03C2 after a cased
+  letter, not before one, case-ignorable code points skipped), read from str.lower() itself;
+- for Hugging Face's BasicTokenizer (comfyui cleanup): general category C* (its _is_control,
+  minus tab/newline/return) and category Zs (its _is_whitespace, plus those three and space);
 - html.unescape's tables: HTML5 named references, the invalid numeric references remapped by the
   HTML5 standard, and the code points it drops.
 
@@ -76,6 +80,45 @@ def lower_ranges():
     return out
 
 
+def sigma_properties():
+    """(case-ignorable, cased) code point sets as str.lower()'s Final_Sigma rule sees them:
+    "A" + c + SIGMA is final iff c is ignorable or cased; "A" + SIGMA + c iff c is ignorable or
+    not cased; c + SIGMA iff c is cased and not ignorable. Cased-ness of ignorable code points
+    never matters (the rule skips them), so `cased` lists non-ignorable ones only."""
+    final = "\u03c2"
+    ignorable, cased = set(), set()
+    for cp in code_points():
+        c = chr(cp)
+        t1 = ("A" + c + "\u03a3").lower().endswith(final)
+        t3 = final in ("A\u03a3" + c).lower()
+        t4 = (c + "\u03a3").lower().endswith(final)
+        if t1 and t3 and not t4:
+            ignorable.add(cp)
+        elif t4:
+            cased.add(cp)
+        else:
+            assert not (t1 and not t3), hex(cp)  # cased and ignorable would need t4 == False
+    return ignorable, cased
+
+
+def runs(cps):
+    """[(first, last)] runs of a set of code points."""
+    out = []
+    for cp in sorted(cps):
+        if out and out[-1][1] == cp - 1:
+            out[-1][1] = cp
+        else:
+            out.append([cp, cp])
+    return [tuple(r) for r in out]
+
+
+def range_table(name, comment, cps):
+    items = [f"{{0x{f:X}, 0x{l:X}}}," for f, l in runs(cps)]
+    text = f"// {comment}\nconst CodeRange {name}[] = {{\n" + rows(items, 6) + "\n};\n"
+    text += f"const std::size_t {name}Count = sizeof({name}) / sizeof({name}[0]);\n\n"
+    return text, len(items)
+
+
 def rows(items, per_line):
     lines = []
     for i in range(0, len(items), per_line):
@@ -114,10 +157,25 @@ def write_unicode_tables():
     text += "const LowerRange kLowerRanges[] = {\n"
     text += rows([f"{{0x{f:X}, 0x{l:X}, {s}, {d}}}," for f, l, s, d in lowers], 4) + "\n};\n"
     text += "const std::size_t kLowerRangeCount = sizeof(kLowerRanges) / sizeof(kLowerRanges[0]);\n\n"
+    ignorable, cased = sigma_properties()
+    t, n_ign = range_table("kCaseIgnorable", "Case-ignorable code points (str.lower()'s Final_Sigma rule).",
+                           ignorable)
+    text += t
+    t, n_cased = range_table("kCased", "Cased code points that are not case-ignorable (Final_Sigma rule).",
+                             cased)
+    text += t
+    controls = [cp for cp in code_points() if unicodedata.category(chr(cp)).startswith("C")]
+    t, n_ctl = range_table("kCategoryC", "General category C* (Cc, Cf, Co, Cn; no surrogates).",
+                           controls)
+    text += t
+    zs = [cp for cp in code_points() if unicodedata.category(chr(cp)) == "Zs"]
+    t, _ = range_table("kCategoryZs", "General category Zs.", zs)
+    text += t
     text += "}  // namespace pixforge::text::unicode\n"
     with open(os.path.join(SRC, "unicode_tables_data.cpp"), "w") as f:
         f.write(text)
-    print(f"classes: {len(class_ranges)} runs, spaces: {len(spaces)}, lower: {len(lowers)} runs")
+    print(f"classes: {len(class_ranges)} runs, spaces: {len(spaces)}, lower: {len(lowers)} runs, "
+          f"case-ignorable: {n_ign} runs, cased: {n_cased} runs, category C: {n_ctl} runs")
 
 
 def c_string(s):

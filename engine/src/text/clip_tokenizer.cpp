@@ -53,6 +53,19 @@ struct ClipTokenizer::Impl {
     }
     for (const auto& token : word) out.push_back(vocab.ids.at(token));  // checked at load
   }
+
+  // Ids of cleaned text: CLIP's split pattern, special tokens by id, every other piece by BPE.
+  void encode_clean(const std::u32string& clean, std::vector<std::int32_t>& out) const {
+    for (const auto& piece : clip_split(clean)) {
+      if (piece == U"<|startoftext|>") {
+        out.push_back(vocab.start_token);
+      } else if (piece == U"<|endoftext|>") {
+        out.push_back(vocab.end_token);
+      } else {
+        bpe(piece, out);
+      }
+    }
+  }
 };
 
 ClipTokenizer::ClipTokenizer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -69,14 +82,23 @@ ClipTokenizer ClipTokenizer::load(const std::string& path) {
 ClipTokenizer ClipTokenizer::load_default() { return load(default_vocabulary_path()); }
 
 std::vector<std::int32_t> ClipTokenizer::encode(std::string_view text) const {
+  return encode(text, TextCleanup::ComfyUI);
+}
+
+std::vector<std::int32_t> ClipTokenizer::encode(std::string_view text, TextCleanup cleanup) const {
+  const std::u32string decoded = utf8_decode(text);
   std::vector<std::int32_t> ids;
-  for (const auto& piece : clip_split(clip_clean(utf8_decode(text)))) {
-    if (piece == U"<|startoftext|>") {
+  if (cleanup == TextCleanup::OpenAI) {  // simple_tokenizer cleans the whole text at once
+    impl_->encode_clean(clip_clean(decoded), ids);
+    return ids;
+  }
+  for (const std::u32string& part : split_special_tokens(decoded)) {
+    if (part == U"<|startoftext|>") {
       ids.push_back(impl_->vocab.start_token);
-    } else if (piece == U"<|endoftext|>") {
+    } else if (part == U"<|endoftext|>") {
       ids.push_back(impl_->vocab.end_token);
     } else {
-      impl_->bpe(piece, ids);
+      impl_->encode_clean(clean_text(part, cleanup), ids);
     }
   }
   return ids;

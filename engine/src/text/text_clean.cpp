@@ -1,8 +1,10 @@
 #include "text_clean.h"
 
 #include <array>
+#include <stdexcept>
 #include <string_view>
 
+#include "basic_tokenizer.h"
 #include "ftfy_fix_text.h"
 #include "html_entities.h"
 #include "unicode_tables.h"
@@ -51,24 +53,65 @@ std::size_t run_length(const std::u32string& text, std::size_t pos, CharClass cl
   return n;
 }
 
+// whitespace_clean: python-regex's \s+ -> ' ' (its \s is the split pattern's Space class, which
+// unlike str.isspace leaves U+001C..U+001F alone; ftfy has removed those already), then
+// str.strip().
+std::u32string whitespace_clean(const std::u32string& text) {
+  std::u32string collapsed;
+  collapsed.reserve(text.size());
+  bool in_run = false;
+  for (char32_t c : text) {
+    const bool space = unicode::char_class(c) == CharClass::Space;
+    if (!space) collapsed.push_back(c);
+    if (space && !in_run) collapsed.push_back(U' ');
+    in_run = space;
+  }
+  return strip(collapsed);
+}
+
 }  // namespace
 
 std::u32string clip_clean(const std::u32string& text) {
-  const std::u32string unescaped = strip(html::unescape(html::unescape(ftfy::fix_text(text))));
-  std::u32string collapsed;
-  collapsed.reserve(unescaped.size());
-  for (char32_t c : unescaped) {
-    if (!unicode::is_space(c)) {
-      collapsed.push_back(c);
-    } else if (collapsed.empty() || collapsed.back() != U' ') {  // first of a whitespace run
-      collapsed.push_back(U' ');
-    }
+  return unicode::lower(
+      whitespace_clean(strip(html::unescape(html::unescape(ftfy::fix_text(text))))));
+}
+
+std::u32string hf_ftfy_clean(const std::u32string& text) {
+  return unicode::lower(whitespace_clean(ftfy::fix_text(text)));
+}
+
+std::u32string clean_text(const std::u32string& text, TextCleanup cleanup) {
+  switch (cleanup) {
+    case TextCleanup::ComfyUI:
+      return hf_basic_clean(text);
+    case TextCleanup::HfFtfy:
+      return hf_ftfy_clean(text);
+    case TextCleanup::OpenAI:
+      return clip_clean(text);
   }
-  const std::u32string stripped = strip(collapsed);
-  std::u32string lowered;
-  lowered.reserve(stripped.size());
-  for (char32_t c : stripped) unicode::append_lower(c, lowered);
-  return lowered;
+  throw std::invalid_argument("unknown text cleanup value");
+}
+
+std::vector<std::u32string> split_special_tokens(const std::u32string& text) {
+  static constexpr std::u32string_view kStart = U"<|startoftext|>", kEnd = U"<|endoftext|>";
+  std::vector<std::u32string> parts;
+  std::size_t begin = 0, pos = 0;
+  while (pos < text.size()) {
+    const std::u32string_view rest = std::u32string_view(text).substr(pos);
+    const std::size_t n = rest.starts_with(kStart) ? kStart.size()
+                          : rest.starts_with(kEnd) ? kEnd.size()
+                                                   : 0;
+    if (n == 0) {
+      ++pos;
+      continue;
+    }
+    if (pos > begin) parts.push_back(text.substr(begin, pos - begin));
+    parts.push_back(text.substr(pos, n));
+    pos += n;
+    begin = pos;
+  }
+  if (pos > begin) parts.push_back(text.substr(begin, pos - begin));
+  return parts;
 }
 
 std::vector<std::u32string> clip_split(const std::u32string& text) {

@@ -107,13 +107,26 @@ std::vector<Tensor> TextConditioner::encode_many(
 }
 
 Tensor TextConditioner::encode(std::string_view prompt) const {
-  return encode_many({tokenize_prompt(tokenizer_, prompt, options_.chunks)}, false, nullptr)[0];
+  return encode(prompt, options_.chunks.cleanup);
+}
+
+Tensor TextConditioner::encode(std::string_view prompt, TextCleanup cleanup) const {
+  ChunkOptions chunks = options_.chunks;
+  chunks.cleanup = cleanup;
+  return encode_many({tokenize_prompt(tokenizer_, prompt, chunks)}, false, nullptr)[0];
 }
 
 Conditioning TextConditioner::encode_pair(std::string_view prompt,
                                           std::string_view negative) const {
-  auto cond_chunks = tokenize_prompt(tokenizer_, prompt, options_.chunks);
-  auto uncond_chunks = tokenize_prompt(tokenizer_, negative, options_.chunks);
+  return encode_pair(prompt, negative, options_.chunks.cleanup);
+}
+
+Conditioning TextConditioner::encode_pair(std::string_view prompt, std::string_view negative,
+                                          TextCleanup cleanup) const {
+  ChunkOptions chunks = options_.chunks;
+  chunks.cleanup = cleanup;
+  auto cond_chunks = tokenize_prompt(tokenizer_, prompt, chunks);
+  auto uncond_chunks = tokenize_prompt(tokenizer_, negative, chunks);
   const bool pad = options_.length_matching == LengthMatching::PadWithEmptyChunks &&
                    cond_chunks.size() != uncond_chunks.size();
   Tensor empty;

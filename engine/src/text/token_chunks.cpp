@@ -12,7 +12,8 @@ namespace {
 using Word = std::vector<WeightedToken>;
 
 // Words of every segment, each tokenized on its own as ComfyUI does.
-std::vector<Word> tokenize_words(const ClipTokenizer& tokenizer, std::string_view prompt) {
+std::vector<Word> tokenize_words(const ClipTokenizer& tokenizer, std::string_view prompt,
+                                 TextCleanup cleanup) {
   std::vector<Word> words;
   for (const WeightedText& segment : parse_prompt_weights(prompt)) {
     std::string text = segment.text;
@@ -28,7 +29,7 @@ std::vector<Word> tokenize_words(const ClipTokenizer& tokenizer, std::string_vie
         const std::int32_t exact = tokenizer.token_id(word + "</w>");
         Word w;
         for (std::int32_t id :
-             exact >= 0 ? std::vector<std::int32_t>{exact} : tokenizer.encode(word)) {
+             exact >= 0 ? std::vector<std::int32_t>{exact} : tokenizer.encode(word, cleanup)) {
           w.push_back({id, segment.weight});
         }
         if (!w.empty()) words.push_back(std::move(w));
@@ -50,7 +51,7 @@ std::vector<TokenChunk> tokenize_prompt(const ClipTokenizer& tokenizer, std::str
   const WeightedToken start{tokenizer.start_token(), 1.0}, end{tokenizer.end_token(), 1.0};
   const WeightedToken pad{options.pad_with_end ? tokenizer.end_token() : 0, 1.0};
   std::vector<TokenChunk> chunks(1, TokenChunk{start});
-  for (Word word : tokenize_words(tokenizer, prompt)) {
+  for (Word word : tokenize_words(tokenizer, prompt, options.cleanup)) {
     const bool splittable = word.size() >= static_cast<std::size_t>(options.max_word_length);
     while (!word.empty()) {
       TokenChunk& chunk = chunks.back();

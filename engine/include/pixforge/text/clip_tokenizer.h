@@ -1,21 +1,14 @@
-// CLIP's byte-level BPE tokenizer (SD 1.x/2.x, SDXL): text -> token ids, the same ids as OpenAI
-// CLIP's simple_tokenizer.py (the reference, tools/reference/text_tokenizer.py):
-//   1. ftfy.fix_text (ftfy 6.3 defaults, restated in engine/src/text/ftfy_*.cpp: HTML
-//      references, mojibake repair, C1 controls, Latin ligatures, full/half width, curly
-//      quotes, line breaks, control characters, NFC), html-unescape twice (Python
-//      html.unescape), strip, collapse whitespace runs to one space (Python str.isspace),
-//      lowercase (Python str.lower);
+// CLIP's byte-level BPE tokenizer (SD 1.x/2.x, SDXL): text -> token ids, as the upstream
+// programs compute them (references: tools/reference/text_tokenizer.py):
+//   1. clean the text as the chosen upstream does (pixforge/text/text_cleanup.h; default
+//      ComfyUI's: transformers' CLIPTokenizer without ftfy);
 //   2. split into pieces with CLIP's pattern: <|startoftext|>, <|endoftext|>, 's 't 're 've 'm
 //      'll 'd, runs of letters (\p{L}), single numbers (\p{N}), runs of anything else except
 //      whitespace;
 //   3. each piece's UTF-8 bytes -> CLIP's printable byte alphabet, "</w>" on the last one, BPE
 //      merges by rank, ids from the vocabulary.
-// Differences from other tokenizers, on purpose:
-//   - Hugging Face's CLIPTokenizer without ftfy installed does not html-unescape,
-//     drops control characters, applies NFC and splits CJK ideographs one per piece, so it can
-//     differ on such prompts; on ASCII without '&' references all three agree.
-// Unicode classes and NFC come from tables generated from python-regex/Python (Unicode 14), no
-// ICU.
+// Unicode classes, categories and NFC come from tables generated from python-regex/Python
+// (Unicode 14), no ICU; ftfy.fix_text is restated in engine/src/text/ftfy_*.cpp (ftfy 6.3.1).
 #pragma once
 
 #include <cstdint>
@@ -24,6 +17,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "pixforge/text/text_cleanup.h"
 
 namespace pixforge::text {
 
@@ -47,9 +42,11 @@ class ClipTokenizer {
   ClipTokenizer& operator=(ClipTokenizer&&) noexcept;
   ~ClipTokenizer();
 
-  // Token ids of `text` without start/end tokens. Const and stateless: safe to call from
-  // several threads. `text` is UTF-8 (std::invalid_argument
-  // naming the byte offset otherwise).
+  // Token ids of `text` without start/end tokens (special tokens written in the text become
+  // their ids). Const and stateless: safe to call from several threads. `text` is UTF-8
+  // (std::invalid_argument naming the byte offset otherwise).
+  std::vector<std::int32_t> encode(std::string_view text, TextCleanup cleanup) const;
+  // encode(text, TextCleanup::ComfyUI).
   std::vector<std::int32_t> encode(std::string_view text) const;
 
   // The id of a vocabulary entry in CLIP's byte alphabet (e.g. "cat</w>"), or -1.

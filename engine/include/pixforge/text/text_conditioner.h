@@ -51,9 +51,13 @@ class TextConditioner {
   // [1, 77·k, C] f32 on the encoder's backend. Throws std::invalid_argument for invalid UTF-8
   // or a weight that is not a finite number (it would turn the conditioning into NaN).
   Tensor encode(std::string_view prompt) const;
+  // The same with another text cleanup than options().chunks.cleanup (one per request).
+  Tensor encode(std::string_view prompt, TextCleanup cleanup) const;
 
   // Prompt and negative prompt in one encoder batch, lengths matched per options.
   Conditioning encode_pair(std::string_view prompt, std::string_view negative) const;
+  Conditioning encode_pair(std::string_view prompt, std::string_view negative,
+                           TextCleanup cleanup) const;
 
   int context_dim() const { return static_cast<int>(encoder_.config().width); }
   const TextConditionerOptions& options() const { return options_; }
