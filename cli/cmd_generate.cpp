@@ -19,6 +19,7 @@
 #include "pixforge/pipeline/infotext.h"
 #include "pixforge/pipeline/inpaint_mask.h"
 #include "pixforge/pipeline/model.h"
+#include "pixforge/text/text_cleanup.h"
 #include "progress_bar.h"
 
 namespace {
@@ -41,7 +42,7 @@ struct Flags {
   double cfg = 7.0, strength = 0.75;
   std::int64_t seed = 42;
   std::string init_image, rng = "cpu", prediction, type = "bf16", vocab, output = "output.png";
-  std::string from, sde_noise = "brownian", mask;
+  std::string from, sde_noise = "brownian", mask, text_cleanup = "comfyui";
 };
 
 // Output file for image k of the whole run: out.png, out_1.png, out_2.png, ...
@@ -103,6 +104,7 @@ GenerationParams build_params(const Flags& f, const CLI::App& cmd) {
   if (given("--strength") || f.from.empty()) p.strength = f.strength;
   if (given("--rng")) p.rng = sampling::parse_rng_kind(f.rng);
   p.sde_noise = sampling::parse_sde_noise_kind(f.sde_noise);
+  p.text_cleanup = text::parse_text_cleanup(f.text_cleanup);  // not in the PNG's parameters
   p.batch_count = f.batch_count;
   p.threads = f.threads;
   p.compute = parse_compute_type(f.type);
@@ -219,6 +221,11 @@ void setup(CLI::App& app) {
   cmd->add_option("--sde-noise", f->sde_noise,
                   "dpmpp_sde/dpmpp_2m_sde noise: brownian (ComfyUI's Brownian tree, seeded by the "
                   "seed) or gaussian (an independent draw per step)")
+      ->capture_default_str();
+  cmd->add_option("--text-cleanup", f->text_cleanup,
+                  "Prompt text cleanup before CLIP tokenizing: comfyui (transformers without "
+                  "ftfy, as a bare ComfyUI), hf-ftfy (transformers with ftfy, as A1111 SD1) or "
+                  "openai (OpenAI/open_clip, as A1111 SD2)")
       ->capture_default_str();
   cmd->add_option("--prediction", f->prediction, "Override the detected prediction: eps or v");
   cmd->add_option("--threads", f->threads, "CPU threads; 0 uses all cores")->capture_default_str();

@@ -37,10 +37,11 @@ struct Contexts {
 Contexts encode_contexts(const Model& model, const GenerationParams& p) {
   Contexts c;
   if (p.cfg_scale == 1.0) {  // the denoiser skips the unconditional pass (ComfyUI's cfg1)
-    c.cond = tile_batch(model.text().encode(p.prompt), p.batch_size);
+    c.cond = tile_batch(model.text().encode(p.prompt, p.text_cleanup), p.batch_size);
     return c;
   }
-  const text::Conditioning both = model.text().encode_pair(p.prompt, p.negative_prompt);
+  const text::Conditioning both =
+      model.text().encode_pair(p.prompt, p.negative_prompt, p.text_cleanup);
   c.cond = tile_batch(both.cond, p.batch_size);
   c.uncond_and_cond = ops::concat({tile_batch(both.uncond, p.batch_size), c.cond}, 0);
   return c;

@@ -13,6 +13,7 @@
 #include "pixforge/io/checkpoint.h"
 #include "pixforge/sampling/brownian_tree.h"
 #include "pixforge/sampling/noise_generator.h"
+#include "pixforge/text/text_cleanup.h"
 
 namespace pixforge::pipeline {
 
@@ -56,6 +57,9 @@ struct GenerationParams {
   sampling::RngKind rng = sampling::RngKind::TorchCpu;
   // dpmpp_sde / dpmpp_2m_sde noise: ComfyUI's Brownian tree (default) or a Gaussian draw per step.
   sampling::SdeNoiseKind sde_noise = sampling::SdeNoiseKind::BrownianTree;
+  // How prompt text is cleaned before tokenizing (text/text_cleanup.h); not written to the A1111
+  // parameters infotext (neither A1111 nor ComfyUI records it).
+  text::TextCleanup text_cleanup = text::TextCleanup::ComfyUI;
   std::optional<Prediction> prediction;  // overrides what the checkpoint says
   int threads = 0;                       // 0: all cores
   ComputeType compute = ComputeType::BF16;
