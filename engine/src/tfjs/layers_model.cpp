@@ -4,6 +4,7 @@
 // convolution + depth-to-space (upsample_fold.h), and prepare weights on the backend.
 #include "pixforge/tfjs/layers_model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <mutex>
@@ -67,6 +68,10 @@ struct Desc {
   // (0: all of them).
   int shuffle = 0;
   std::int64_t useful_macs = 0;
+  // A 1x1 convolution over a concatenation it alone read: the input channels of each part
+  // (the parts are its inputs), and whether a map to add (its last input) seeds the sum.
+  std::vector<std::int64_t> part_channels;
+  bool seeded = false;
 };
 
 Activation parse_activation(const std::string& name, const std::string& where) {
@@ -401,6 +406,81 @@ void fuse_activations(std::vector<Desc>& ds, int output) {
   }
 }
 
+// The channels a layer produces where the topology alone tells them (-1 where it does not).
+std::int64_t channels_of(const std::vector<Desc>& ds, int i) {
+  const Desc& d = ds[static_cast<std::size_t>(i)];
+  const auto first = [&] { return d.inputs.empty() ? -1 : channels_of(ds, d.inputs[0]); };
+  switch (d.kind) {
+    case Kind::Conv:
+      return d.shuffle > 1 ? d.cout / (std::int64_t{d.shuffle} * d.shuffle) : d.cout;
+    case Kind::Concat: {
+      std::int64_t sum = 0;
+      for (int in : d.inputs) {
+        const std::int64_t c = channels_of(ds, in);
+        if (c < 0) return -1;
+        sum += c;
+      }
+      return sum;
+    }
+    case Kind::Act:
+    case Kind::Relu6:
+    case Kind::Scale:
+    case Kind::Upsample:
+    case Kind::Add:
+    case Kind::MaxPool:
+    case Kind::Identity:
+      return first();
+    default:
+      return -1;
+  }
+}
+
+// A 1x1 convolution over a concatenation that only it reads is the sum of 1x1 convolutions
+// over the parts, each with its slice of the input channels (RDN's local and global feature
+// fusion): the concatenated map is never built. When the convolution's one reader is an Add,
+// the other addend seeds the sum (as the first convolution's residual) and the Add becomes a
+// view.
+void fold_concat_into_conv(std::vector<Desc>& ds, int output) {
+  for (std::size_t i = 0; i < ds.size(); ++i) {
+    Desc& d = ds[i];
+    const Conv2dSpec& s = d.spec;
+    if (d.kind != Kind::Conv || d.inputs.size() != 1 || d.kh != 1 || d.kw != 1 || s.groups != 1 ||
+        s.stride_h != 1 || s.stride_w != 1 || s.pad_top != 0 || s.pad_bottom != 0 ||
+        s.pad_left != 0 || s.pad_right != 0 || d.shuffle != 0 || d.act != Activation::None) {
+      continue;
+    }
+    Desc& cat = ds[static_cast<std::size_t>(d.inputs[0])];
+    if (cat.kind != Kind::Concat || cat.consumers != 1 || cat.inputs.size() < 2 ||
+        &cat == &ds[static_cast<std::size_t>(output)]) {
+      continue;
+    }
+    std::vector<std::int64_t> channels;
+    std::int64_t sum = 0;
+    for (int in : cat.inputs) channels.push_back(channels_of(ds, in));
+    for (std::int64_t c : channels) sum = c > 0 && sum >= 0 ? sum + c : -1;
+    if (sum != d.cin) continue;  // unknown or mismatched: the plain path reports it
+    d.part_channels = std::move(channels);
+    d.inputs = cat.inputs;
+    cat.kind = Kind::Folded;
+    cat.inputs.clear();
+    cat.consumers = 0;
+    if (d.consumers != 1 || static_cast<int>(i) == output) continue;
+    for (std::size_t j = i + 1; j < ds.size(); ++j) {
+      Desc& add = ds[j];
+      const auto& in = add.inputs;
+      if (std::find(in.begin(), in.end(), static_cast<int>(i)) == in.end()) continue;
+      const int other = in.size() == 2 ? (in[0] == static_cast<int>(i) ? in[1] : in[0]) : -1;
+      if (add.kind == Kind::Add && other >= 0 && other < static_cast<int>(i)) {
+        d.inputs.push_back(other);
+        d.seeded = true;
+        add.kind = Kind::Identity;
+        add.inputs = {static_cast<int>(i)};
+      }
+      break;
+    }
+  }
+}
+
 // The declared output layer, else the last layer.
 int output_index(const ModelJson& model, const json& config,
                  const std::map<std::string, int>& index, std::size_t layers) {
@@ -432,6 +512,9 @@ struct LayersModel::Layer {
   std::int64_t macs_per_pixel = 0;  // per output pixel (conv) or per row (dense)
   int stride = 1;
   int shuffle = 0;  // depth-to-space after the convolution (a folded upsampling)
+  // A folded concatenation: one 1x1 convolution per part, summed (fold_concat_into_conv).
+  std::vector<std::shared_ptr<const PreparedWeight>> parts;
+  bool seeded = false;
 };
 
 namespace {
@@ -447,6 +530,38 @@ Tensor pool_or_fail(const LayersModel::Layer& l, const Tensor& x) {
   } catch (const std::invalid_argument& e) {
     fail("layer \"" + l.name + "\" (" + l.cls + ")", e.what());
   }
+}
+
+// One 1x1 convolution per part of a folded concatenation, each with its slice of the input
+// channels; the bias goes with the first.
+void prepare_parts(LayersModel::Layer& l, const Desc& d, Backend& host, Backend& backend) {
+  std::int64_t first = 0;
+  for (std::size_t j = 0; j < d.part_channels.size(); ++j) {
+    const std::int64_t cj = d.part_channels[j];
+    std::vector<float> w(static_cast<std::size_t>(d.cout * cj));
+    for (std::int64_t o = 0; o < d.cout; ++o)
+      for (std::int64_t c = 0; c < cj; ++c)
+        w[static_cast<std::size_t>(o * cj + c)] =
+            d.weight[static_cast<std::size_t>(o * d.cin + first + c)];
+    first += cj;
+    const Tensor wt = Tensor::from_host(host, Shape{d.cout, cj, 1, 1}, w);
+    const Tensor b =
+        j == 0 && !d.bias.empty() ? Tensor::from_host(host, Shape{d.cout}, d.bias) : Tensor();
+    l.parts.push_back(ops::prepare_conv2d(backend, wt, b.defined() ? &b : nullptr, d.spec));
+  }
+  l.seeded = d.seeded;
+  l.macs_per_pixel = d.cout * d.cin;
+}
+
+// The sum of the parts' convolutions, each added to the previous as its fused residual.
+Tensor run_parts(const LayersModel::Layer& l, const std::vector<Tensor>& values) {
+  Tensor acc;
+  if (l.seeded) acc = values[static_cast<std::size_t>(l.inputs.back())];
+  for (std::size_t j = 0; j < l.parts.size(); ++j) {
+    const Tensor& x = values[static_cast<std::size_t>(l.inputs[j])];
+    acc = ops::conv2d(x, *l.parts[j], Activation::None, acc.defined() ? &acc : nullptr);
+  }
+  return acc;
 }
 
 }  // namespace
@@ -530,6 +645,7 @@ LayersModel LayersModel::build(const ModelJson& model, const WeightMap& weights,
   const int output = output_index(model, config, index, ds.size());
   fold_upsampling(ds, output);
   fuse_activations(ds, output);
+  fold_concat_into_conv(ds, output);
 
   // Prepare weights once (staged on a host backend when `backend` is a device).
   std::unique_ptr<Backend> staging = backend.is_host() ? nullptr : make_reference_backend();
@@ -557,7 +673,9 @@ LayersModel LayersModel::build(const ModelJson& model, const WeightMap& weights,
              "PixelShuffle must follow a convolution with channels divisible by scale²");
       }
     }
-    if (d.kind == Kind::Conv || d.kind == Kind::Dense) {
+    if (!d.part_channels.empty()) {
+      prepare_parts(*l, d, host, backend);
+    } else if (d.kind == Kind::Conv || d.kind == Kind::Dense) {
       const bool conv = d.kind == Kind::Conv;
       const Shape ws = conv ? Shape{d.cout, d.cin, d.kh, d.kw} : Shape{d.cout, d.cin};
       const Tensor w = Tensor::from_host(host, ws, d.weight);
@@ -594,6 +712,10 @@ Tensor LayersModel::run(const Tensor& input) const {
         values[i] = in(0);
         break;
       case Kind::Conv:
+        if (!l.parts.empty()) {
+          values[i] = run_parts(l, values);
+          break;
+        }
         if (l.check_even && (in(0).dim(1) % l.stride != 0 || in(0).dim(2) % l.stride != 0)) {
           fail("layer \"" + l.name + "\"",
                "SAME padding with stride needs sizes divisible by it, got " + in(0).shape().str());
