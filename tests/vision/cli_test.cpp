@@ -77,7 +77,8 @@ class VisionCli : public ::testing::Test {
   std::string corrupt_png() const {
     const std::string path = input("corrupt.png");
     Image img = Image::blank(64, 64, 3);
-    for (std::size_t i = 0; i < img.pixels.size(); ++i) img.pixels[i] = (i * 37) % 251 & 0xFF;
+    for (std::size_t i = 0; i < img.pixels.size(); ++i)
+      img.pixels[i] = static_cast<std::uint8_t>((i * 37) % 251);
     const auto bytes = encode_image(img, ImageFormat::Png);
     write_file(path, std::vector<std::uint8_t>(bytes.begin(), bytes.begin() + bytes.size() / 2));
     return path;
