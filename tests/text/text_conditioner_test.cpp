@@ -40,6 +40,20 @@ TEST(TextConditioner, WeightedTwoChunkPromptMatchesComfyUiReference) {
   EXPECT_EQ(conditioner.context_dim(), 768);
 }
 
+// The cleanup chosen per request reaches the tokenizer: a CJK prompt (one piece per ideograph
+// only in ComfyUI's cleanup) encodes as the options' cleanup does, and the two differ. Exact
+// equality: the same ids through the same encoder give the same floats.
+TEST(TextConditioner, TextCleanupPerRequestMatchesTheOptionsCleanup) {
+  const std::string prompt = "\u6771\u4eac (\u591c\u666f:1.2)";
+  TextConditionerOptions openai_options;
+  openai_options.chunks.cleanup = TextCleanup::OpenAI;
+  const TextConditioner comfy(tokenizer(), sd15_f32_encoder());
+  const TextConditioner openai(tokenizer(), sd15_f32_encoder(), openai_options);
+  const auto per_request = comfy.encode(prompt, TextCleanup::OpenAI).to_host();
+  EXPECT_EQ(per_request, openai.encode(prompt).to_host());
+  EXPECT_NE(per_request, comfy.encode(prompt).to_host());
+}
+
 TEST(TextConditioner, UnweightedPromptIsThePlainEncoding) {
   const TextConditioner conditioner(tokenizer(), sd15_f32_encoder());
   const auto& g = testing_support::sd15_golden();
