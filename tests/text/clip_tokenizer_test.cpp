@@ -31,15 +31,17 @@ const ClipTokenizer& tokenizer() {
   return t;
 }
 
-void expect_reference_ids(TextCleanup cleanup) {
-  const auto g = testing::load_golden(testing::golden_path("text/tokenizer_ids.safetensors"), 3);
+void expect_reference_ids(TextCleanup cleanup,
+                          const char* golden = "text/tokenizer_ids.safetensors", int version = 3,
+                          std::size_t min_size = 91) {
+  const auto g = testing::load_golden(testing::golden_path(golden), version);
   const auto corpus = nlohmann::json::parse(g.metadata.at("corpus"));
   std::string key(text_cleanup_name(cleanup));
   std::replace(key.begin(), key.end(), '-', '_');
   const auto& ids = g.at("ids_" + key).ints;
   const auto& offsets = g.at("offsets_" + key).ints;
   ASSERT_EQ(offsets.size(), corpus.size() + 1);
-  ASSERT_GE(corpus.size(), 91u);
+  ASSERT_GE(corpus.size(), min_size);
   for (std::size_t i = 0; i < corpus.size(); ++i) {
     const std::string text = corpus[i].get<std::string>();
     const std::vector<std::int32_t> expected(ids.begin() + offsets[i],
@@ -57,6 +59,15 @@ TEST(ClipTokenizer, MatchesReferenceIdsOnCorpusHfFtfy) {
 }
 TEST(ClipTokenizer, MatchesReferenceIdsOnCorpusOpenAi) {
   expect_reference_ids(TextCleanup::OpenAI);
+}
+
+// 1500 random short mixes of the characters where the cleanups differ (final sigma, combining,
+// format, control and unassigned code points, CJK, spaces, special tokens, entities, mojibake;
+// text_tokenizer.py's random_corpus, seed 7).
+TEST(ClipTokenizer, MatchesReferenceIdsOnRandomPrompts) {
+  for (TextCleanup c : {TextCleanup::ComfyUI, TextCleanup::HfFtfy, TextCleanup::OpenAI}) {
+    expect_reference_ids(c, "text/tokenizer_random_ids.safetensors", 1, 1500);
+  }
 }
 
 TEST(ClipTokenizer, DefaultCleanupIsComfyUi) {

@@ -31,6 +31,7 @@ import gzip
 import html
 import json
 import os
+import random
 import sys
 import unicodedata
 
@@ -47,6 +48,8 @@ SPECIAL = ("<|startoftext|>", "<|endoftext|>")
 HERE = os.path.dirname(os.path.abspath(__file__))
 VOCAB = os.path.join(HERE, "../../../shared/data/clip/bpe_simple_vocab_16e6.txt.gz")
 OUT = os.path.join(HERE, "../../tests/golden/text/tokenizer_ids.safetensors")
+RANDOM_OUT = os.path.join(HERE, "../../tests/golden/text/tokenizer_random_ids.safetensors")
+RANDOM_VERSION = 1
 
 PATTERN = regex.compile(
     r"""<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+""",
@@ -267,22 +270,59 @@ CORPUS = [
 ]
 
 
-def main():
-    tok = Tokenizer(VOCAB)
+# Random prompts for a broader differential check of the three cleanups: short mixes drawn from
+# pools of the characters where they differ (Greek capitals for the final sigma, combining and
+# format characters, CJK, controls, spaces, unassigned and private-use code points, full width,
+# ligatures), special tokens, entities, mojibake, and random code points of planes 0-2.
+RANDOM_POOLS = [
+    "abcXYZ   ,.!?'()&;<>|:", "\u03a3\u0391\u039f\u0394\u03c3\u03c2\u039a\u0399",
+    "\u0301\u0345\u0300\u200d\u00ad\u2019'", "\u6771\u4eac\u591c\u666f\u5c71\u6c34\u4e00",
+    "\t\n\r\x0b\x0c\x1c\x85\u00a0\u2028\u3000\u2003", "\x00\x01\x7f\ufffd\ufeff\u200b",
+    "\ue000\u0378\U000e0001\U0001f469\U0001f52c", "\uff21\uff22\uff11\ufb01\u00e9",
+    "\u0130\u00df\u01c5"]
+RANDOM_SPECIALS = ["<|endoftext|>", "<|startoftext|>", "<|ENDOFTEXT|>", "&amp;", "&lt;", "&#x41;",
+                   "\u00c3\u00a9", "\u00e2\u20ac\u2122"]
+
+
+def random_corpus(count, seed=7):
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        s = ""
+        for _ in range(rng.randint(0, 14)):
+            if rng.random() < 0.1:
+                s += rng.choice(RANDOM_SPECIALS)
+            elif rng.random() < 0.05:
+                cp = rng.randint(0x20, 0x2FFFF)
+                if not 0xD800 <= cp < 0xE000:
+                    s += chr(cp)
+            else:
+                s += rng.choice(rng.choice(RANDOM_POOLS))
+        out.append(s)
+    return out
+
+
+def write_ids(tok, corpus, path, version):
     tensors = {}
     for cleanup in CLEANUPS:
         ids, offsets = [], [0]
-        for text in CORPUS:
+        for text in corpus:
             ids.extend(tok.encode(text, cleanup))
             offsets.append(len(ids))
         key = cleanup.replace("-", "_")
         tensors[f"ids_{key}"] = torch.tensor(ids, dtype=torch.int32)
         tensors[f"offsets_{key}"] = torch.tensor(offsets, dtype=torch.int32)
-    differ = sum(len({tuple(tok.encode(t, c)) for c in CLEANUPS}) > 1 for t in CORPUS)
-    write_golden(OUT, tensors, VERSION, "tools/reference/text_tokenizer.py",
-                 corpus=json.dumps(CORPUS, ensure_ascii=True))
-    print(f"wrote {OUT}: {len(CORPUS)} strings x {len(CLEANUPS)} cleanups; "
+    differ = sum(len({tuple(tok.encode(t, c)) for c in CLEANUPS}) > 1 for t in corpus)
+    write_golden(path, tensors, version, "tools/reference/text_tokenizer.py",
+                 corpus=json.dumps(corpus, ensure_ascii=True))
+    print(f"wrote {path}: {len(corpus)} strings x {len(CLEANUPS)} cleanups; "
           f"{differ} strings differ between cleanups")
+
+
+def main():
+    tok = Tokenizer(VOCAB)
+    write_ids(tok, CORPUS, OUT, VERSION)
+    write_ids(tok, random_corpus(1500), RANDOM_OUT, RANDOM_VERSION)
 
 
 if __name__ == "__main__":
