@@ -140,41 +140,64 @@ for _ in $(seq 1 50); do
 done
 
 # --- wrk, one after the other on the same box ------------------------------------------------
-# Prints: requests/s, p99 latency in ms, errors (non-2xx + socket errors).
+# CPU time (user + system, clock ticks) of a process and its children's threads so far: the
+# server's CPU per request is what the load of other programs on a shared box leaves alone.
+cpu_ticks() {
+  local total=0 p
+  for p in "$@"; do
+    [ -r "/proc/$p/stat" ] || continue
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+  done
+  echo "$total"
+}
+# Prints: requests/s, p99 latency in ms, errors (non-2xx + socket errors), server CPU us/request.
 bench() {
-  local url="$1" cookie_header="$2"
-  local out
+  local url="$1" cookie_header="$2" pids="$3"
+  local out before after
+  # shellcheck disable=SC2086  # a list of pids
+  before="$(cpu_ticks $pids)"
   out="$(PF_COOKIE="$cookie_header" wrk -t"$threads" -c"$connections" -d"$duration" --latency \
     -s bench/service/headers.lua "$url")"
+  # shellcheck disable=SC2086
+  after="$(cpu_ticks $pids)"
   echo "$out" >>"$tmp/wrk.log"
-  python3 - "$out" <<'PY'
+  python3 - "$out" "$((after - before))" "$(getconf CLK_TCK)" <<'PY'
 import re, sys
 out = sys.argv[1]
+ticks, hz = int(sys.argv[2]), int(sys.argv[3])
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+requests = int(re.search(r"(\d+) requests in", out).group(1))
 m = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
 p99 = float(m.group(1)) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[m.group(2)]
 errors = 0
 if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)): errors += int(m.group(1))
 if (m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)):
     errors += sum(int(x) for x in m.groups())
-print(f"{rps:.0f} {p99:.2f} {errors}")
+print(f"{rps:.0f} {p99:.2f} {errors} {ticks / hz * 1e6 / max(1, requests):.1f}")
 PY
 }
 
 echo "pixforge service benchmark: $(basename "$bin"), wrk -t$threads -c$connections -d$duration, loopback, $(nproc) cores"
 echo "machine load before: $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min)"
 echo "bodies: privacy $(stat -c %s "$tmp/www/privacy.json") bytes${job_path:+, job $(stat -c %s "$tmp/www/job.json") bytes}"
-printf '%-22s %12s %10s %8s %12s %10s %8s %8s %s\n' endpoint "svc req/s" "svc p99" errors "nginx req/s" "nginx p99" errors ratio verdict
+# "CPU us/req": the server's (all of nginx's processes') CPU time per answered request; their
+# ratio is the throughput ratio a box with no other load would give, as far as the server's own
+# work decides it (wrk's CPU is left out of both).
+printf '%-22s %12s %10s %8s %9s %12s %10s %8s %9s %8s %9s %s\n' endpoint "svc req/s" "svc p99" errors \
+  "CPU us/r" "nginx req/s" "nginx p99" errors "CPU us/r" ratio "CPU ratio" verdict
 row() {
   local name="$1" svc_url="$2" nginx_url="$3" cookie_header="$4"
-  read -r s_rps s_p99 s_err < <(bench "$svc_url" "$cookie_header")
-  read -r n_rps n_p99 n_err < <(bench "$nginx_url" "")
-  python3 - "$name" "$s_rps" "$s_p99" "$s_err" "$n_rps" "$n_p99" "$n_err" <<'PY'
+  local nginx_pids
+  nginx_pids="$nginx_pid $(pgrep -P "$nginx_pid" | tr '\n' ' ')"
+  read -r s_rps s_p99 s_err s_cpu < <(bench "$svc_url" "$cookie_header" "$server_pid")
+  read -r n_rps n_p99 n_err n_cpu < <(bench "$nginx_url" "" "$nginx_pids")
+  python3 - "$name" "$s_rps" "$s_p99" "$s_err" "$s_cpu" "$n_rps" "$n_p99" "$n_err" "$n_cpu" <<'PY'
 import sys
-name, s_rps, s_p99, s_err, n_rps, n_p99, n_err = sys.argv[1:]
+name, s_rps, s_p99, s_err, s_cpu, n_rps, n_p99, n_err, n_cpu = sys.argv[1:]
 ratio = float(s_rps) / float(n_rps)
+cpu_ratio = float(n_cpu) / max(0.1, float(s_cpu))
 ok = ratio >= 0.5 and float(s_p99) <= 10 and int(s_err) == 0
-print(f"{name:<22} {float(s_rps):>12.0f} {float(s_p99):>8.2f}ms {s_err:>8} {float(n_rps):>12.0f} {float(n_p99):>8.2f}ms {n_err:>8} {ratio:>7.0%} {'OK' if ok else 'BELOW TARGET'}")
+print(f"{name:<22} {float(s_rps):>12.0f} {float(s_p99):>8.2f}ms {s_err:>8} {float(s_cpu):>9.1f} {float(n_rps):>12.0f} {float(n_p99):>8.2f}ms {n_err:>8} {float(n_cpu):>9.1f} {ratio:>7.0%} {cpu_ratio:>9.0%} {'OK' if ok else 'BELOW TARGET'}")
 PY
 }
 row "GET /api/v1/privacy" "$svc/api/v1/privacy" "http://127.0.0.1:$nginx_port/privacy.json" ""

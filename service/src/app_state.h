@@ -39,6 +39,10 @@ struct Service::State {
   LoginThrottle logins;
   std::unique_ptr<JobRunner> runner;
   bool tls = false;
+  // GET /api/v1/privacy and /privacy, rendered once: they depend only on `config`, which is
+  // fixed for the life of the service (a changed notice takes a restart, like every setting).
+  std::string privacy_body;
+  std::string notice_html;
   std::unique_ptr<ServerHolder> http;  // declared last: destroyed first
 
   std::int64_t now() const { return clock->now_ms(); }

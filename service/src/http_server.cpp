@@ -119,6 +119,11 @@ void install(httplib::Server& server, Service::State& app, const Router& router)
   server.set_read_timeout(l.read_timeout_s, 0);
   server.set_write_timeout(l.write_timeout_s, 0);
   server.set_keep_alive_timeout(5);
+  // httplib closes a keep-alive connection after 5 requests by default: a polling browser or a
+  // client in a loop then pays a new TCP handshake, an accept and a pool hand-off every fifth
+  // request (and meets the library's listen backlog of 5: SYN retries of a second or more).
+  // nginx's default, 1000, instead; the idle timeout above still frees the thread.
+  server.set_keep_alive_max_count(1000);
   // Small JSON answers otherwise wait for Nagle's delayed-ACK round trip (~35 req/s per
   // keep-alive connection); and each keep-alive connection holds a pool thread, so the pool
   // must outnumber the connections a busy client keeps open.

@@ -62,14 +62,19 @@ Identity resolve_identity(Service::State& app, const httplib::Request& req) {
   const std::string token = cookie_value(req, kSessionCookie);
   if (token.empty()) return {};
   const std::string hash = token_hash(app.token_key, token);
-  const auto session = app.store->find_session(hash);
-  if (!session) return {};  // stale cookie: treated as no session
+  // The session, its owner and the owner's role in one read (one query on SQLite).
+  const auto found = app.store->find_session_owner(hash);
+  if (!found) return {};  // stale cookie: treated as no session
+  const SessionRow* session = &found->session;
+  if (!found->owner) throw OwnerGone();
   Identity who;
   who.owner_id = session->owner_id;
   who.session_hash = hash;
   who.csrf_token = session->csrf_token;
   who.scopes = "generate read delete";
-  fill_owner(app, who);
+  who.kind = found->owner->kind;
+  who.restricted = found->owner->restricted;
+  who.role = found->role;
   // Activity keeps an account's content alive (P3 inactivity deletion); updated at most
   // once a minute so reads stay cheap.
   const std::int64_t now = app.now();

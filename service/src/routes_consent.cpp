@@ -1,7 +1,6 @@
 // Session state, consent (P1, P10, P12) and the notice (page and machine-readable).
 #include "http.h"
 #include "identity.h"
-#include "notice.h"
 
 namespace pixforge::service::http {
 namespace {
@@ -67,11 +66,15 @@ void delete_consent(Ctx& c) {
   send_json(c, 200, {{"consent", false}});
 }
 
-void get_privacy(Ctx& c) { send_json(c, 200, policy_json(c.app.config)); }
+// Both are rendered once from the configuration (app_state.h): answering is a copy.
+void get_privacy(Ctx& c) {
+  c.res.status = 200;
+  c.res.set_content(c.app.privacy_body, "application/json");
+}
 
 void get_notice_page(Ctx& c) {
   c.res.status = 200;
-  c.res.set_content(render_notice_html(c.app.config), "text/html; charset=utf-8");
+  c.res.set_content(c.app.notice_html, "text/html; charset=utf-8");
 }
 
 }  // namespace

@@ -3,12 +3,16 @@
 
 #include <httplib.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "app_state.h"
 #include "http.h"
 #include "job_runner.h"
+#include "notice.h"
 #include "pixforge/service/data_dir.h"
 #include "prompt_safety.h"
 #include "retention.h"
@@ -56,6 +60,7 @@ struct ServerHolder {
   std::condition_variable cv;
   bool stopping = false;
   int port = 0;
+  int listen_fd = -1;  // the listening socket, seen as httplib creates it
 };
 
 Service::Service(ServiceOptions options) : state_(std::make_unique<State>()) {
@@ -75,6 +80,9 @@ Service::Service(ServiceOptions options) : state_(std::make_unique<State>()) {
         "output moderation is enabled but no image moderator was given: load the classifier, "
         "or set [moderation] enabled = false to serve unscored images");
   s.safety = std::make_shared<const PromptSafety>(s.config.safety);
+  s.privacy_body =
+      policy_json(s.config).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  s.notice_html = render_notice_html(s.config);
   open_data(s);
   // After a crash or kill: the interrupted job goes back to the queue; files written without
   // their row are removed; then the retention periods are enforced before serving anything.
@@ -94,6 +102,11 @@ Service::Service(ServiceOptions options) : state_(std::make_unique<State>()) {
     holder->server = std::make_unique<httplib::Server>();
   }
   http::install(*holder->server, s, holder->routes);
+  ServerHolder* held = holder.get();
+  holder->server->set_socket_options([held](socket_t sock) {
+    httplib::default_socket_options(sock);
+    held->listen_fd = sock;
+  });
   if (s.generator && options.start_worker) {
     s.runner = std::make_unique<JobRunner>(s);
     s.runner->start();
@@ -132,6 +145,11 @@ int Service::start() {
   }
   if (h.port <= 0)
     throw std::runtime_error("cannot listen on " + srv.listen + ":" + std::to_string(srv.port));
+  // The library listens with a backlog of 5 (compiled into Debian's libcpp-httplib): a burst of
+  // new connections overflows it and the clients' SYNs are retried after a second or more.
+  // Listening again on a listening socket only resizes its queue (Linux).
+  if (h.listen_fd >= 0 && ::listen(h.listen_fd, SOMAXCONN) != 0)
+    spdlog::warn("could not enlarge the listen backlog: {}", std::strerror(errno));
   h.http_thread = std::thread([&h] { h.server->listen_after_bind(); });
   // httplib's stop() is a no-op until the accept loop runs: wait for it, so that a stop()
   // right after start() cannot leave the loop running forever.

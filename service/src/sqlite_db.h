@@ -8,6 +8,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -28,10 +29,11 @@ class StatementCache {
   sqlite3_stmt* take(sqlite3* db, const char* sql) {
     {
       std::lock_guard lock(mu_);
-      auto& free = free_[db][sql];
-      if (!free.empty()) {
-        sqlite3_stmt* s = free.back();
-        free.pop_back();
+      // Looked up by view: no copy of the SQL text per query.
+      auto& per_db = free_[db];
+      if (auto it = per_db.find(std::string_view(sql)); it != per_db.end() && !it->second.empty()) {
+        sqlite3_stmt* s = it->second.back();
+        it->second.pop_back();
         return s;
       }
     }
@@ -46,7 +48,12 @@ class StatementCache {
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     std::lock_guard lock(mu_);
-    auto& free = free_[db][sqlite3_sql(s)];
+    auto& per_db = free_[db];
+    const std::string_view sql = sqlite3_sql(s);
+    auto it = per_db.find(sql);
+    if (it == per_db.end())
+      it = per_db.emplace(std::string(sql), std::vector<sqlite3_stmt*>{}).first;
+    auto& free = it->second;
     if (free.size() < kPerStatement)
       free.push_back(s);
     else
@@ -63,8 +70,16 @@ class StatementCache {
 
  private:
   static constexpr std::size_t kPerStatement = 4;  // nested uses of one query are rare
+  struct SqlHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view sql) const {
+      return std::hash<std::string_view>{}(sql);
+    }
+  };
+  using BySql =
+      std::unordered_map<std::string, std::vector<sqlite3_stmt*>, SqlHash, std::equal_to<>>;
   std::mutex mu_;
-  std::unordered_map<sqlite3*, std::unordered_map<std::string, std::vector<sqlite3_stmt*>>> free_;
+  std::unordered_map<sqlite3*, BySql> free_;
 };
 
 // Finalises the cached statements of `db`; call right before sqlite3_close(db).
@@ -116,6 +131,7 @@ class Stmt {
              : std::string();
   }
   std::int64_t i64(int col) const { return sqlite3_column_int64(stmt_, col); }
+  bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   int i32(int col) const { return sqlite3_column_int(stmt_, col); }
   Bytes blob(int col) const {
     const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, col));
@@ -143,6 +159,71 @@ inline void exec(sqlite3* db, const char* sql) {
     throw std::runtime_error("sqlite: " + msg);
   }
 }
+
+// Read-only connections for the store's hot reads (session, owner, job lookups on every GET).
+// WAL lets any number of readers run beside the one writer, so these reads need neither the
+// writer connection nor its lock; a committed write is visible to every read that starts after
+// it. Each connection serves one thread at a time (taken from and given back to the pool), so
+// it is opened without SQLite's own mutex. Idle connections hold no read transaction (their
+// cached statements are reset), so they never hold back a checkpoint.
+class ReaderPool {
+ public:
+  explicit ReaderPool(std::string path) : path_(std::move(path)) {}
+  ~ReaderPool() {
+    for (sqlite3* db : free_) {
+      forget_statements(db);
+      sqlite3_close(db);
+    }
+  }
+  ReaderPool(const ReaderPool&) = delete;
+  ReaderPool& operator=(const ReaderPool&) = delete;
+
+  sqlite3* take() {
+    {
+      std::lock_guard lock(mu_);
+      if (!free_.empty()) {
+        sqlite3* db = free_.back();
+        free_.pop_back();
+        return db;
+      }
+    }
+    return open();
+  }
+  void give_back(sqlite3* db) {
+    std::lock_guard lock(mu_);
+    free_.push_back(db);
+  }
+
+ private:
+  sqlite3* open() const {
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) !=
+        SQLITE_OK) {
+      const std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+      sqlite3_close(db);
+      throw std::runtime_error("cannot open database " + path_ + " for reading: " + msg);
+    }
+    sqlite3_busy_timeout(db, 5000);
+    return db;
+  }
+  std::string path_;
+  std::mutex mu_;
+  std::vector<sqlite3*> free_;  // one per thread that ever read at the same time, at most
+};
+
+// One reader connection for the lifetime of a scope.
+class Reader {
+ public:
+  explicit Reader(ReaderPool& pool) : pool_(pool), db_(pool.take()) {}
+  ~Reader() { pool_.give_back(db_); }
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
+  sqlite3* db() const { return db_; }
+
+ private:
+  ReaderPool& pool_;
+  sqlite3* db_;
+};
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back when the scope exits by an exception.
 class Transaction {

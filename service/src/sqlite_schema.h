@@ -6,7 +6,7 @@
 
 namespace pixforge::service::sqlite {
 
-inline constexpr std::array<const char*, 3> kMigrations = {
+inline constexpr std::array<const char*, 4> kMigrations = {
     R"sql(
 CREATE TABLE owners (
   id TEXT PRIMARY KEY,
@@ -176,6 +176,13 @@ CREATE INDEX safety_decisions_at ON safety_decisions(at_ms);
     // 3: a job's images are looked up by job (every job poll), not by scanning the owner's.
     R"sql(
 CREATE INDEX blobs_job ON blobs(job_id);
+)sql",
+    // 4: a job poll reads its images and its moderation flags in creation order; indexes that
+    // carry that order spare SQLite a temporary b-tree (a sorter opened and freed) per query.
+    R"sql(
+CREATE INDEX blobs_job_created ON blobs(job_id, created_ms);
+CREATE INDEX blobs_owner_created ON blobs(owner_id, created_ms);
+CREATE INDEX moderation_flags_job_created ON moderation_flags(job_id, created_ms);
 )sql",
 };
 

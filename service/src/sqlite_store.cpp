@@ -1,7 +1,10 @@
-// Store on SQLite: one connection guarded by a mutex (SQLite serialises writers anyway; the
-// service's hot reads are short), WAL so readers of other processes (the CLI) never block.
+// Store on SQLite: one writer connection guarded by a mutex (SQLite serialises writers anyway),
+// and a pool of read-only connections for the lookups every request makes (session, owner,
+// job, its images), which WAL lets run beside the writer without taking its lock; readers of
+// other processes (the CLI) never block either.
 #include <sqlite3.h>
 
+#include <memory>
 #include <mutex>
 
 #include "pixforge/service/store.h"
@@ -14,11 +17,15 @@ namespace {
 
 using sqlite::Stmt;
 
-OwnerRow read_owner(const Stmt& s) {
-  return {s.text(0), s.text(1), s.blob(2), s.i64(3), s.i64(4), s.i32(5) != 0, s.i32(6) != 0};
+// The owner columns (kOwnerCols) starting at column `at`.
+OwnerRow read_owner(const Stmt& s, int at = 0) {
+  return {s.text(at),    s.text(at + 1),     s.blob(at + 2),    s.i64(at + 3),
+          s.i64(at + 4), s.i32(at + 5) != 0, s.i32(at + 6) != 0};
 }
 constexpr const char* kOwnerCols =
     "id, kind, wrapped_key, created_ms, last_active_ms, training_use, restricted";
+constexpr const char* kOwnerColsO =  // the same, from `owners o` in a join
+    "o.id, o.kind, o.wrapped_key, o.created_ms, o.last_active_ms, o.training_use, o.restricted";
 
 AccountRow read_account(const Stmt& s) {
   return {s.text(0), s.text(1), s.blob(2), s.text(3), s.text(4), s.i64(5), s.i32(6) != 0};
@@ -78,9 +85,13 @@ class SqliteStore final : public Store {
     sqlite::exec(db_, "PRAGMA secure_delete=ON");
     sqlite::exec(db_, "PRAGMA synchronous=NORMAL");
     migrate();
+    readers_ = std::make_unique<sqlite::ReaderPool>(path);
   }
   ~SqliteStore() override {
     flush_request_logs();
+    // Readers close first, so that the writer is the last connection: its close checkpoints
+    // the WAL into the main file and removes it (read-only connections cannot).
+    readers_.reset();
     sqlite::forget_statements(db_);
     sqlite3_close(db_);
   }
@@ -95,8 +106,9 @@ class SqliteStore final : public Store {
     s.bind(5, o.last_active_ms).bind(6, o.training_use).bind(7, o.restricted).run();
   }
   std::optional<OwnerRow> find_owner(const std::string& id) override {
-    std::lock_guard lock(mu_);
-    Stmt s(db_, sql("SELECT ", kOwnerCols, " FROM owners WHERE id = ?").c_str());
+    sqlite::Reader r(*readers_);
+    static const std::string q = sql("SELECT ", kOwnerCols, " FROM owners WHERE id = ?");
+    Stmt s(r.db(), q.c_str());
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     return read_owner(s);
@@ -195,13 +207,31 @@ class SqliteStore final : public Store {
         .run();
   }
   std::optional<SessionRow> find_session(const std::string& token_hash) override {
-    std::lock_guard lock(mu_);
-    Stmt s(db_,
+    sqlite::Reader r(*readers_);
+    Stmt s(r.db(),
            "SELECT token_hash, owner_id, csrf_token, created_ms, last_seen_ms FROM sessions "
            "WHERE token_hash = ?");
     s.bind(1, token_hash);
     if (!s.step()) return std::nullopt;
     return SessionRow{s.text(0), s.text(1), s.text(2), s.i64(3), s.i64(4)};
+  }
+  std::optional<SessionOwner> find_session_owner(const std::string& token_hash) override {
+    // One statement (one read transaction) instead of three on every request with a cookie.
+    static const std::string q =
+        "SELECT s.token_hash, s.owner_id, s.csrf_token, s.created_ms, s.last_seen_ms, o.id IS NOT "
+        "NULL, " +
+        sql("", kOwnerColsO, ", a.role FROM sessions s LEFT JOIN owners o ON o.id = s.owner_id ") +
+        "LEFT JOIN accounts a ON a.owner_id = s.owner_id WHERE s.token_hash = ?";
+    sqlite::Reader r(*readers_);
+    Stmt s(r.db(), q.c_str());
+    s.bind(1, token_hash);
+    if (!s.step()) return std::nullopt;
+    SessionOwner out{{s.text(0), s.text(1), s.text(2), s.i64(3), s.i64(4)}, std::nullopt, "user"};
+    if (s.i32(5) != 0) {
+      out.owner = read_owner(s, 6);
+      if (out.owner->kind == "account" && !s.is_null(13)) out.role = s.text(13);
+    }
+    return out;
   }
   void touch_session(const std::string& token_hash, std::int64_t now) override {
     std::lock_guard lock(mu_);
@@ -237,8 +267,8 @@ class SqliteStore final : public Store {
         .run();
   }
   std::vector<ConsentRow> consents(const std::string& owner_id) override {
-    std::lock_guard lock(mu_);
-    Stmt s(db_,
+    sqlite::Reader r(*readers_);
+    Stmt s(r.db(),
            "SELECT id, owner_id, notice_version, scope, given_ms, withdrawn_ms FROM consents "
            "WHERE owner_id = ? ORDER BY id");
     s.bind(1, owner_id);
@@ -261,8 +291,9 @@ class SqliteStore final : public Store {
         .run();
   }
   std::optional<ApiKeyRow> find_api_key(const std::string& key_hash) override {
-    std::lock_guard lock(mu_);
-    Stmt s(db_, sql("SELECT ", kKeyCols, " FROM api_keys WHERE key_hash = ?").c_str());
+    sqlite::Reader r(*readers_);
+    static const std::string q = sql("SELECT ", kKeyCols, " FROM api_keys WHERE key_hash = ?");
+    Stmt s(r.db(), q.c_str());
     s.bind(1, key_hash);
     if (!s.step()) return std::nullopt;
     return read_key(s);
@@ -314,15 +345,16 @@ class SqliteStore final : public Store {
     s.bind(13, j.cancel_requested).bind(14, j.safety_action).bind(15, j.safety_category).run();
   }
   std::optional<JobRow> find_job(const std::string& id) override {
-    std::lock_guard lock(mu_);
-    Stmt s(db_, sql("SELECT ", kJobCols, " FROM jobs WHERE id = ?").c_str());
+    sqlite::Reader r(*readers_);
+    static const std::string q = sql("SELECT ", kJobCols, " FROM jobs WHERE id = ?");
+    Stmt s(r.db(), q.c_str());
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     return read_job(s);
   }
   std::vector<JobRow> jobs(const std::string& owner_id) override {
-    std::lock_guard lock(mu_);
-    Stmt s(db_,
+    sqlite::Reader r(*readers_);
+    Stmt s(r.db(),
            sql("SELECT ", kJobCols, " FROM jobs WHERE owner_id = ? ORDER BY created_ms").c_str());
     s.bind(1, owner_id);
     std::vector<JobRow> out;
@@ -372,8 +404,8 @@ class SqliteStore final : public Store {
         .run();
   }
   int queue_position(const std::string& id) override {
-    std::lock_guard lock(mu_);
-    Stmt s(db_,
+    sqlite::Reader r(*readers_);
+    Stmt s(r.db(),
            "SELECT (SELECT COUNT(*) FROM jobs q WHERE q.state = 'queued' AND "
            "(q.created_ms < j.created_ms OR (q.created_ms = j.created_ms AND q.rowid < j.rowid))) "
            "FROM jobs j WHERE j.id = ? AND j.state = 'queued'");
@@ -414,17 +446,23 @@ class SqliteStore final : public Store {
   }
   void insert_blob(const BlobRow& b) { sqlite::insert_blob(db_, b); }
   std::optional<BlobRow> find_blob(const std::string& id) override {
-    auto rows = blobs_where("b.id = ?", id);
+    static const std::string q = blobs_sql("b.id = ?");
+    auto rows = blobs_query(q, id);
     if (rows.empty()) return std::nullopt;
     return rows.front();
   }
   std::vector<BlobRow> blobs(const std::string& owner_id) override {
-    return blobs_where("b.owner_id = ?", owner_id);
+    static const std::string q = blobs_sql("b.owner_id = ?");
+    return blobs_query(q, owner_id);
   }
   std::vector<BlobRow> job_blobs(const std::string& job_id) override {
-    return blobs_where("b.job_id = ?", job_id);
+    static const std::string q = blobs_sql("b.job_id = ?");
+    return blobs_query(q, job_id);
   }
-  std::vector<BlobRow> all_blobs() override { return blobs_where("b.id <> ?", ""); }
+  std::vector<BlobRow> all_blobs() override {
+    static const std::string q = blobs_sql("b.id <> ?");
+    return blobs_query(q, "");
+  }
   void delete_blob(const std::string& id) override {
     std::lock_guard lock(mu_);
     Stmt(db_, "DELETE FROM blobs WHERE id = ?").bind(1, id).run();
@@ -469,8 +507,8 @@ class SqliteStore final : public Store {
     return sqlite::flags(db_, decision, limit);
   }
   std::vector<FlagRow> job_flags(const std::string& job_id) override {
-    std::lock_guard lock(mu_);
-    return sqlite::job_flags(db_, job_id);
+    sqlite::Reader r(*readers_);
+    return sqlite::job_flags(r.db(), job_id);
   }
   bool decide_flag(const std::string& id, const std::string& decision, const std::string& by,
                    std::int64_t now) override {
@@ -617,8 +655,8 @@ class SqliteStore final : public Store {
         .run();
   }
   std::int64_t counter(const std::string& day, const std::string& name) override {
-    std::lock_guard lock(mu_);
-    Stmt s(db_, "SELECT value FROM analytics WHERE day = ? AND name = ?");
+    sqlite::Reader r(*readers_);
+    Stmt s(r.db(), "SELECT value FROM analytics WHERE day = ? AND name = ?");
     s.bind(1, day).bind(2, name);
     return s.step() ? s.i64(0) : 0;
   }
@@ -698,18 +736,22 @@ class SqliteStore final : public Store {
     }
   }
   std::optional<AccountRow> account_where(const char* column, const std::string& value) {
-    std::lock_guard lock(mu_);
-    Stmt s(db_, (std::string("SELECT ") + kAccountCols + " FROM accounts WHERE " + column + " = ?")
-                    .c_str());
+    sqlite::Reader r(*readers_);
+    Stmt s(r.db(),
+           (std::string("SELECT ") + kAccountCols + " FROM accounts WHERE " + column + " = ?")
+               .c_str());
     s.bind(1, value);
     if (!s.step()) return std::nullopt;
     return read_account(s);
   }
-  std::vector<BlobRow> blobs_where(const char* where, const std::string& value) {
-    std::lock_guard lock(mu_);
-    Stmt s(db_, (std::string("SELECT ") + kBlobCols + " FROM blobs b WHERE " + where +
-                 " ORDER BY b.created_ms")
-                    .c_str());
+  // The SQL of a blob query is built once per call site (static), not per request.
+  static std::string blobs_sql(const char* where) {
+    return std::string("SELECT ") + kBlobCols + " FROM blobs b WHERE " + where +
+           " ORDER BY b.created_ms";
+  }
+  std::vector<BlobRow> blobs_query(const std::string& query, const std::string& value) {
+    sqlite::Reader r(*readers_);
+    Stmt s(r.db(), query.c_str());
     s.bind(1, value);
     std::vector<BlobRow> out;
     while (s.step()) out.push_back(read_blob(s));
@@ -719,7 +761,8 @@ class SqliteStore final : public Store {
   static constexpr std::size_t kRequestLogBatch = 64;
 
   sqlite3* db_ = nullptr;
-  std::mutex mu_;
+  std::mutex mu_;  // the writer connection db_
+  std::unique_ptr<sqlite::ReaderPool> readers_;
   std::mutex log_mu_;  // guards the two members below only; never held while taking mu_
   std::vector<RequestLogRow> pending_logs_;
   std::int64_t pending_since_ms_ = 0;

@@ -169,6 +169,21 @@ class Store {
   virtual std::optional<SessionRow> find_session(const std::string& token_hash) = 0;
   virtual void touch_session(const std::string& token_hash, std::int64_t now_ms) = 0;
   virtual void delete_session(const std::string& token_hash) = 0;
+  // A session with its owner and the owner's account role, read together: every request with a
+  // cookie needs all three. The default reads them one by one; stores override it with one query.
+  struct SessionOwner {
+    SessionRow session;
+    std::optional<OwnerRow> owner;  // empty when the owner is gone
+    std::string role = "user";      // the account's role; "user" for anonymous owners
+  };
+  virtual std::optional<SessionOwner> find_session_owner(const std::string& token_hash) {
+    auto session = find_session(token_hash);
+    if (!session) return std::nullopt;
+    SessionOwner out{*session, find_owner(session->owner_id), "user"};
+    if (out.owner && out.owner->kind == "account")
+      if (auto account = find_account(session->owner_id)) out.role = account->role;
+    return out;
+  }
 
   // Consent records (kept with the owner; withdrawn records stay as history).
   virtual void add_consent(const ConsentRow& consent) = 0;
