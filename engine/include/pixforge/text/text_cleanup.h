@@ -15,6 +15,8 @@
 //            does itself.
 //   OpenAI   OpenAI CLIP's simple_tokenizer (and open_clip's, A1111's SD 2.x path): ftfy.fix_text,
 //            html.unescape twice, strip, whitespace collapse, lowercase, on the whole text.
+//            (open_clip spells its special tokens "<start_of_text>"/"<end_of_text>", so there a
+//            literal "<|endoftext|>" in a prompt is ordinary text; here it is the end token.)
 // The choice changes token ids only; it is not part of the A1111 `parameters` infotext.
 #pragma once
 
