@@ -1,18 +1,19 @@
 // `pixforge generate -i in.png --mask mask.png`: inpainting from the command line, the
 // parameters chunk it writes, and --from on an inpainted image.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <string>
+#include <vector>
 
 #include "pipeline_fixture.h"
 #include "pixforge/image/a1111_parameters.h"
 #include "pixforge/image/codec.h"
 #include "testing/paths.h"
+#include "testing/subprocess.h"
 
 namespace pixforge::pipeline {
 namespace {
@@ -24,19 +25,12 @@ struct Result {
   std::string output;  // stdout and stderr
 };
 
-Result run_generate(const std::string& args) {
-  const std::string cmd = std::string(PIXFORGE_CLI_PATH) + " generate " + args + " 2>&1";
-  Result r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, pipe)) r.output += buf;
-  const int raw = pclose(pipe);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return r;
+// `pixforge generate <args...>`, run directly (no shell, so paths need no quoting).
+Result run_generate(std::vector<std::string> args) {
+  args.insert(args.begin(), {PIXFORGE_CLI_PATH, "generate"});
+  const testing::ProcessResult p = testing::run_process(args);
+  return {p.status, p.out + p.err};
 }
-
-std::string quoted(const std::string& s) { return "'" + s + "'"; }
 
 std::vector<std::uint8_t> file_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -45,11 +39,15 @@ std::vector<std::uint8_t> file_bytes(const std::string& path) {
 
 class CliInpaintTest : public PipelineTest {
  protected:
-  std::string model_args() const {
-    return "-m " + quoted(checkpoint_path()) + " --vocab " + quoted(vocab_path()) + " --type f32";
+  // The model flags, then `more`.
+  std::vector<std::string> args(std::initializer_list<std::string> more) const {
+    std::vector<std::string> a = {"-m",         checkpoint_path(), "--vocab",
+                                  vocab_path(), "--type",          "f32"};
+    a.insert(a.end(), more);
+    return a;
   }
-  std::string init() const { return quoted(testing::golden_path("pipeline/init_64.png")); }
-  std::string mask() const { return quoted(testing::golden_path("pipeline/mask_64.png")); }
+  std::string init() const { return testing::golden_path("pipeline/init_64.png"); }
+  std::string mask() const { return testing::golden_path("pipeline/mask_64.png"); }
   std::string temp(const std::string& name) const {
     std::filesystem::create_directories(out_dir_);
     return (out_dir_ / name).string();
@@ -66,25 +64,26 @@ class CliInpaintTest : public PipelineTest {
 
 TEST_F(CliInpaintTest, BadMasksAreRefusedBeforeLoading) {
   // A mask without an init image, a mask of another size than the image, an unreadable mask.
-  Result r = run_generate(model_args() + " -p x -W 64 -H 64 --mask " + mask());
+  Result r = run_generate(args({"-p", "x", "-W", "64", "-H", "64", "--mask", mask()}));
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_NE(r.output.find("needs an init image"), std::string::npos) << r.output;
   write_image_file(temp("small.png"), Image::blank(32, 32, 3));
-  r = run_generate(model_args() + " -p x -W 64 -H 64 -i " + init() + " --mask " +
-                   quoted(temp("small.png")));
+  r = run_generate(
+      args({"-p", "x", "-W", "64", "-H", "64", "-i", init(), "--mask", temp("small.png")}));
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_NE(r.output.find("mask size 32x32 must equal the init image size 64x64"),
             std::string::npos)
       << r.output;
-  r = run_generate(model_args() + " -p x -W 64 -H 64 -i " + init() + " --mask /nonexistent.png");
+  r = run_generate(
+      args({"-p", "x", "-W", "64", "-H", "64", "-i", init(), "--mask", "/nonexistent.png"}));
   EXPECT_EQ(r.status, 4) << r.output;
 }
 
 TEST_F(CliInpaintTest, InpaintsAndReRunsFromThePngWithTheMaskGivenAgain) {
   const std::string first = temp("inpaint.png");
   const Result a =
-      run_generate(model_args() + " -p 'a red door' -W 64 -H 64 --steps 2 -s 3 --strength 0.9 -i " +
-                   init() + " --mask " + mask() + " -o " + quoted(first));
+      run_generate(args({"-p", "a red door", "-W", "64", "-H", "64", "--steps", "2", "-s", "3",
+                         "--strength", "0.9", "-i", init(), "--mask", mask(), "-o", first}));
   ASSERT_EQ(a.status, 0) << a.output;
   const std::string text = read_png_text(file_bytes(first)).at("parameters");
   const A1111Parameters parsed = parse_a1111_parameters(text);
@@ -92,15 +91,15 @@ TEST_F(CliInpaintTest, InpaintsAndReRunsFromThePngWithTheMaskGivenAgain) {
   EXPECT_EQ(parsed.get("Mask blur"), "0");
 
   // Without the mask the run cannot be reproduced: refused rather than run as plain img2img.
-  const Result no_mask = run_generate(model_args() + " --from " + quoted(first) + " -i " + init() +
-                                      " -o " + quoted(temp("never.png")));
+  const Result no_mask =
+      run_generate(args({"--from", first, "-i", init(), "-o", temp("never.png")}));
   EXPECT_EQ(no_mask.status, 2) << no_mask.output;
   EXPECT_NE(no_mask.output.find("inpainting run"), std::string::npos) << no_mask.output;
   EXPECT_FALSE(std::filesystem::exists(temp("never.png")));
 
   const std::string again = temp("again.png");
-  const Result b = run_generate(model_args() + " --from " + quoted(first) + " -i " + init() +
-                                " --mask " + mask() + " -o " + quoted(again));
+  const Result b =
+      run_generate(args({"--from", first, "-i", init(), "--mask", mask(), "-o", again}));
   ASSERT_EQ(b.status, 0) << b.output;
   EXPECT_EQ(decode_image(file_bytes(again)).pixels, decode_image(file_bytes(first)).pixels);
   EXPECT_EQ(read_png_text(file_bytes(again)).at("parameters"), text);
