@@ -406,33 +406,40 @@ void fuse_activations(std::vector<Desc>& ds, int output) {
   }
 }
 
-// The channels a layer produces where the topology alone tells them (-1 where it does not).
-std::int64_t channels_of(const std::vector<Desc>& ds, int i) {
-  const Desc& d = ds[static_cast<std::size_t>(i)];
-  const auto first = [&] { return d.inputs.empty() ? -1 : channels_of(ds, d.inputs[0]); };
-  switch (d.kind) {
-    case Kind::Conv:
-      return d.shuffle > 1 ? d.cout / (std::int64_t{d.shuffle} * d.shuffle) : d.cout;
-    case Kind::Concat: {
-      std::int64_t sum = 0;
-      for (int in : d.inputs) {
-        const std::int64_t c = channels_of(ds, in);
-        if (c < 0) return -1;
-        sum += c;
+// The channels each layer produces where the topology alone tells them (-1 where it does not),
+// in one pass: layers come in topological order (inputs are defined before their readers).
+std::vector<std::int64_t> channel_counts(const std::vector<Desc>& ds) {
+  std::vector<std::int64_t> out(ds.size(), -1);
+  for (std::size_t i = 0; i < ds.size(); ++i) {
+    const Desc& d = ds[i];
+    const std::int64_t first = d.inputs.empty() ? -1 : out[static_cast<std::size_t>(d.inputs[0])];
+    switch (d.kind) {
+      case Kind::Conv:
+        out[i] = d.shuffle > 1 ? d.cout / (std::int64_t{d.shuffle} * d.shuffle) : d.cout;
+        break;
+      case Kind::Concat: {
+        std::int64_t sum = 0;
+        for (int in : d.inputs) {
+          const std::int64_t c = out[static_cast<std::size_t>(in)];
+          sum = c > 0 && sum >= 0 ? sum + c : -1;
+        }
+        out[i] = sum;
+        break;
       }
-      return sum;
+      case Kind::Act:
+      case Kind::Relu6:
+      case Kind::Scale:
+      case Kind::Upsample:
+      case Kind::Add:
+      case Kind::MaxPool:
+      case Kind::Identity:
+        out[i] = first;
+        break;
+      default:
+        break;
     }
-    case Kind::Act:
-    case Kind::Relu6:
-    case Kind::Scale:
-    case Kind::Upsample:
-    case Kind::Add:
-    case Kind::MaxPool:
-    case Kind::Identity:
-      return first();
-    default:
-      return -1;
   }
+  return out;
 }
 
 // A 1x1 convolution over a concatenation that only it reads is the sum of 1x1 convolutions
@@ -441,6 +448,8 @@ std::int64_t channels_of(const std::vector<Desc>& ds, int i) {
 // the other addend seeds the sum (as the first convolution's residual) and the Add becomes a
 // view.
 void fold_concat_into_conv(std::vector<Desc>& ds, int output) {
+  // Counted before any rewrite: folding keeps every remaining layer's channels.
+  const std::vector<std::int64_t> counts = channel_counts(ds);
   for (std::size_t i = 0; i < ds.size(); ++i) {
     Desc& d = ds[i];
     const Conv2dSpec& s = d.spec;
@@ -455,10 +464,9 @@ void fold_concat_into_conv(std::vector<Desc>& ds, int output) {
       continue;
     }
     std::vector<std::int64_t> channels;
-    std::int64_t sum = 0;
-    for (int in : cat.inputs) channels.push_back(channels_of(ds, in));
-    for (std::int64_t c : channels) sum = c > 0 && sum >= 0 ? sum + c : -1;
-    if (sum != d.cin) continue;  // unknown or mismatched: the plain path reports it
+    for (int in : cat.inputs) channels.push_back(counts[static_cast<std::size_t>(in)]);
+    // Unknown or mismatched: the plain path runs (and reports a mismatch).
+    if (counts[static_cast<std::size_t>(d.inputs[0])] != d.cin) continue;
     d.part_channels = std::move(channels);
     d.inputs = cat.inputs;
     cat.kind = Kind::Folded;

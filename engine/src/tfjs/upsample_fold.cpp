@@ -21,12 +21,15 @@ AxisFold axis_fold(i64 k, i64 p, i64 s) {
 }
 
 // Conditions both rewrites share: a stride-1 dense convolution whose output is s times its
-// input (its padding sums to k - 1), with weights of the stated shape.
+// input (its padding sums to k - 1), with weights of the stated shape, at a factor small
+// enough that the phase counts below cannot overflow.
+constexpr int kMaxFoldFactor = 64;
+
 bool foldable(const std::vector<float>& oihw, i64 cout, i64 cin, i64 kh, i64 kw,
               const Conv2dSpec& spec, int s) {
-  return s >= 2 && spec.groups == 1 && spec.stride_h == 1 && spec.stride_w == 1 &&
-         spec.dilation_h == 1 && spec.dilation_w == 1 && spec.pad_top + spec.pad_bottom == kh - 1 &&
-         spec.pad_left + spec.pad_right == kw - 1 &&
+  return s >= 2 && s <= kMaxFoldFactor && spec.groups == 1 && spec.stride_h == 1 &&
+         spec.stride_w == 1 && spec.dilation_h == 1 && spec.dilation_w == 1 &&
+         spec.pad_top + spec.pad_bottom == kh - 1 && spec.pad_left + spec.pad_right == kw - 1 &&
          static_cast<i64>(oihw.size()) == cout * cin * kh * kw;
 }
 
