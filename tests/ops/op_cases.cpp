@@ -290,6 +290,17 @@ void add_elementwise_cases(std::vector<OpCase>& v) {
                    return single(OpKind::UpsampleNearest, {random_tensor(be, rng, x)}, p);
                  }});
   }
+  // Into the input's own 16-bit dtype (the VAE decoder upsamples bf16 maps): exact copies.
+  for (auto [x, f, dt] :
+       {std::tuple{Shape{1, 3, 5, 24}, 2, BF16}, std::tuple{Shape{2, 2, 3, 5}, 3, F16}}) {
+    v.push_back({"upsample_nearest x" + x.str() + " factor " + std::to_string(f) + " " +
+                     std::string(dtype_name(dt)) + " -> " + std::string(dtype_name(dt)),
+                 OpKind::UpsampleNearest, 0.0, 0.0, [x, f, dt](Backend& be, std::mt19937& rng) {
+                   OpParams p;
+                   p.factor = f;
+                   return single(OpKind::UpsampleNearest, {random_tensor(be, rng, x, dt)}, p, dt);
+                 }});
+  }
   // Explicit sizes (ComfyUI's Upsample to a skip's size): 2·in − 1, non-uniform, shrinking.
   for (auto [x, oh, ow] : {std::tuple{Shape{1, 5, 4, 8}, 9, 8}, std::tuple{Shape{2, 3, 5, 6}, 5, 9},
                            std::tuple{Shape{1, 7, 6, 3}, 3, 13}}) {

@@ -1,6 +1,6 @@
-// Ops that store their result in a 16-bit type (ops::group_norm / ops::conv2d with `out`): the
-// result has that dtype, and its values are exactly what computing in f32 and converting gives,
-// so a bf16 network saves the f32 copy of a map without changing a single value.
+// Ops that store their result in a 16-bit type (ops::group_norm / conv2d / upsample_nearest
+// with `out`): the result has that dtype, and its values are what computing in f32 and
+// converting gives, so a bf16 network saves the f32 copy of a map without changing a value.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -73,6 +73,16 @@ TEST_P(OutputDtype, ConvWritesTheRequestedTypeAsF32ThenConverted) {
       ASSERT_NEAR(got[i], want[i], std::abs(want[i]) * (1.0f / 128) + 1e-30f) << i;
     }
   }
+}
+
+TEST_P(OutputDtype, UpsampleKeepsA16BitMapInItsDtype) {
+  std::mt19937 rng(10);
+  const Tensor x = random(*be, rng, {1, 5, 7, 24}, DType::BF16, -3.0f, 3.0f);
+  const Tensor y = ops::upsample_nearest(x, 2, DType::BF16);
+  EXPECT_EQ(y.dtype(), DType::BF16);
+  expect_identical(y, ops::convert(ops::upsample_nearest(x, 2), DType::BF16));
+  EXPECT_EQ(ops::upsample_nearest(x, 2, DType::F32).dtype(), DType::F32);
+  EXPECT_THROW(ops::upsample_nearest(x, 2, DType::F16), std::invalid_argument);
 }
 
 TEST_P(OutputDtype, NonFloatOutputIsRefused) {

@@ -4,7 +4,8 @@
 //  - op_output_shape(call) succeeded, so ranks, channel counts, groups and dtypes are valid;
 //  - every input lives on the same backend as `out`;
 //  - `out` is a fresh contiguous tensor of the output shape, F32 (Convert, and the Conv2d and
-//    GroupNorm overloads that take one: the requested float dtype), never aliasing an input;
+//    GroupNorm overloads that take one: the requested float dtype; UpsampleNearest: F32 or
+//    the input's dtype), never aliasing an input;
 //  - inputs may be F32, F16 or BF16 in any mix; backends compute in f32 or their compute_type.
 #include "pixforge/core/ops.h"
 
@@ -245,6 +246,16 @@ Tensor upsample_nearest(const Tensor& x, int factor) {
   OpCall call = make(OpKind::UpsampleNearest, &x);
   call.params.factor = factor;
   return dispatch(call);
+}
+
+Tensor upsample_nearest(const Tensor& x, int factor, DType out) {
+  if (out != DType::F32 && (!x.defined() || out != x.dtype())) {
+    throw std::invalid_argument("upsample_nearest: output dtype " + std::string(dtype_name(out)) +
+                                " is neither f32 nor the input's");
+  }
+  OpCall call = make(OpKind::UpsampleNearest, &x);
+  call.params.factor = factor;
+  return dispatch(call, out);
 }
 
 Tensor upsample_nearest(const Tensor& x, std::int64_t out_h, std::int64_t out_w) {

@@ -58,7 +58,31 @@ void upsample_nearest_sized(const OpCall& call) {
   }
 }
 
+// Into the input's own 16-bit dtype (ops::upsample_nearest with an output dtype): byte copies
+// of each source pixel, so a bf16 map is never widened to f32 on the way.
+void upsample_nearest_same_dtype(const OpCall& call) {
+  const Tensor& x = *call.in[0];
+  const i64 n = x.dim(0), h = x.dim(1), w = x.dim(2), c = x.dim(3);
+  const i64 oh = call.out->dim(1), ow = call.out->dim(2);
+  const i64 pixel = c * static_cast<i64>(dtype_size(x.dtype()));
+  const auto* src = static_cast<const char*>(x.data());
+  auto* y = static_cast<char*>(call.out->data());
+#pragma omp parallel for schedule(static)
+  for (i64 row = 0; row < n * oh; ++row) {
+    const i64 b = row / oh, sy = nearest_source(row % oh, h, oh);
+    char* out = y + row * ow * pixel;
+    for (i64 ox = 0; ox < ow; ++ox) {
+      std::memcpy(out + ox * pixel, src + ((b * h + sy) * w + nearest_source(ox, w, ow)) * pixel,
+                  static_cast<std::size_t>(pixel));
+    }
+  }
+}
+
 void upsample_nearest(const OpCall& call, HostPool&) {
+  if (call.out->dtype() != DType::F32) {
+    upsample_nearest_same_dtype(call);
+    return;
+  }
   const Tensor& x = *call.in[0];
   const i64 n = x.dim(0), h = x.dim(1), w = x.dim(2), c = x.dim(3);
   const i64 oh = call.out->dim(1), ow = call.out->dim(2);

@@ -40,7 +40,10 @@ bool HostBackend::well_formed(const OpCall& call) const {
     const bool any_float_out = call.kind == OpKind::Convert || call.kind == OpKind::GroupNorm ||
                                call.kind == OpKind::Conv2d;
     if (any_float_out ? !is_float_dtype(call.out->dtype()) : call.out->dtype() != DType::F32) {
-      return false;
+      // Nearest upsampling copies: into f32, or into the input's own dtype.
+      const bool upsample_same =
+          call.kind == OpKind::UpsampleNearest && call.out->dtype() == call.in[0]->dtype();
+      if (!upsample_same) return false;
     }
     for (const Tensor* t : call.in) {
       if (t != nullptr && &t->backend() != this) return false;

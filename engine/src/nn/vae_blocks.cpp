@@ -44,25 +44,29 @@ Tensor norm_silu(const Norm& n, const Tensor& x) {
 }  // namespace
 
 Tensor VaeResnetBlock::forward(Tensor x) const {
-  // Each intermediate is dropped (reassigned) right after its last use: the block's peak is x,
-  // one normalised map (compute dtype) and one convolution output, not every map it makes.
+  // Each intermediate is dropped (reassigned) right after its last use. conv1's output feeds
+  // only norm2, so on a bf16 backend it is stored in bf16 (norm2 reads it as it is): the
+  // block's peak is x, one normalised map and one half-size conv1 output.
+  const DType map = conv_map_dtype(x.backend());
   Tensor h = norm_silu(norm1_, x);  // [B,H,W,Cin]
   if (!shortcut_) {
     const Tensor skip = std::move(x);
-    h = ops::conv2d(h, *conv1_);  // [B,H,W,Cout]
-    h = norm_silu(norm2_, h);     // [B,H,W,Cout]
+    h = ops::conv2d(h, *conv1_, Activation::None, nullptr, Activation::None, map);  // [B,H,W,Cout]
+    h = norm_silu(norm2_, h);                                                       // [B,H,W,Cout]
     return ops::conv2d(h, *conv2_, Activation::None, &skip);
   }
   // A block that changes the width frees maps of the input width that no later request fits
-  // (at 512²: 256 MB each); giving them back as they die keeps them out of the peak. In the
-  // decoder x arrives from an upsampling convolution already in bf16, so the shortcut reads it
-  // without a copy.
+  // (at 512²: 128-256 MB each); giving them back as they die keeps them out of the peak. conv1
+  // runs before the shortcut so that its input is gone before the shortcut's output exists.
+  // In the decoder x arrives from an upsampling convolution already in bf16, so the shortcut
+  // reads it without a copy.
   Backend& backend = x.backend();
+  backend.release_pooled();
+  h = ops::conv2d(h, *conv1_, Activation::None, nullptr, Activation::None, map);  // [B,H,W,Cout]
   backend.release_pooled();
   const Tensor skip = ops::linear(conv_input(x), *shortcut_);  // [B,H,W,Cout]
   x = Tensor();
   backend.release_pooled();
-  h = ops::conv2d(h, *conv1_);                              // [B,H,W,Cout]
   h = norm_silu(norm2_, h);                                 // [B,H,W,Cout]
   return ops::conv2d(h, *conv2_, Activation::None, &skip);  // [B,H,W,Cout] + skip
 }

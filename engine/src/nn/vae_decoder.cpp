@@ -31,15 +31,16 @@ Tensor VaeDecoder::forward(const Tensor& z, const StageHook& hook) const {
     // follows, so give them back rather than hold them beside the larger maps.
     backend.release_pooled();
     if (levels_[i].upsample) {
-      // At most two maps of the new resolution are alive (the f32 upsample and its bf16 copy,
-      // then that copy and the convolution's output), and the pool holds none of the dead
-      // ones beside them: their sizes and dtypes match nothing the convolution asks for. The
-      // output is stored in bf16 on a bf16 backend: the next block reads it only through a
-      // group norm and a bf16 convolution (or as a residual, rounded like every bf16 map).
-      Tensor up = ops::upsample_nearest(h, 2);  // [B,2h',2w',C_i]
+      // Upsampled in the compute dtype (nearest copies values, so converting before or after
+      // is the same) and convolved into a map of that dtype: at most two maps of the new
+      // resolution, each half-size on a bf16 backend, are alive at once. The next block reads
+      // the output only through a group norm and a bf16 convolution (or as a residual,
+      // rounded like every bf16 map).
+      Tensor small = conv_input(h);  // [B,h',w',C_i]
       h = Tensor();
       backend.release_pooled();
-      up = conv_input(up);
+      const Tensor up = ops::upsample_nearest(small, 2, small.dtype());  // [B,2h',2w',C_i]
+      small = Tensor();
       backend.release_pooled();
       h = ops::conv2d(up, *levels_[i].upsample, Activation::None, nullptr, Activation::None,
                       conv_map_dtype(backend));

@@ -52,6 +52,8 @@ Tensor softmax(const Tensor& x);  // over the last dim
 Tensor activation(const Tensor& x, Activation act);
 Tensor geglu(const Tensor& x);  // [..., 2n] -> x[..., :n] * gelu(x[..., n:])
 Tensor upsample_nearest(const Tensor& x, int factor);
+// The same, written in `out`: F32, or x's own dtype (a bf16 map stays bf16, at half the memory).
+Tensor upsample_nearest(const Tensor& x, int factor, DType out);
 // To [N, out_h, out_w, C] as torch's F.interpolate(size=..., mode="nearest"): source index
 // min(floor(dst * float(in / out)), in - 1), i.e. 2x nearest when out = 2·in, and 2x nearest
 // keeping the first 2·in − 1 rows/cols when out = 2·in − 1 (ComfyUI's UNet Upsample to a skip's
