@@ -193,7 +193,7 @@ void expect_keeps_unmasked_area(const GeneratedImage& out) {
   EXPECT_LT(far_sum / far, 0.5 * in_sum / inside);
 }
 
-TEST_F(PipelineTest, InpaintRejectsMasksWithoutAnImageOrOfAnotherSize) {
+TEST(InpaintMask, RejectedWithoutAnImageOrAtAnotherSize) {
   GenerationParams p = inpaint_case("inpaint");
   p.init_image.reset();
   try {
