@@ -160,6 +160,36 @@ TEST(TfjsLayersModel, activation_after_conv_fuses_only_when_alone) {
   }
 }
 
+// MultiplyBeta after a linear conv folds into its weights, and the Add after it becomes the
+// conv's fused residual (esrgan-thick's x + β·conv(..)); a conv also read elsewhere keeps both.
+TEST(TfjsLayersModel, scale_and_add_fold_into_the_conv) {
+  const json layers =
+      json::array({layer("InputLayer", "in", json::object(), {}),
+                   layer("Conv2D", "c1", {{"filters", 1}, {"kernel_size", {1, 1}}}, {"in"}),
+                   layer("MultiplyBeta", "mb", {{"beta", 0.5}}, {"c1"}),
+                   layer("Add", "a1", json::object(), {"in", "mb"}),
+                   layer("Conv2D", "c2",
+                         {{"filters", 1}, {"kernel_size", {1, 1}}, {"use_bias", false}}, {"a1"}),
+                   layer("Add", "a2", json::object(), {"c2", "a1"}),
+                   layer("Add", "a3", json::object(), {"a2", "c2"})});
+  WeightMap w;
+  w["c1/kernel"] = arr({1, 1, 1, 1}, {2.0f});
+  w["c1/bias"] = arr({1}, {1.0f});
+  w["c2/kernel"] = arr({1, 1, 1, 1}, {3.0f});
+  for (const bool cpu : {false, true}) {
+    auto backend = cpu ? make_cpu_backend({.compute_type = DType::F32, .threads = 0})
+                       : make_reference_backend();
+    const LayersModel m = LayersModel::build(model_of(layers, "a3"), w, *backend);
+    const std::vector<float> x = {-1.5f, 0.25f, 2.0f};
+    const std::vector<float> y = m.run(Tensor::from_host(*backend, Shape{1, 1, 3, 1}, x)).to_host();
+    ASSERT_EQ(y.size(), 3u);
+    for (int i = 0; i < 3; ++i) {
+      const float a1 = x[i] + 0.5f * (2 * x[i] + 1), c2 = 3 * a1;
+      EXPECT_FLOAT_EQ(y[i], (c2 + a1) + c2) << i;
+    }
+  }
+}
+
 TEST(TfjsLayersModel, unsupported_layers_are_named) {
   auto error_of = [](const json& l) {
     const json layers = json::array({layer("InputLayer", "in", json::object(), {}), l});

@@ -489,6 +489,52 @@ void fold_concat_into_conv(std::vector<Desc>& ds, int output) {
   }
 }
 
+// esrgan-thick's MultiplyBeta after a linear convolution only it reads scales that
+// convolution's weights and bias instead (β·(Wx + b) = (βW)x + βb); the Scale becomes a view.
+void fold_scales(std::vector<Desc>& ds, int output) {
+  for (auto& sc : ds) {
+    if (sc.kind != Kind::Scale || sc.inputs.size() != 1) continue;
+    Desc& c = ds[static_cast<std::size_t>(sc.inputs[0])];
+    if (c.kind != Kind::Conv || c.consumers != 1 || c.act != Activation::None ||
+        !c.part_channels.empty() || &c == &ds[static_cast<std::size_t>(output)]) {
+      continue;
+    }
+    for (float& v : c.weight) v *= sc.scale;
+    for (float& v : c.bias) v *= sc.scale;
+    sc.kind = Kind::Identity;
+  }
+}
+
+// An Add of a convolution's output (through views) that nothing else reads, and of a map
+// computed before that convolution, runs as the convolution's fused residual; the Add becomes
+// a view.
+void fold_adds(std::vector<Desc>& ds, int output) {
+  for (std::size_t j = 0; j < ds.size(); ++j) {
+    Desc& add = ds[j];
+    if (add.kind != Kind::Add || add.inputs.size() != 2) continue;
+    for (int side = 0; side < 2; ++side) {
+      int ci = add.inputs[static_cast<std::size_t>(side)];
+      const int other = add.inputs[static_cast<std::size_t>(1 - side)];
+      bool alone = true;
+      while (ds[static_cast<std::size_t>(ci)].kind == Kind::Identity &&
+             ds[static_cast<std::size_t>(ci)].inputs.size() == 1) {
+        alone = alone && ds[static_cast<std::size_t>(ci)].consumers == 1 && ci != output;
+        ci = ds[static_cast<std::size_t>(ci)].inputs[0];
+      }
+      Desc& c = ds[static_cast<std::size_t>(ci)];
+      if (!alone || c.kind != Kind::Conv || c.consumers != 1 || ci == output || c.seeded ||
+          c.shuffle != 0 || c.inputs.size() != 1 || other >= ci) {
+        continue;
+      }
+      c.inputs.push_back(other);
+      c.seeded = true;
+      add.kind = Kind::Identity;
+      add.inputs = {add.inputs[static_cast<std::size_t>(side)]};
+      break;
+    }
+  }
+}
+
 // The declared output layer, else the last layer.
 int output_index(const ModelJson& model, const json& config,
                  const std::map<std::string, int>& index, std::size_t layers) {
@@ -654,6 +700,8 @@ LayersModel LayersModel::build(const ModelJson& model, const WeightMap& weights,
   fold_upsampling(ds, output);
   fuse_activations(ds, output);
   fold_concat_into_conv(ds, output);
+  fold_scales(ds, output);
+  fold_adds(ds, output);
 
   // Prepare weights once (staged on a host backend when `backend` is a device).
   std::unique_ptr<Backend> staging = backend.is_host() ? nullptr : make_reference_backend();
@@ -694,6 +742,7 @@ LayersModel LayersModel::build(const ModelJson& model, const WeightMap& weights,
       l->macs_per_pixel = d.useful_macs > 0 ? d.useful_macs : d.cout * d.cin * d.kh * d.kw;
       l->stride = d.spec.stride_h;
       l->check_even = d.same_padding && (d.spec.stride_h > 1 || d.spec.stride_w > 1);
+      l->seeded = d.seeded;
     }
     m.layers_.push_back(std::move(l));
   }
@@ -728,7 +777,7 @@ Tensor LayersModel::run(const Tensor& input) const {
           fail("layer \"" + l.name + "\"",
                "SAME padding with stride needs sizes divisible by it, got " + in(0).shape().str());
         }
-        values[i] = ops::conv2d(in(0), *l.weight, l.act);
+        values[i] = ops::conv2d(in(0), *l.weight, l.act, l.seeded ? &in(1) : nullptr);
         if (l.shuffle > 1) values[i] = ops::depth_to_space(values[i], l.shuffle);
         break;
       case Kind::Folded:
