@@ -162,6 +162,9 @@ void post_edits(Ctx& c) {
         mask_from_alpha(decode_upload(form_value(c.req, "mask"), l, "mask"), *p.init_image, "mask");
   else if (has_transparency(*p.init_image))
     p.mask = mask_from_alpha(*p.init_image, *p.init_image, "image");
+  // The masked area is replaced, not varied: it is sampled from pure noise (ComfyUI's denoise
+  // 1.0 with a latent noise mask) while the kept area is re-noised from the input at every step.
+  if (p.mask) p.strength = 1.0;
   const std::string n = form_value(c.req, "n");
   try {
     if (!n.empty()) p.batch = std::stoi(n);
