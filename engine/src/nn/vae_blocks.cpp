@@ -47,12 +47,16 @@ Tensor VaeResnetBlock::forward(Tensor x) const {
   // Each intermediate is dropped (reassigned) right after its last use. conv1's output feeds
   // only norm2, so on a bf16 backend it is stored in bf16 (norm2 reads it as it is): the
   // block's peak is x, one normalised map and one half-size conv1 output.
-  const DType map = conv_map_dtype(x.backend());
+  // Before conv2 allocates its f32 output the pool is emptied: it then holds only the dead
+  // half-size maps, which that output does not fit (at 512²: 64 MB beside the 320 MB live).
+  Backend& backend = x.backend();
+  const DType map = conv_map_dtype(backend);
   Tensor h = norm_silu(norm1_, x);  // [B,H,W,Cin]
   if (!shortcut_) {
     const Tensor skip = std::move(x);
     h = ops::conv2d(h, *conv1_, Activation::None, nullptr, Activation::None, map);  // [B,H,W,Cout]
     h = norm_silu(norm2_, h);                                                       // [B,H,W,Cout]
+    backend.release_pooled();
     return ops::conv2d(h, *conv2_, Activation::None, &skip);
   }
   // A block that changes the width frees maps of the input width that no later request fits
@@ -60,14 +64,14 @@ Tensor VaeResnetBlock::forward(Tensor x) const {
   // runs before the shortcut so that its input is gone before the shortcut's output exists.
   // In the decoder x arrives from an upsampling convolution already in bf16, so the shortcut
   // reads it without a copy.
-  Backend& backend = x.backend();
   backend.release_pooled();
   h = ops::conv2d(h, *conv1_, Activation::None, nullptr, Activation::None, map);  // [B,H,W,Cout]
   backend.release_pooled();
   const Tensor skip = ops::linear(conv_input(x), *shortcut_);  // [B,H,W,Cout]
   x = Tensor();
   backend.release_pooled();
-  h = norm_silu(norm2_, h);                                 // [B,H,W,Cout]
+  h = norm_silu(norm2_, h);  // [B,H,W,Cout]
+  backend.release_pooled();
   return ops::conv2d(h, *conv2_, Activation::None, &skip);  // [B,H,W,Cout] + skip
 }
 
