@@ -59,6 +59,13 @@ class EngineGenerator final : public service::Generator {
   std::vector<std::string> samplers() const override { return pipeline::sampler_names(); }
   std::vector<std::string> schedulers() const override { return pipeline::scheduler_names(); }
   bool supports_img2img() const override { return true; }
+  // A1111's short hash (computed at load) and the checkpoint file its full sha256 is computed
+  // from (a diffusers folder has neither).
+  std::string model_hash() const override { return model_->label().hash; }
+  std::string model_file() const override {
+    std::error_code ec;
+    return std::filesystem::is_regular_file(model_->path(), ec) ? model_->path() : std::string();
+  }
 
   std::vector<service::Image> run(const service::GenerationParams& params,
                                   const std::function<void(const service::Progress&)>& progress,

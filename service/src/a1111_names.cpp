@@ -6,6 +6,7 @@
 #include <charconv>
 #include <utility>
 
+#include "a1111_batch.h"
 #include "pixforge/image/a1111_parameters.h"
 
 namespace pixforge::service {
@@ -132,6 +133,46 @@ SamplerChoice resolve_a1111_sampler(std::string_view sampler_name, std::string_v
   return out;
 }
 
+SamplerChoice resolve_native_sampler(std::string_view sampler, std::string_view scheduler) {
+  std::string legacy_scheduler;
+  const SamplerEntry* entry = sampler.empty() ? find_sampler("euler") : find_sampler(sampler);
+  if (!entry) entry = split_legacy(sampler, legacy_scheduler);
+  if (scheduler.empty()) scheduler = legacy_scheduler.empty() ? "normal" : legacy_scheduler;
+  SamplerChoice out = resolve_a1111_sampler(entry ? entry->ours : sampler, scheduler);
+  return out;
+}
+
+std::string accepted_sampler_names(const std::vector<std::string>& samplers) {
+  std::string out;
+  for (const auto& s : samplers) {
+    if (!out.empty()) out += ", ";
+    out += s;
+    const SamplerEntry* e = find_sampler(s);
+    if (!e || e->ours != s) continue;
+    out += " (" + std::string(e->label);
+    for (auto a : e->aliases)
+      if (!a.empty()) out += ", " + std::string(a);
+    out += ")";
+  }
+  return out;
+}
+
+std::string accepted_scheduler_names(const std::vector<std::string>& schedulers) {
+  std::string out = "Automatic";
+  for (const auto& s : schedulers) {
+    out += ", " + s;
+    std::string names;
+    for (const auto& e : kSchedulers) {
+      if (e.ours != s) continue;
+      for (auto n : {e.name, e.label, e.aliases[0]})
+        if (!n.empty() && n != s && names.find(std::string(n)) == std::string::npos)
+          names += (names.empty() ? "" : ", ") + std::string(n);
+    }
+    if (!names.empty()) out += " (" + names + ")";
+  }
+  return out;
+}
+
 std::string sampler_label(const std::string& sampler) {
   for (const auto& e : kSamplers)
     if (e.ours == sampler) return std::string(e.label);
@@ -187,8 +228,8 @@ nlohmann::json a1111_scheduler_list(const std::vector<std::string>& schedulers) 
   return list;
 }
 
-std::string a1111_infotext(const GenerationParams& p, int batch_pos,
-                           const std::string& model_name) {
+std::string a1111_infotext(const GenerationParams& p, int index, const std::string& model_name,
+                           const std::string& model_hash) {
   A1111Parameters info;
   info.prompt = p.prompt;
   info.negative_prompt = p.negative_prompt;
@@ -196,13 +237,13 @@ std::string a1111_infotext(const GenerationParams& p, int batch_pos,
   info.set("Sampler", sampler_label(p.sampler));
   info.set("Schedule type", scheduler_label(p.scheduler));
   info.set("CFG scale", number(p.cfg_scale));
-  // One noise draw per batch (as ComfyUI): every image of a batch shares the seed.
-  info.set("Seed", std::to_string(p.seed));
+  info.set("Seed", std::to_string(image_seed(p, index)));
   info.set("Size", std::to_string(p.width) + "x" + std::to_string(p.height));
+  if (!model_hash.empty()) info.set("Model hash", model_hash);
   if (!model_name.empty()) info.set("Model", model_name);
   if (p.batch > 1) {
     info.set("Batch size", std::to_string(p.batch));
-    info.set("Batch pos", std::to_string(batch_pos));
+    info.set("Batch pos", std::to_string(index % p.batch));
   }
   if (p.init_image) info.set("Denoising strength", number(p.strength));
   // The engine generator draws its noise with torch's CPU generator (the pipeline default);
@@ -213,9 +254,10 @@ std::string a1111_infotext(const GenerationParams& p, int batch_pos,
 }
 
 void attach_a1111_parameters(std::vector<Image>& outputs, const GenerationParams& params,
-                             const std::string& model_name) {
+                             const std::string& model_name, const std::string& model_hash) {
   for (std::size_t i = 0; i < outputs.size(); ++i)
-    outputs[i].text = {{"parameters", a1111_infotext(params, static_cast<int>(i), model_name)}};
+    outputs[i].text = {
+        {"parameters", a1111_infotext(params, static_cast<int>(i), model_name, model_hash)}};
 }
 
 }  // namespace pixforge::service

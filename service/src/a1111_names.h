@@ -28,6 +28,17 @@ struct SamplerChoice {
 // sent, so validate_params refuses them against the Generator's lists with the field named.
 SamplerChoice resolve_a1111_sampler(std::string_view sampler_name, std::string_view scheduler);
 
+// The native API (POST /api/v1/generate) takes engine names and A1111 names alike: an empty
+// sampler is euler; an empty scheduler is the native default "normal" unless the sampler name
+// carries a pre-1.9 schedule ("DPM++ 2M Karras"); "Automatic" is A1111's schedule for the
+// sampler. Unknown names come back as sent, for validate_params to refuse.
+SamplerChoice resolve_native_sampler(std::string_view sampler, std::string_view scheduler);
+
+// "euler (Euler), euler_ancestral (Euler a, k_euler_a, ...), ..." for the engine names offered:
+// what a 400 for an unknown sampler or scheduler lists as accepted.
+std::string accepted_sampler_names(const std::vector<std::string>& samplers);
+std::string accepted_scheduler_names(const std::vector<std::string>& schedulers);
+
 // A1111 display names for engine names; the engine name itself when A1111 has none.
 std::string sampler_label(const std::string& sampler);
 std::string scheduler_label(const std::string& scheduler);
@@ -38,13 +49,14 @@ std::string scheduler_label(const std::string& scheduler);
 nlohmann::json a1111_sampler_list(const std::vector<std::string>& samplers);
 nlohmann::json a1111_scheduler_list(const std::vector<std::string>& schedulers);
 
-// The A1111 infotext of output number `batch_pos` of a job, as A1111 writes it (prompt,
-// "Negative prompt: ...", then "Steps: 2, Sampler: Euler, Schedule type: ..., ...").
-std::string a1111_infotext(const GenerationParams& params, int batch_pos,
-                           const std::string& model_name);
+// The A1111 infotext of output number `index` of a job (over all its iterations), as A1111
+// writes it (prompt, "Negative prompt: ...", then "Steps: 2, Sampler: Euler, ..., Seed: <that
+// image's seed>, ..."); `model_hash` (A1111 short hash) may be empty.
+std::string a1111_infotext(const GenerationParams& params, int index, const std::string& model_name,
+                           const std::string& model_hash = "");
 // Adds the `parameters` text chunk to each of a job's outputs (F15), built from the job's
 // effective parameters (seed resolved, sampler and schedule as run).
 void attach_a1111_parameters(std::vector<Image>& outputs, const GenerationParams& params,
-                             const std::string& model_name);
+                             const std::string& model_name, const std::string& model_hash = "");
 
 }  // namespace pixforge::service

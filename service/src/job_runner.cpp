@@ -3,6 +3,7 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include "a1111_batch.h"
 #include "a1111_names.h"
 #include "owner_data.h"
 #include "png_io.h"
@@ -99,6 +100,8 @@ GenerationParams JobRunner::load_params(const JobRow& job) {
   p.scheduler = j.value("scheduler", "normal");  // jobs queued before schedules were stored
   p.batch = j.at("batch");
   p.strength = j.value("strength", 0.75);
+  p.batch_count = j.value("batch_count", 1);  // absent in jobs queued before A1111 n_iter
+  p.seed_per_image = j.value("seed_per_image", false);
   for (const auto& b : app_.store->blobs(job.owner_id)) {
     if (b.job_id != job.id || b.kind != "upload") continue;
     const auto sealed = app_.blobs->get(b.id);
@@ -110,9 +113,18 @@ GenerationParams JobRunner::load_params(const JobRow& job) {
   return p;
 }
 
-void JobRunner::publish_progress(const JobRow& job, const Progress& p) {
-  nlohmann::json ev = {{"type", "progress"}, {"step", p.step}, {"total", p.total}};
-  if (p.preview) ev["preview"] = png_data_url(encode_png(*p.preview));
+void JobRunner::publish_progress(const JobRow& job, const JobProgress& p,
+                                 const std::optional<Image>& preview) {
+  // step/total over the whole job; the iteration fields are A1111's job_no/job_count and
+  // sampling_step/sampling_steps (GET /sdapi/v1/progress).
+  nlohmann::json ev = {{"type", "progress"},
+                       {"step", p.step},
+                       {"total", p.total},
+                       {"iteration", p.iteration},
+                       {"iterations", p.iterations},
+                       {"iteration_step", p.iteration_step},
+                       {"iteration_steps", p.iteration_steps}};
+  if (preview) ev["preview"] = png_data_url(encode_png(*preview));
   app_.events.publish(job.id, std::move(ev));
 }
 
@@ -184,10 +196,22 @@ void JobRunner::run_one(const JobRow& job) {
   app_.events.publish(job.id, {{"type", "started"}});
   try {
     const GenerationParams params = load_params(job);
-    auto images = app_.generator->run(
-        params, [&](const Progress& p) { publish_progress(job, p); }, cancel_);
+    const std::vector<GenerationParams> runs = generator_runs(params);
+    std::vector<Image> images;
+    for (std::size_t r = 0; r < runs.size(); ++r) {
+      auto part = app_.generator->run(
+          runs[r],
+          [&](const Progress& p) {
+            publish_progress(
+                job, job_progress(params, static_cast<int>(r), static_cast<int>(runs.size()), p),
+                p.preview);
+          },
+          cancel_);
+      for (auto& img : part) images.push_back(std::move(img));
+    }
     if (app_.config.privacy.embed_parameters)
-      attach_a1111_parameters(images, params, app_.generator->model_name());
+      attach_a1111_parameters(images, params, app_.generator->model_name(),
+                              app_.generator->model_hash());
     const Stored stored = store_outputs(job, images);
     app_.store->finish_job(job.id, "succeeded", "", app_.now());
     nlohmann::json done = {{"type", "done"}, {"state", "succeeded"}, {"images", stored.visible}};

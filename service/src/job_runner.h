@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "a1111_batch.h"
 #include "app_state.h"
 
 namespace pixforge::service {
@@ -38,7 +39,8 @@ class JobRunner {
   Stored store_outputs(const JobRow& job, const std::vector<Image>& images);
   void store_one(const JobRow& job, const Image& img, const std::optional<ModerationScore>& score,
                  Stored& out);
-  void publish_progress(const JobRow& job, const Progress& p);
+  void publish_progress(const JobRow& job, const JobProgress& p,
+                        const std::optional<Image>& preview);
 
   Service::State& app_;
   std::thread thread_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <random>
 
+#include "a1111_names.h"
 #include "identity.h"
 #include "job_runner.h"
 #include "owner_data.h"
@@ -57,10 +58,10 @@ void validate_params(const Ctx& c, GenerationParams& p) {
                    "no generation pipeline available: no model is loaded on this server");
   const auto samplers = c.app.generator->samplers();
   if (std::find(samplers.begin(), samplers.end(), p.sampler) == samplers.end())
-    throw bad_request("sampler", "is not one of GET /sdapi/v1/samplers");
+    throw bad_request("sampler", "must be one of: " + accepted_sampler_names(samplers));
   const auto schedulers = c.app.generator->schedulers();
   if (std::find(schedulers.begin(), schedulers.end(), p.scheduler) == schedulers.end())
-    throw bad_request("scheduler", "is not one of GET /sdapi/v1/schedulers");
+    throw bad_request("scheduler", "must be one of: " + accepted_scheduler_names(schedulers));
   if (p.init_image && !c.app.generator->supports_img2img())
     throw ApiError(501, "img2img_unsupported", "the loaded model does not support img2img");
 }
@@ -99,7 +100,8 @@ ScreenResult screen_prompts(Ctx& c, GenerationParams& p, const std::string& api)
 
 std::string submit_job(Ctx& c, GenerationParams p, const std::string& api) {
   const ScreenResult screened = screen_prompts(c, p, api);
-  if (!c.app.store->consume_quota(c.who.owner_id, utc_day(c.app.now()), p.batch,
+  // Every image counts: an A1111 request makes batch_size x n_iter of them.
+  if (!c.app.store->consume_quota(c.who.owner_id, utc_day(c.app.now()), p.batch * p.batch_count,
                                   c.app.config.limits.daily_quota_images))
     throw ApiError(429, "quota_exceeded",
                    "daily image quota (" + std::to_string(c.app.config.limits.daily_quota_images) +
@@ -116,6 +118,8 @@ std::string submit_job(Ctx& c, GenerationParams p, const std::string& api) {
                                  {"sampler", p.sampler},
                                  {"scheduler", p.scheduler},
                                  {"batch", p.batch},
+                                 {"batch_count", p.batch_count},
+                                 {"seed_per_image", p.seed_per_image},
                                  {"strength", p.strength},
                                  {"training_use", false}};
   const std::int64_t now = c.app.now();

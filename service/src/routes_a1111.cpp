@@ -2,8 +2,12 @@
 // progress, sd-models, samplers, schedulers, options. Bodies and answers follow A1111 1.9+:
 // display sampler names with a separate `scheduler`, `info` as a JSON string.
 #include <ctime>
+#include <random>
 
+#include "a1111_batch.h"
+#include "a1111_model.h"
 #include "a1111_names.h"
+#include "a1111_request.h"
 #include "http.h"
 #include "identity.h"
 #include "job_runner.h"
@@ -12,22 +16,6 @@
 #include "uploads.h"
 
 namespace pixforge::service::http {
-
-GenerationParams a1111_params(const nlohmann::json& b, const Limits& l) {
-  GenerationParams p = common_json_params(b, l);
-  std::string sampler = str_field(b, "sampler_name", false, 64);
-  if (sampler.empty()) sampler = str_field(b, "sampler_index", false, 64);
-  const SamplerChoice choice = resolve_a1111_sampler(sampler, str_field(b, "scheduler", false, 64));
-  p.sampler = choice.sampler;
-  p.scheduler = choice.scheduler;
-  p.batch = static_cast<int>(int_field(b, "batch_size", 1, 1, l.max_batch));
-  if (int_field(b, "n_iter", 1, 1, 1) != 1) throw bad_request("n_iter", "must be 1");
-  // A1111 tools send denoising_strength 0 on txt2img (it only drives hires fix there);
-  // img2img refuses 0 itself.
-  const double strength = num_field(b, "denoising_strength", 0.75, 0.0, 1.0);
-  if (strength > 0) p.strength = strength;
-  return p;
-}
 
 namespace {
 
@@ -56,7 +44,7 @@ nlohmann::json echo_request(const nlohmann::json& body, const GenerationParams& 
       {"sampler_name", sampler_label(p.sampler)},
       {"scheduler", scheduler_label(p.scheduler)},
       {"batch_size", p.batch},
-      {"n_iter", 1},
+      {"n_iter", p.batch_count},
       {"steps", p.steps},
       {"cfg_scale", p.cfg_scale},
       {"width", p.width},
@@ -68,54 +56,93 @@ nlohmann::json echo_request(const nlohmann::json& body, const GenerationParams& 
       {"save_images", false}};
   for (const auto& [key, value] : defaults.items())
     if (!out.contains(key) || out[key].is_null()) out[key] = value;
-  if (out.contains("init_images")) out["init_images"] = nullptr;
-  if (out.contains("mask")) out["mask"] = nullptr;
+  // A1111 leaves the images out of the echo unless include_init_images asks for them.
+  if (!bool_field(out, "include_init_images", false)) {
+    if (out.contains("init_images")) out["init_images"] = nullptr;
+    if (out.contains("mask")) out["mask"] = nullptr;
+  }
   return out;
 }
 
-// `info`: what A1111 tools read from the JSON string (seed, all_seeds, infotexts, ...). Every
-// image of a batch shares the seed (one noise draw per batch, as ComfyUI).
-nlohmann::json info_json(const Ctx& c, const JobRow& job, const GenerationParams& p, int images) {
-  const std::string model = c.app.generator ? c.app.generator->model_name() : "";
-  nlohmann::json infotexts = nlohmann::json::array();
-  for (int i = 0; i < images; ++i) infotexts.push_back(a1111_infotext(p, i, model));
+// A1111 resolves subseed -1 to a random one (get_fixed_seed) even when subseed_strength is 0,
+// where it has no effect; info then lists subseed + k per image.
+std::int64_t resolve_subseed(const nlohmann::json& body) {
+  const std::int64_t sent = int_field(body, "subseed", -1, -1, 0xffffffffLL);
+  if (sent >= 0) return sent;
+  return static_cast<std::int64_t>(std::random_device{}() % 4294967294u);
+}
+
+// `info`: what A1111 tools read from the JSON string, filled as A1111's Processed.js() fills it.
+// `indices` are the job's image indices of the returned images (all of them unless output
+// moderation withheld some), so images[i], all_seeds[i] and infotexts[i] belong together.
+nlohmann::json info_json(const Ctx& c, const JobRow& job, const GenerationParams& p,
+                         const std::vector<int>& indices, const nlohmann::json& body) {
+  const A1111Checkpoint model =
+      c.app.generator ? a1111_checkpoint(*c.app.generator) : A1111Checkpoint{};
+  const std::int64_t subseed = resolve_subseed(body);
+  nlohmann::json infotexts = nlohmann::json::array(), seeds = nlohmann::json::array(),
+                 subseeds = nlohmann::json::array();
+  for (int i : indices) {
+    infotexts.push_back(a1111_infotext(p, i, model.model_name, model.hash));
+    seeds.push_back(image_seed(p, i));
+    subseeds.push_back(subseed + i);
+  }
   const auto repeat = [&](const nlohmann::json& v) {
-    return nlohmann::json::array_t(static_cast<std::size_t>(images), v);
+    return nlohmann::json::array_t(indices.size(), v);
   };
-  return {{"prompt", p.prompt},
-          {"all_prompts", repeat(p.prompt)},
-          {"negative_prompt", p.negative_prompt},
-          {"all_negative_prompts", repeat(p.negative_prompt)},
-          {"seed", p.seed},
-          {"all_seeds", repeat(p.seed)},
-          {"subseed", -1},
-          {"all_subseeds", repeat(-1)},
-          {"subseed_strength", 0},
-          {"width", p.width},
-          {"height", p.height},
-          {"sampler_name", sampler_label(p.sampler)},
-          {"scheduler", scheduler_label(p.scheduler)},
-          {"cfg_scale", p.cfg_scale},
-          {"steps", p.steps},
-          {"batch_size", p.batch},
-          {"restore_faces", false},
-          {"face_restoration_model", nullptr},
-          {"sd_model_name", model},
-          {"sd_model_hash", nullptr},
-          {"sd_vae_name", nullptr},
-          {"sd_vae_hash", nullptr},
-          {"seed_resize_from_w", -1},
-          {"seed_resize_from_h", -1},
-          {"denoising_strength", p.init_image ? nlohmann::json(p.strength) : nlohmann::json(0)},
-          {"extra_generation_params", {{"Schedule type", scheduler_label(p.scheduler)}}},
-          {"index_of_first_image", 0},
-          {"infotexts", infotexts},
-          {"styles", nlohmann::json::array()},
-          {"job_timestamp", job_timestamp(job.created_ms)},
-          {"clip_skip", 1},
-          {"is_using_inpainting_conditioning", false},
-          {"version", "pixforge"},
-          {"job_id", job.id}};
+  const auto or_null = [](const std::string& s) {
+    return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
+  };
+  return {
+      {"prompt", p.prompt},
+      {"all_prompts", repeat(p.prompt)},
+      {"negative_prompt", p.negative_prompt},
+      {"all_negative_prompts", repeat(p.negative_prompt)},
+      {"seed", seeds.empty() ? nlohmann::json(p.seed) : seeds[0]},
+      {"all_seeds", seeds},
+      {"subseed", subseeds.empty() ? nlohmann::json(subseed) : subseeds[0]},
+      {"all_subseeds", subseeds},
+      {"subseed_strength", 0},
+      {"width", p.width},
+      {"height", p.height},
+      {"sampler_name", sampler_label(p.sampler)},
+      {"cfg_scale", p.cfg_scale},
+      {"steps", p.steps},
+      {"batch_size", p.batch},
+      {"restore_faces", false},
+      {"face_restoration_model", nullptr},
+      {"sd_model_name", model.model_name},
+      {"sd_model_hash", or_null(model.hash)},
+      {"sd_vae_name", nullptr},
+      {"sd_vae_hash", nullptr},
+      {"seed_resize_from_w", -1},
+      {"seed_resize_from_h", -1},
+      {"denoising_strength", p.init_image ? nlohmann::json(p.strength) : nlohmann::json(0)},
+      {"extra_generation_params", {{"Schedule type", scheduler_label(p.scheduler)}}},
+      // No grid is ever made (nothing is saved in a server folder), so images[0] is the
+      // first image.
+      {"index_of_first_image", 0},
+      {"infotexts", infotexts},
+      {"styles", body.contains("styles") && body["styles"].is_array() ? body["styles"]
+                                                                      : nlohmann::json::array()},
+      {"job_timestamp", job_timestamp(job.created_ms)},
+      {"clip_skip", 1},
+      {"is_using_inpainting_conditioning", false},
+      {"version", "pixforge"},
+      {"job_id", job.id}};
+}
+
+// Job image index of each visible output: outputs and withheld (P9) images are stored in
+// generation order, so a visible output's index is its position among both.
+std::vector<int> visible_indices(Service::State& app, const JobRow& job) {
+  std::vector<int> out;
+  int index = 0;
+  for (const auto& b : app.store->job_blobs(job.id)) {
+    if (b.owner_id != job.owner_id || (b.kind != "output" && b.kind != "flagged")) continue;
+    if (b.kind == "output") out.push_back(index);
+    ++index;
+  }
+  return out;
 }
 
 void respond(Ctx& c, const std::string& job_id, const GenerationParams& p,
@@ -124,24 +151,30 @@ void respond(Ctx& c, const std::string& job_id, const GenerationParams& p,
   if (job.state != "succeeded")
     throw ApiError(job.state == "cancelled" ? 409 : 500, "generation_" + job.state,
                    "the generation " + job.state);
+  // send_images false: A1111 answers with no images (the tool reads them another way; here
+  // they stay in the owner's gallery).
   nlohmann::json images = nlohmann::json::array();
-  for (const auto& id : job_outputs(c.app, job))
-    images.push_back(base64(output_png(c.app, *c.app.store->find_blob(id))));
+  if (bool_field(body, "send_images", true))
+    for (const auto& id : job_outputs(c.app, job))
+      images.push_back(base64(output_png(c.app, *c.app.store->find_blob(id))));
   c.app.store->mark_returned(job.id, c.app.now());
   // The prompt is echoed only to its author, in this response; it is not re-stored.
-  const int count = static_cast<int>(images.size());
   send_json(c, 200,
             {{"images", images},
              {"parameters", echo_request(body, p)},
-             {"info", info_json(c, job, p, count).dump()},
+             {"info", info_json(c, job, p, visible_indices(c.app, job), body).dump()},
              {"moderation", moderation_json(c.app, job)}});  // P8 rewrite, P9 withheld images
 }
+
+// The A1111 checks that need the loaded model (override_settings names the checkpoint).
+void check_a1111_request(const Ctx& c, const nlohmann::json& b, const GenerationParams& p);
 
 void post_txt2img(Ctx& c) {
   check_can_generate(c);
   const auto b = body_json(c);
   GenerationParams p = a1111_params(b, c.app.config.limits);
   validate_params(c, p);
+  check_a1111_request(c, b, p);
   const GenerationParams echo = p;
   respond(c, submit_job(c, std::move(p), "a1111"), echo, b);
 }
@@ -151,68 +184,80 @@ void post_img2img(Ctx& c) {
   const auto b = body_json(c);
   GenerationParams p = a1111_params(b, c.app.config.limits);
   auto it = b.find("init_images");
-  if (it == b.end() || !it->is_array() || it->empty() || !(*it)[0].is_string())
+  // A1111 gives batch images init_images[i % n]; one init image for every image is what runs.
+  if (it == b.end() || !it->is_array() || it->size() != 1 || !(*it)[0].is_string())
     throw bad_request("init_images", "must be an array with one base64 image");
   if (b.contains("denoising_strength") && num_field(b, "denoising_strength", 0.75, 0.0, 1.0) == 0)
     throw bad_request("denoising_strength", "must be greater than 0 for img2img");
+  // A1111's resize_mode 0 ("Just resize") stretches the init image to width x height, which is
+  // what the engine does; crop, fill and latent upscale are not.
+  if (int_field(b, "resize_mode", 0, 0, 3) != 0)
+    throw bad_request("resize_mode", "only 0 (just resize) is supported");
   p.init_image = decode_upload(base64_decode((*it)[0].get<std::string>(), "init_images"),
                                c.app.config.limits, "init_images");
-  if (b.contains("mask") && b["mask"].is_string())
-    p.mask = mask_from_luminance(decode_upload_field(b, "mask", c.app.config.limits),
-                                 int_field(b, "inpainting_mask_invert", 0, 0, 1) == 1,
-                                 *p.init_image, "mask");
+  apply_a1111_mask(b, c.app.config.limits, p);
   validate_params(c, p);
+  check_a1111_request(c, b, p);
   // The init image stays in the echo: the infotext says "Denoising strength" for img2img.
   GenerationParams echo = p;
   echo.mask.reset();
   respond(c, submit_job(c, std::move(p), "a1111"), echo, b);
 }
 
-// Progress of the caller's own current job only (other users' jobs are not visible).
+// A1111's progress of the caller's own running job (other users' jobs are not visible):
+// state.job_no / job_count are the iteration and n_iter, sampling_step / sampling_steps the
+// step within the iteration, and progress is A1111's 0.01 + job_no / job_count + sampling_step
+// / sampling_steps / job_count (capped at 1), with eta_relative from the time it started.
 void get_progress(Ctx& c) {
-  nlohmann::json state = {{"skipped", false}, {"interrupted", false}, {"job", ""},
-                          {"job_count", 0},   {"sampling_step", 0},   {"sampling_steps", 0}};
-  nlohmann::json out = {
-      {"progress", 0.0}, {"eta_relative", 0.0}, {"current_image", nullptr}, {"textinfo", nullptr}};
+  nlohmann::json state = {
+      {"skipped", false}, {"interrupted", false}, {"stopping_generation", false},
+      {"job", ""},        {"job_count", 0},       {"job_timestamp", "0"},
+      {"job_no", 0},      {"sampling_step", 0},   {"sampling_steps", 0}};
+  nlohmann::json out = {{"progress", 0.0},
+                        {"eta_relative", 0.0},
+                        {"current_image", nullptr},
+                        {"textinfo", nullptr},
+                        {"current_task", nullptr}};
   if (c.who.exists()) {
-    int active = 0;
     for (const auto& job : c.app.store->jobs(c.who.owner_id)) {
-      if (job.state != "queued" && job.state != "running") continue;
-      ++active;
       if (job.state != "running") continue;
       state["job"] = job.id;
+      state["job_timestamp"] = job_timestamp(job.started_ms ? job.started_ms : job.created_ms);
+      state["job_count"] = 1;
       auto [seq, ev] = c.app.events.wait(job.id, 0, std::chrono::milliseconds(0));
       (void)seq;
-      if (!ev.is_null() && ev.value("type", "") == "progress") {
-        const int step = ev.value("step", 0), total = ev.value("total", 0);
-        state["sampling_step"] = step;
-        state["sampling_steps"] = total;
-        if (total > 0) out["progress"] = static_cast<double>(step) / total;
-        if (ev.contains("preview")) {
-          const std::string url = ev["preview"];
-          out["current_image"] = url.substr(url.find(',') + 1);
-        }
+      if (ev.is_null() || ev.value("type", "") != "progress") break;
+      const int job_no = ev.value("iteration", 0), job_count = ev.value("iterations", 1);
+      const int step = ev.value("iteration_step", ev.value("step", 0));
+      const int steps = ev.value("iteration_steps", ev.value("total", 0));
+      state["job_no"] = job_no;
+      state["job_count"] = job_count;
+      state["sampling_step"] = step;
+      state["sampling_steps"] = steps;
+      double progress = 0.01 + static_cast<double>(job_no) / std::max(job_count, 1);
+      if (steps > 0) progress += static_cast<double>(step) / steps / std::max(job_count, 1);
+      if (job.started_ms > 0) {
+        const double elapsed = static_cast<double>(c.app.now() - job.started_ms) / 1000.0;
+        out["eta_relative"] = elapsed / progress - elapsed;
       }
+      out["progress"] = std::min(progress, 1.0);
+      if (ev.contains("preview") && c.req.get_param_value("skip_current_image") != "true") {
+        const std::string url = ev["preview"];
+        out["current_image"] = url.substr(url.find(',') + 1);
+      }
+      break;
     }
-    state["job_count"] = active;
   }
   out["state"] = state;
   send_json(c, 200, out);
 }
 
-// The checkpoint is named by its file stem only: the server's paths are not the client's
-// business (A1111 sends the absolute path as "filename").
+// The loaded checkpoint as A1111 lists it: "name.safetensors [shorthash]", the short hash,
+// the whole file's sha256 (null until the background hash is done), the file name (never a
+// server path), no config.
 void get_models(Ctx& c) {
   nlohmann::json list = nlohmann::json::array();
-  if (c.app.generator) {
-    const std::string name = c.app.generator->model_name();
-    list.push_back({{"title", name},
-                    {"model_name", name},
-                    {"hash", nullptr},
-                    {"sha256", nullptr},
-                    {"filename", name},
-                    {"config", nullptr}});
-  }
+  if (c.app.generator) list.push_back(sd_models_entry(a1111_checkpoint(*c.app.generator)));
   send_json(c, 200, list);
 }
 
@@ -231,9 +276,13 @@ void get_schedulers(Ctx& c) {
 // The settings A1111 tools read to show and pick the checkpoint and output format. Values are
 // what this server does; none of them is a per-user preference.
 nlohmann::json current_options(const Ctx& c) {
-  const std::string model = c.app.generator ? c.app.generator->model_name() : "";
-  return {{"sd_model_checkpoint", model.empty() ? nlohmann::json(nullptr) : nlohmann::json(model)},
-          {"sd_checkpoint_hash", nullptr},
+  const A1111Checkpoint model =
+      c.app.generator ? a1111_checkpoint(*c.app.generator) : A1111Checkpoint{};
+  const auto or_null = [](const std::string& s) {
+    return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
+  };
+  return {{"sd_model_checkpoint", or_null(model.title)},
+          {"sd_checkpoint_hash", or_null(model.sha256)},
           {"sd_vae", "Automatic"},
           {"CLIP_stop_at_last_layers", 1},
           {"eta_noise_seed_delta", 0},
@@ -255,7 +304,12 @@ void post_options(Ctx& c) {
   const auto body = body_json(c);
   if (!body.is_object()) throw bad_request("", "body must be a JSON object of options");
   const nlohmann::json now = current_options(c);
+  const A1111Checkpoint model =
+      c.app.generator ? a1111_checkpoint(*c.app.generator) : A1111Checkpoint{};
   for (const auto& [key, value] : body.items()) {
+    if (key == "sd_model_checkpoint" && value.is_string() &&
+        names_checkpoint(model, value.get<std::string>()))
+      continue;
     auto it = now.find(key);
     if (it == now.end())
       throw ApiError(400, "unsupported_option", "option '" + key + "' is not supported", key);
@@ -266,6 +320,12 @@ void post_options(Ctx& c) {
                      key);
   }
   send_json(c, 200, nullptr);
+}
+
+void check_a1111_request(const Ctx& c, const nlohmann::json& b, const GenerationParams& p) {
+  check_a1111_fields(b, p);
+  check_override_settings(b, current_options(c),
+                          c.app.generator ? a1111_checkpoint(*c.app.generator) : A1111Checkpoint{});
 }
 
 }  // namespace

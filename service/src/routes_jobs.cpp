@@ -1,4 +1,5 @@
 // Native generation API: submit, status, live events (SSE), cancel, images, gallery.
+#include "a1111_names.h"
 #include "http.h"
 #include "identity.h"
 #include "job_runner.h"
@@ -11,11 +12,11 @@ namespace pixforge::service::http {
 
 GenerationParams native_params(const nlohmann::json& b, const Limits& l) {
   GenerationParams p = common_json_params(b, l);
-  p.sampler = str_field(b, "sampler", false, 64);
-  if (p.sampler.empty()) p.sampler = "euler";
-  // The engine's schedule names, as GET /api/v1/generation-options lists them.
-  p.scheduler = str_field(b, "scheduler", false, 64);
-  if (p.scheduler.empty()) p.scheduler = "normal";
+  // Engine names (GET /api/v1/generation-options) or A1111's ("Euler a", "Karras").
+  const SamplerChoice choice = resolve_native_sampler(str_field(b, "sampler", false, 64),
+                                                      str_field(b, "scheduler", false, 64));
+  p.sampler = choice.sampler;
+  p.scheduler = choice.scheduler;
   p.batch = static_cast<int>(int_field(b, "n", 1, 1, l.max_batch));
   p.strength = num_field(b, "strength", 0.75, 0.01, 1.0);
   return p;

@@ -402,7 +402,7 @@ TEST(Outputs, F15_outputs_carry_the_a1111_parameters_of_the_effective_job) {
     EXPECT_EQ(info.get("Sampler"), "DPM++ 2M");
     EXPECT_EQ(info.get("Schedule type"), "Karras");
     EXPECT_EQ(info.get("CFG scale"), "7.5");
-    EXPECT_EQ(info.get("Seed"), "42");
+    EXPECT_EQ(info.get("Seed"), std::to_string(42 + i));  // A1111: seed + image index
     EXPECT_EQ(info.get("Size"), "64x64");
     EXPECT_EQ(info.get("Model"), "test-gradient");
     EXPECT_EQ(info.get("Batch size"), "2");
@@ -530,9 +530,10 @@ TEST(A1111, F13_info_and_parameters_are_what_a1111_returns) {
   const auto j = r.json();
   ASSERT_TRUE(j["info"].is_string());
   const auto info = nlohmann::json::parse(j["info"].get<std::string>());
-  const auto ran = ts.generator->last_params.seed;
+  // The last generator run made the second image, with the resolved seed + 1 (A1111's seeds).
+  const auto ran = ts.generator->last_params.seed - 1;
   EXPECT_EQ(info["seed"], ran);
-  EXPECT_EQ(info["all_seeds"], nlohmann::json::array({ran, ran}));  // one noise draw per batch
+  EXPECT_EQ(info["all_seeds"], nlohmann::json::array({ran, ran + 1}));
   EXPECT_EQ(info["all_prompts"].size(), 2u);
   EXPECT_EQ(info["sampler_name"], "Euler a");
   EXPECT_EQ(info["sd_model_name"], "test-gradient");

@@ -41,6 +41,12 @@ struct GenerationParams {
   // blend (uploads.h). The engine applies it as ComfyUI's latent noise mask: no pixel overlay.
   std::optional<Image> mask;
   double strength = 0.75;  // img2img denoising strength
+  // A1111 jobs (n_iter x batch_size): `batch_count` iterations of `batch` images, image k of the
+  // job seeded seed + k with its own noise draw, as A1111 assigns all_seeds. The job runner
+  // splits such a job into one Generator::run per image, so run() sees batch_count == 1 and
+  // seed_per_image == false; without seed_per_image a batch shares its seed (as ComfyUI).
+  int batch_count = 1;
+  bool seed_per_image = false;
 };
 
 struct Progress {
@@ -57,6 +63,11 @@ class Generator {
   // Schedules the generator runs; the base offers the engine's default only.
   virtual std::vector<std::string> schedulers() const { return {"normal"}; }
   virtual bool supports_img2img() const = 0;
+  // A1111's short hash of the checkpoint (first 10 hex digits of the file's SHA-256), empty
+  // when unknown; and the checkpoint file, read only to compute A1111's full sha256 in the
+  // background (never sent to clients). Both default to unknown.
+  virtual std::string model_hash() const { return {}; }
+  virtual std::string model_file() const { return {}; }
   // Runs one job. Calls `progress` after each step; returns early (throwing GenerationCancelled)
   // when `cancel` becomes true. Throws std::exception on failure.
   virtual std::vector<Image> run(const GenerationParams& params,

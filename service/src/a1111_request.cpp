@@ -1,0 +1,161 @@
+#include "a1111_request.h"
+
+#include <cmath>
+
+#include "a1111_mask.h"
+#include "a1111_names.h"
+#include "http.h"
+#include "jobs_submit.h"
+#include "request_params.h"
+#include "uploads.h"
+
+namespace pixforge::service::http {
+namespace {
+
+// A1111's UI caps batch count at 100; the daily quota bounds what a request can spend anyway.
+constexpr int kMaxIterations = 100;
+constexpr int kMaxMaskBlur = 64;
+
+bool is_set(const nlohmann::json& b, const char* name) {
+  auto it = b.find(name);
+  return it != b.end() && !it->is_null();
+}
+
+// A number field that may only hold `expected` (or be absent/null): what this server does.
+void require_number(const nlohmann::json& b, const char* name, double expected,
+                    const std::string& why) {
+  if (!is_set(b, name)) return;
+  if (!b[name].is_number()) throw bad_request(name, "must be a number");
+  if (std::abs(b[name].get<double>() - expected) > 1e-9) throw bad_request(name, why);
+}
+
+void refuse_true(const nlohmann::json& b, const char* name, const std::string& why) {
+  if (bool_field(b, name, false)) throw bad_request(name, why);
+}
+
+void refuse_text(const nlohmann::json& b, const char* name, const std::string& why) {
+  if (!str_field(b, name, false, 1 << 20).empty()) throw bad_request(name, why);
+}
+
+// The eta a sampler runs with here (ComfyUI's defaults): 1 for ancestral and SDE samplers, 0
+// for DDIM; the others take none, so any eta is the no-op it is in A1111.
+void check_eta(const nlohmann::json& b, const std::string& sampler) {
+  if (!is_set(b, "eta")) return;
+  double expected = -1;
+  for (const char* s :
+       {"euler_ancestral", "dpm_2_ancestral", "dpmpp_2s_ancestral", "dpmpp_sde", "dpmpp_2m_sde"})
+    if (sampler == s) expected = 1.0;
+  if (sampler == "ddim") expected = 0.0;
+  if (expected < 0) return;
+  require_number(b, "eta", expected,
+                 "must be " + std::string(expected == 0 ? "0" : "1") + " for this sampler");
+}
+
+void check_styles(const nlohmann::json& b) {
+  if (!is_set(b, "styles")) return;
+  if (!b["styles"].is_array()) throw bad_request("styles", "must be an array of style names");
+  for (const auto& s : b["styles"])
+    if (!s.is_string()) throw bad_request("styles", "must be an array of style names");
+}
+
+void check_scripts(const nlohmann::json& b) {
+  refuse_text(b, "script_name", "scripts are not supported on this server");
+  if (!is_set(b, "alwayson_scripts")) return;
+  const auto& scripts = b["alwayson_scripts"];
+  if (!scripts.is_object()) throw bad_request("alwayson_scripts", "must be an object");
+  if (!scripts.empty())
+    throw ApiError(400, "invalid_field",
+                   "field 'alwayson_scripts': always-on script '" + scripts.begin().key() +
+                       "' is not available on this server (no scripts are)",
+                   "alwayson_scripts");
+}
+
+}  // namespace
+
+GenerationParams a1111_params(const nlohmann::json& b, const Limits& l) {
+  GenerationParams p = common_json_params(b, l);
+  std::string sampler = str_field(b, "sampler_name", false, 64);
+  if (sampler.empty()) sampler = str_field(b, "sampler_index", false, 64);
+  const SamplerChoice choice = resolve_a1111_sampler(sampler, str_field(b, "scheduler", false, 64));
+  p.sampler = choice.sampler;
+  p.scheduler = choice.scheduler;
+  p.batch = static_cast<int>(int_field(b, "batch_size", 1, 1, l.max_batch));
+  p.batch_count = static_cast<int>(int_field(b, "n_iter", 1, 1, kMaxIterations));
+  p.seed_per_image = true;  // A1111's all_seeds: seed + image index
+  // A1111 tools send denoising_strength 0 on txt2img (it only drives hires fix there);
+  // img2img refuses 0 itself.
+  const double strength = num_field(b, "denoising_strength", 0.75, 0.0, 1.0);
+  if (strength > 0) p.strength = strength;
+  int_field(b, "subseed", -1, -1, 0xffffffffLL);  // echoed in info only (checked here)
+  return p;
+}
+
+void check_a1111_fields(const nlohmann::json& b, const GenerationParams& p) {
+  refuse_true(b, "enable_hr",
+              "hires fix is not supported: generate at the final size (width/height)");
+  refuse_true(b, "restore_faces", "face restoration is not supported on this server");
+  refuse_true(b, "tiling", "tiling (seamless textures) is not supported on this server");
+  require_number(b, "subseed_strength", 0,
+                 "variation seeds (subseed_strength > 0) are not supported; send 0");
+  for (const char* f : {"seed_resize_from_w", "seed_resize_from_h"})
+    if (int_field(b, f, -1, -1, 1 << 16) > 0)
+      throw bad_request(f, "resizing the seed is not supported; send -1");
+  check_styles(b);
+  check_scripts(b);
+  refuse_text(b, "refiner_checkpoint", "a refiner checkpoint is not supported on this server");
+  refuse_text(b, "infotext", "applying an infotext is not supported; send the fields instead");
+  refuse_text(b, "latent_mask", "a separate latent mask is not supported; send `mask`");
+  require_number(b, "s_churn", 0, "must be 0 (churn is not supported)");
+  require_number(b, "s_noise", 1, "must be 1");
+  require_number(b, "s_min_uncond", 0, "must be 0 (skipping the negative prompt is not supported)");
+  require_number(b, "initial_noise_multiplier", 1, "must be 1");
+  check_eta(b, p.sampler);
+  bool_field(b, "send_images", true);  // type checks; the routes honour them
+  bool_field(b, "save_images", false);
+  bool_field(b, "include_init_images", false);
+}
+
+void check_override_settings(const nlohmann::json& b, const nlohmann::json& options,
+                             const A1111Checkpoint& checkpoint) {
+  if (!is_set(b, "override_settings")) return;
+  const auto& settings = b["override_settings"];
+  if (!settings.is_object()) throw bad_request("override_settings", "must be an object");
+  for (const auto& [key, value] : settings.items()) {
+    const std::string field = "override_settings." + key;
+    if (key == "sd_model_checkpoint" && value.is_string() &&
+        names_checkpoint(checkpoint, value.get<std::string>()))
+      continue;
+    auto it = options.find(key);
+    if (it == options.end())
+      throw ApiError(400, "unsupported_option", "option '" + key + "' is not supported", field);
+    if (*it != value)
+      throw ApiError(
+          400, "option_not_settable",
+          "option '" + key + "' cannot be changed on this server (in effect: " + it->dump() + ")",
+          field);
+  }
+}
+
+void apply_a1111_mask(const nlohmann::json& b, const Limits& limits, GenerationParams& p) {
+  if (!is_set(b, "mask")) return;
+  const auto fill = int_field(b, "inpainting_fill", 0, 0, 3);
+  if (fill != 1)
+    throw bad_request("inpainting_fill",
+                      "only 1 (original) is supported with a mask; 0 (fill, A1111's default), "
+                      "2 (latent noise) and 3 (latent nothing) are not");
+  if (bool_field(b, "inpaint_full_res", true))
+    throw bad_request("inpaint_full_res",
+                      "only false (inpaint the whole picture) is supported; true (only masked, "
+                      "A1111's default) is not");
+  const bool invert = int_field(b, "inpainting_mask_invert", 0, 0, 1) == 1;
+  int blur_x = static_cast<int>(int_field(b, "mask_blur_x", 4, 0, kMaxMaskBlur));
+  int blur_y = static_cast<int>(int_field(b, "mask_blur_y", 4, 0, kMaxMaskBlur));
+  if (is_set(b, "mask_blur"))  // A1111: mask_blur, when given, sets both directions
+    blur_x = blur_y = static_cast<int>(int_field(b, "mask_blur", 4, 0, kMaxMaskBlur));
+  Image mask =
+      mask_from_luminance(decode_upload_field(b, "mask", limits), invert, *p.init_image, "mask");
+  blur_mask(mask, blur_x, blur_y);
+  p.mask = std::move(mask);
+}
+
+}  // namespace pixforge::service::http
