@@ -5,6 +5,8 @@
 // 64x64 (the whole file took about 2 minutes on the shared, loaded 2-core box, model loading
 // included), so every generation here is 1-6 steps.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
 import { Client } from './lib/client.mjs';
@@ -32,9 +34,11 @@ function txt2imgBody(overrides = {}) {
 describe('A1111-compatible API', () => {
   let server;
   let api;  // an A1111 tool configured with an API key
+  let modelFile;
 
   before(async () => {
-    server = await startServer({ name: 'a1111', model: testModel() });
+    modelFile = testModel();
+    server = await startServer({ name: 'a1111', model: modelFile });
     const owner = new Client(server.url);
     await owner.signUp('a1111_owner');
     const { key } = await owner.createKey();
@@ -111,6 +115,49 @@ describe('A1111-compatible API', () => {
     assert.equal(r.status, 200, String(r.body).slice(0, 300));
     assert.equal(r.json.images.length, 2);
     for (const img of r.json.images) assert.equal(readPng(Buffer.from(img, 'base64')).width, 64);
+  });
+
+  test('n_iter x batch_size: image k is what seed + k gives on its own (A1111 all_seeds)', async () => {
+    const r = await api.post('/sdapi/v1/txt2img', txt2imgBody({ steps: 1, n_iter: 2, batch_size: 2 }));
+    assert.equal(r.status, 200, String(r.body).slice(0, 300));
+    assert.equal(r.json.images.length, 4);
+    const info = JSON.parse(r.json.info);
+    assert.deepEqual(info.all_seeds, [1234, 1235, 1236, 1237]);
+    assert.equal(info.infotexts.length, 4);
+    assert.equal(info.index_of_first_image, 0);
+    const pixels = (b64) => {
+      const png = readPng(Buffer.from(b64, 'base64'));
+      const out = [];
+      for (let y = 0; y < png.height; y += 7) for (let x = 0; x < png.width; x += 5) out.push(...png.pixel(x, y));
+      return out;
+    };
+    for (const k of [1, 3]) {
+      const alone = await api.post('/sdapi/v1/txt2img', txt2imgBody({ steps: 1, seed: 1234 + k }));
+      assert.equal(alone.status, 200);
+      assert.deepEqual(pixels(r.json.images[k]), pixels(alone.json.images[0]), `image ${k} = seed ${1234 + k}`);
+      assert.match(readPng(Buffer.from(r.json.images[k], 'base64')).text.parameters, new RegExp(`Seed: ${1234 + k},`));
+    }
+    assert.notDeepEqual(pixels(r.json.images[0]), pixels(r.json.images[1]));
+  });
+
+  test('sd-models: the short hash is the engine\'s, sha256 is the whole file\'s, no server path', async () => {
+    const sha = crypto.createHash('sha256').update(fs.readFileSync(modelFile)).digest('hex');
+    let entry = null;
+    for (let i = 0; i < 600 && !(entry && entry.sha256); i++) {
+      const r = await api.get('/sdapi/v1/sd-models');
+      assert.equal(r.status, 200);
+      entry = r.json[0];
+      if (!entry.sha256) await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.equal(entry.sha256, sha, 'sha256 computed in the background');
+    assert.equal(entry.hash, sha.slice(0, 10));
+    const name = modelFile.split('/').pop();
+    assert.equal(entry.title, `${name} [${sha.slice(0, 10)}]`);
+    assert.equal(entry.filename, name);
+    assert.equal(entry.config, null);
+    const r = await api.post('/sdapi/v1/txt2img', txt2imgBody({ steps: 1 }));
+    assert.match(readPng(Buffer.from(r.json.images[0], 'base64')).text.parameters, new RegExp(`Model hash: ${sha.slice(0, 10)}`));
+    assert.equal(JSON.parse(r.json.info).sd_model_hash, sha.slice(0, 10));
   });
 
   test('GET /sdapi/v1/progress reports a running job', async () => {

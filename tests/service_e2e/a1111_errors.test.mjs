@@ -56,7 +56,9 @@ describe('A1111-compatible API without a model', () => {
   test('invalid fields: 400 naming the field and the rule', async () => {
     assertA1111Error(await api.post('/sdapi/v1/txt2img', { ...body, width: 65 }), 400, 'invalid_field', 'width');
     assertA1111Error(await api.post('/sdapi/v1/txt2img', { ...body, steps: 0 }), 400, 'invalid_field', 'steps');
-    assertA1111Error(await api.post('/sdapi/v1/txt2img', { ...body, n_iter: 2 }), 400, 'invalid_field', 'n_iter');
+    // n_iter runs 1..100 (A1111's batch count range); n_iter x batch_size images each count.
+    assertA1111Error(await api.post('/sdapi/v1/txt2img', { ...body, n_iter: 0 }), 400, 'invalid_field', 'n_iter');
+    assertA1111Error(await api.post('/sdapi/v1/txt2img', { ...body, n_iter: 101 }), 400, 'invalid_field', 'n_iter');
     assertA1111Error(await api.post('/sdapi/v1/txt2img', { ...body, prompt: 5 }), 400, 'invalid_field', 'prompt');
     const r = await api.request('POST', '/sdapi/v1/txt2img', { body: '{"prompt": "canary', headers: { 'Content-Type': 'application/json' } });
     assertA1111Error(r, 400, 'invalid_json');
