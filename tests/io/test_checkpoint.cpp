@@ -117,6 +117,14 @@ TEST(Checkpoint, InpaintingUnetIsNeverVPredictionByHeuristic) {
   const Checkpoint c = from(file);
   EXPECT_EQ(c.info().unet->in_channels, 9);
   EXPECT_EQ(c.info().prediction, Prediction::Epsilon);
+  try {
+    c.require_generation_support();
+    FAIL() << "a 9-channel UNet must be refused before any weight is prepared";
+  } catch (const UnsupportedModelError& e) {
+    EXPECT_NE(std::string(e.what()).find("9-channel (inpainting) UNet is not supported"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(Checkpoint, Sd21TextEncoderIsConvertedToHuggingFaceNames) {

@@ -238,6 +238,13 @@ void Checkpoint::require_generation_support() const {
     throw UnsupportedModelError(info_.origin + ": " + std::string(family_name(info_.family)) +
                                 " models are not supported yet (Stable Diffusion 1.x and 2.x are)");
   }
+  if (info_.unet && info_.unet->in_channels != 4) {
+    // Inpainting checkpoints take the masked image and the mask as 5 extra input channels.
+    throw UnsupportedModelError(
+        info_.origin + ": a " + std::to_string(info_.unet->in_channels) +
+        "-channel (inpainting) UNet is not supported yet; inpaint with an ordinary checkpoint and a "
+        "mask (generate --mask) instead");
+  }
   component(unet_, "UNet");
   component(vae_, "VAE");
   component(text_encoder_, "text encoder");
