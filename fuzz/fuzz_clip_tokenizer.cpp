@@ -2,7 +2,8 @@
 // tokenizer (each of the three text cleanups, chosen by the input's length), the ComfyUI weight
 // parser and the 77-token chunker. Invalid UTF-8 must be refused with std::invalid_argument;
 // anything else must give well-formed chunks.
-//   PIXFORGE_DATA=../shared/data build-fuzz/fuzz/fuzz_clip_tokenizer -max_total_time=60 -max_len=512
+//   PIXFORGE_DATA=../shared/data build-fuzz/fuzz/fuzz_clip_tokenizer -max_total_time=60
+//   -max_len=512
 #include <cstdint>
 #include <cstdlib>
 #include <stdexcept>

@@ -53,9 +53,7 @@ TEST_P(Pool, StatsTrackInUsePooledAndPeak) {
   EXPECT_GE(released.peak_bytes, 4000u);
   Tensor again = Tensor::empty(*be, {1000});
   EXPECT_EQ(be->memory_stats().allocations, released.allocations) << "pool hit expected";
-  {
-    Tensor spare = Tensor::empty(*be, {5000});
-  }
+  { Tensor spare = Tensor::empty(*be, {5000}); }
   EXPECT_GE(be->memory_stats().bytes_pooled, 20000u);
   be->release_pooled();
   EXPECT_EQ(be->memory_stats().bytes_pooled, 0u);

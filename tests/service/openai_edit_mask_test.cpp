@@ -49,15 +49,15 @@ TEST(OpenAI, EditsUseTheImagesTransparencyAsTheMaskWhenNoMaskIsSent) {
   ASSERT_TRUE(ts.generator->last_params.mask);
   const Image& m = *ts.generator->last_params.mask;
   ASSERT_EQ(m.width, 64);
-  EXPECT_EQ(m.pixels[(5 * 64 + 7) * 3], 255);  // transparent -> regenerate
-  EXPECT_EQ(m.pixels[(6 * 64 + 7) * 3], 0);    // opaque -> keep
+  EXPECT_EQ(m.pixels[(5 * 64 + 7) * 3], 255);          // transparent -> regenerate
+  EXPECT_EQ(m.pixels[(6 * 64 + 7) * 3], 0);            // opaque -> keep
   EXPECT_EQ(ts.generator->last_params.strength, 1.0);  // the masked area is replaced, not varied
 
   for (std::size_t i = 3; i < img.pixels.size(); i += 4) img.pixels[i] = 255;
   r = post_edit(web, key, png_bytes(img));
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
-  EXPECT_FALSE(ts.generator->last_params.mask);  // fully opaque: the whole image is edited
+  EXPECT_FALSE(ts.generator->last_params.mask);        // fully opaque: the whole image is edited
   EXPECT_LT(ts.generator->last_params.strength, 1.0);  // ... as a variation of the input
 }
 

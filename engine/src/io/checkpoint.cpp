@@ -240,10 +240,10 @@ void Checkpoint::require_generation_support() const {
   }
   if (info_.unet && info_.unet->in_channels != 4) {
     // Inpainting checkpoints take the masked image and the mask as 5 extra input channels.
-    throw UnsupportedModelError(
-        info_.origin + ": a " + std::to_string(info_.unet->in_channels) +
-        "-channel (inpainting) UNet is not supported yet; inpaint with an ordinary checkpoint and a "
-        "mask (generate --mask) instead");
+    throw UnsupportedModelError(info_.origin + ": a " + std::to_string(info_.unet->in_channels) +
+                                "-channel (inpainting) UNet is not supported yet; inpaint with an "
+                                "ordinary checkpoint and a "
+                                "mask (generate --mask) instead");
   }
   component(unet_, "UNet");
   component(vae_, "VAE");
