@@ -85,6 +85,9 @@ void run_route(const Route& route, Service::State& app, const httplib::Request& 
   Ctx c{req, res, app, {}, route.pattern};
   const std::string ip = truncate_ip(req.remote_addr);
   try {
+    // A GET's reads (session, owner, job, images, flags) share one read transaction. Only GETs:
+    // a POST may wait for a job (await_job) and must see other threads' commits meanwhile.
+    const auto reads = req.method == "GET" ? app.store->read_scope() : nullptr;
     rate_limit(c, ip);
     c.who = resolve_identity(app, req);
     if (c.who.via_key) key_rate_limit(c);

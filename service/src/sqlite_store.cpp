@@ -87,6 +87,13 @@ class SqliteStore final : public Store {
     migrate();
     readers_ = std::make_unique<sqlite::ReaderPool>(path);
   }
+  std::unique_ptr<ReadScope> read_scope() override {
+    struct Scope final : ReadScope {
+      explicit Scope(sqlite::ReaderPool& pool) : batch(pool) {}
+      sqlite::ReadBatch batch;
+    };
+    return std::make_unique<Scope>(*readers_);
+  }
   ~SqliteStore() override {
     flush_request_logs();
     // Readers close first, so that the writer is the last connection: its close checkpoints
@@ -98,7 +105,7 @@ class SqliteStore final : public Store {
 
   // --- owners -----------------------------------------------------------------------------
   void create_owner(const OwnerRow& o) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     Stmt s(db_,
            "INSERT INTO owners (id, kind, wrapped_key, created_ms, last_active_ms, training_use, "
            "restricted) VALUES (?,?,?,?,?,?,?)");
@@ -114,18 +121,18 @@ class SqliteStore final : public Store {
     return read_owner(s);
   }
   void touch_owner(const std::string& id, std::int64_t now) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     Stmt(db_, "UPDATE owners SET last_active_ms = ? WHERE id = ?").bind(1, now).bind(2, id).run();
   }
   void delete_owner(const std::string& id) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     Stmt(db_, "DELETE FROM owners WHERE id = ?").bind(1, id).run();
     // Move the deletion out of the WAL into the main file (where secure_delete zeroed the
     // freed pages), so the destroyed wrapped key does not survive in the log.
     sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
   }
   void set_training_use(const std::string& id, bool value, std::int64_t now) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     sqlite::Transaction tx(db_);
     Stmt(db_, "UPDATE owners SET training_use = ? WHERE id = ?").bind(1, value).bind(2, id).run();
     Stmt(db_, "INSERT INTO training_history (owner_id, value, at_ms) VALUES (?,?,?)")
@@ -136,7 +143,7 @@ class SqliteStore final : public Store {
     tx.commit();
   }
   std::vector<TrainingChange> training_history(const std::string& id) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     Stmt s(db_, "SELECT value, at_ms FROM training_history WHERE owner_id = ? ORDER BY id");
     s.bind(1, id);
     std::vector<TrainingChange> out;
@@ -144,11 +151,11 @@ class SqliteStore final : public Store {
     return out;
   }
   void set_restricted(const std::string& id, bool value) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     Stmt(db_, "UPDATE owners SET restricted = ? WHERE id = ?").bind(1, value).bind(2, id).run();
   }
   std::vector<OwnerRow> idle_owners(const std::string& kind, std::int64_t before) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     // Premium accounts are kept regardless of inactivity (P3).
     Stmt s(db_, sql("SELECT ", kOwnerCols,
                     " FROM owners WHERE kind = ? AND last_active_ms < ? AND id NOT IN "
@@ -162,7 +169,7 @@ class SqliteStore final : public Store {
 
   // --- accounts ---------------------------------------------------------------------------
   void create_account(const AccountRow& a) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     Stmt s(db_, sql("INSERT INTO accounts (", kAccountCols, ") VALUES (?,?,?,?,?,?,?)").c_str());
     s.bind(1, a.owner_id).bind(2, a.username).bind(3, a.email_sealed).bind(4, a.password_hash);
     s.bind(5, a.role).bind(6, a.age_confirmed_ms).bind(7, a.premium);
@@ -179,14 +186,14 @@ class SqliteStore final : public Store {
     return account_where("username", username);
   }
   void update_account_email(const std::string& owner_id, const Bytes& email) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     Stmt(db_, "UPDATE accounts SET email_sealed = ? WHERE owner_id = ?")
         .bind(1, email)
         .bind(2, owner_id)
         .run();
   }
   void set_role(const std::string& owner_id, const std::string& role) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     Stmt(db_, "UPDATE accounts SET role = ? WHERE owner_id = ?")
         .bind(1, role)
         .bind(2, owner_id)
@@ -195,7 +202,7 @@ class SqliteStore final : public Store {
 
   // --- sessions ---------------------------------------------------------------------------
   void create_session(const SessionRow& r) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     Stmt(db_,
          "INSERT INTO sessions (token_hash, owner_id, csrf_token, created_ms, last_seen_ms) "
          "VALUES (?,?,?,?,?)")
@@ -234,20 +241,20 @@ class SqliteStore final : public Store {
     return out;
   }
   void touch_session(const std::string& token_hash, std::int64_t now) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     Stmt(db_, "UPDATE sessions SET last_seen_ms = ? WHERE token_hash = ?")
         .bind(1, now)
         .bind(2, token_hash)
         .run();
   }
   void delete_session(const std::string& token_hash) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     Stmt(db_, "DELETE FROM sessions WHERE token_hash = ?").bind(1, token_hash).run();
   }
 
   // --- consent ----------------------------------------------------------------------------
   void add_consent(const ConsentRow& c) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     Stmt(db_, "INSERT INTO consents (owner_id, notice_version, scope, given_ms) VALUES (?,?,?,?)")
         .bind(1, c.owner_id)
         .bind(2, c.notice_version)
@@ -257,7 +264,7 @@ class SqliteStore final : public Store {
   }
   void withdraw_consents(const std::string& owner_id, const std::string& scope,
                          std::int64_t now) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     Stmt(db_,
          "UPDATE consents SET withdrawn_ms = ? WHERE owner_id = ? AND scope = ? AND "
          "withdrawn_ms = 0")
@@ -279,7 +286,7 @@ class SqliteStore final : public Store {
 
   // --- API keys ---------------------------------------------------------------------------
   void create_api_key(const ApiKeyRow& k) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     Stmt(db_, sql("INSERT INTO api_keys (", kKeyCols, ") VALUES (?,?,?,?,?,?,?)").c_str())
         .bind(1, k.id)
         .bind(2, k.owner_id)
@@ -299,7 +306,7 @@ class SqliteStore final : public Store {
     return read_key(s);
   }
   std::vector<ApiKeyRow> api_keys(const std::string& owner_id) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     Stmt s(
         db_,
         sql("SELECT ", kKeyCols, " FROM api_keys WHERE owner_id = ? ORDER BY created_ms").c_str());
@@ -310,7 +317,7 @@ class SqliteStore final : public Store {
   }
   bool revoke_api_key(const std::string& owner_id, const std::string& id,
                       std::int64_t now) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     Stmt(db_, "UPDATE api_keys SET revoked_ms = ? WHERE owner_id = ? AND id = ? AND revoked_ms = 0")
         .bind(1, now)
         .bind(2, owner_id)
@@ -320,7 +327,7 @@ class SqliteStore final : public Store {
   }
   void renew_api_key_consent(const std::string& owner_id, const std::string& id,
                              int version) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     Stmt(db_, "UPDATE api_keys SET notice_version = ? WHERE owner_id = ? AND id = ?")
         .bind(1, version)
         .bind(2, owner_id)
@@ -330,7 +337,7 @@ class SqliteStore final : public Store {
 
   // --- jobs -------------------------------------------------------------------------------
   void create_job(const JobRow& j, const std::vector<BlobRow>& uploads) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     sqlite::Transaction tx(db_);
     insert_job(j);
     for (const auto& b : uploads) insert_blob(b);
@@ -362,7 +369,7 @@ class SqliteStore final : public Store {
     return out;
   }
   std::optional<JobRow> claim_next_job(std::int64_t now) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     sqlite::Transaction tx(db_);
     Stmt s(db_, sql("SELECT ", kJobCols,
                     " FROM jobs WHERE state = 'queued' ORDER BY created_ms, rowid LIMIT 1")
@@ -380,7 +387,7 @@ class SqliteStore final : public Store {
   }
   void finish_job(const std::string& id, const std::string& state, const std::string& error,
                   std::int64_t now) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     Stmt(db_, "UPDATE jobs SET state = ?, error_code = ?, finished_ms = ? WHERE id = ?")
         .bind(1, state)
         .bind(2, error)
@@ -389,7 +396,7 @@ class SqliteStore final : public Store {
         .run();
   }
   bool request_cancel(const std::string& id) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     Stmt(db_,
          "UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND state IN ('queued', 'running')")
         .bind(1, id)
@@ -397,7 +404,7 @@ class SqliteStore final : public Store {
     return sqlite3_changes(db_) > 0;
   }
   void mark_returned(const std::string& id, std::int64_t now) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     Stmt(db_, "UPDATE jobs SET returned_ms = ? WHERE id = ? AND returned_ms = 0")
         .bind(1, now)
         .bind(2, id)
@@ -413,7 +420,7 @@ class SqliteStore final : public Store {
     return s.step() ? s.i32(0) : -1;
   }
   int recover_interrupted_jobs(bool requeue) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     if (requeue)
       sqlite::exec(db_, "UPDATE jobs SET state = 'queued', started_ms = 0 WHERE state = 'running'");
     else
@@ -423,11 +430,11 @@ class SqliteStore final : public Store {
     return sqlite3_changes(db_);
   }
   void delete_job(const std::string& id) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     Stmt(db_, "DELETE FROM jobs WHERE id = ?").bind(1, id).run();
   }
   int purge_prompts(std::int64_t returned_before, std::int64_t finished_before) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     // A prompt goes 24 h after its result was returned; a result never fetched still may not
     // keep the prompt longer than 24 h after the job ended.
     Stmt(db_,
@@ -441,7 +448,7 @@ class SqliteStore final : public Store {
 
   // --- blobs ------------------------------------------------------------------------------
   void add_blob(const BlobRow& b) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     insert_blob(b);
   }
   void insert_blob(const BlobRow& b) { sqlite::insert_blob(db_, b); }
@@ -464,11 +471,11 @@ class SqliteStore final : public Store {
     return blobs_query(q, "");
   }
   void delete_blob(const std::string& id) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     Stmt(db_, "DELETE FROM blobs WHERE id = ?").bind(1, id).run();
   }
   std::vector<BlobRow> expired_uploads(std::int64_t before) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     // An upload whose job is gone (deleted) is expired too: nothing can use it any more.
     Stmt s(db_, sql("SELECT ", kBlobCols,
                     " FROM blobs b LEFT JOIN jobs j ON j.id = b.job_id WHERE b.kind = 'upload' "
@@ -482,7 +489,7 @@ class SqliteStore final : public Store {
   }
   std::vector<BlobRow> expired_outputs(const std::string& owner_kind,
                                        std::int64_t before) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     Stmt s(db_, sql("SELECT ", kBlobCols,
                     " FROM blobs b JOIN owners o ON o.id = b.owner_id WHERE b.kind = 'output' "
                     "AND o.kind = ? AND b.created_ms < ?")
@@ -495,15 +502,15 @@ class SqliteStore final : public Store {
 
   // --- moderation, prompt safety, showcase (sqlite_moderation.cpp) --------------------------
   void add_flagged_output(const BlobRow& blob, const FlagRow& flag) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     sqlite::add_flagged_output(db_, blob, flag);
   }
   std::optional<FlagRow> find_flag(const std::string& id) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     return sqlite::find_flag(db_, id);
   }
   std::vector<FlagRow> flags(const std::string& decision, int limit) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     return sqlite::flags(db_, decision, limit);
   }
   std::vector<FlagRow> job_flags(const std::string& job_id) override {
@@ -512,43 +519,43 @@ class SqliteStore final : public Store {
   }
   bool decide_flag(const std::string& id, const std::string& decision, const std::string& by,
                    std::int64_t now) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     return sqlite::decide_flag(db_, id, decision, by, now);
   }
   std::vector<FlagRow> pending_flags_before(std::int64_t before) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     return sqlite::pending_flags_before(db_, before);
   }
   int close_orphaned_flags(std::int64_t now) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     return sqlite::close_orphaned_flags(db_, now);
   }
   int delete_moderation_log_before(std::int64_t before) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     return sqlite::delete_moderation_log_before(db_, before);
   }
   void add_safety_decision(const SafetyDecisionRow& row) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     sqlite::add_safety_decision(db_, row);
   }
   std::vector<SafetyDecisionRow> safety_decisions() override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     return sqlite::safety_decisions(db_);
   }
   bool set_showcase(const std::string& blob_id, const std::string& owner_id,
                     std::int64_t at) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     return sqlite::set_showcase(db_, blob_id, owner_id, at);
   }
   std::vector<BlobRow> showcase(int limit) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     return sqlite::showcase(db_, limit);
   }
 
   // --- audit ------------------------------------------------------------------------------
   AuditRow append_audit(std::int64_t at, const std::string& actor, const std::string& event,
                         const std::string& subject, const std::string& detail) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     sqlite::Transaction tx(db_);
     AuditRow row{0, at, actor, event, subject, detail, "", ""};
     Stmt last(db_, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
@@ -576,7 +583,7 @@ class SqliteStore final : public Store {
     return row;
   }
   std::vector<AuditRow> audit_rows() override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     Stmt s(db_,
            "SELECT seq, at_ms, actor, event, subject, detail, prev_hash, hash FROM audit_log "
            "ORDER BY seq");
@@ -614,7 +621,7 @@ class SqliteStore final : public Store {
   }
   void write_request_logs(const std::vector<RequestLogRow>& batch) {
     if (batch.empty()) return;
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     sqlite::Transaction tx(db_);
     for (const RequestLogRow& r : batch)
       Stmt(db_,
@@ -631,7 +638,7 @@ class SqliteStore final : public Store {
   }
   std::vector<RequestLogRow> request_logs() override {
     flush_request_logs();
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     Stmt s(db_,
            "SELECT at_ms, method, endpoint, status, latency_us, ip FROM request_log ORDER BY id");
     std::vector<RequestLogRow> out;
@@ -640,12 +647,12 @@ class SqliteStore final : public Store {
   }
   int delete_request_logs_before(std::int64_t before) override {
     flush_request_logs();
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     Stmt(db_, "DELETE FROM request_log WHERE at_ms < ?").bind(1, before).run();
     return sqlite3_changes(db_);
   }
   void bump_counter(const std::string& day, const std::string& name, std::int64_t n) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     Stmt(db_,
          "INSERT INTO analytics (day, name, value) VALUES (?,?,?) ON CONFLICT(day, name) DO "
          "UPDATE SET value = value + excluded.value")
@@ -661,13 +668,13 @@ class SqliteStore final : public Store {
     return s.step() ? s.i64(0) : 0;
   }
   int delete_counters_before(const std::string& day) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     Stmt(db_, "DELETE FROM analytics WHERE day < ?").bind(1, day).run();
     return sqlite3_changes(db_);
   }
   bool consume_quota(const std::string& owner_id, const std::string& day, std::int64_t n,
                      std::int64_t limit) override {
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     // One statement: the check and the increment cannot interleave with another request's.
     Stmt(db_,
          "INSERT INTO quota_usage (owner_id, day, used) SELECT ?1, ?2, ?3 WHERE ?3 <= ?4 "
@@ -707,7 +714,7 @@ class SqliteStore final : public Store {
          "<> 'pending' UNION ALL SELECT MIN(at_ms) FROM safety_decisions)"},
     };
     if (category == "request_logs") flush_request_logs();
-    std::lock_guard lock(mu_);
+    auto lock = write_lock();
     for (const auto& [name, query] : queries) {
       if (category != name) continue;
       Stmt s(db_, query);
@@ -761,6 +768,12 @@ class SqliteStore final : public Store {
   static constexpr std::size_t kRequestLogBatch = 64;
 
   sqlite3* db_ = nullptr;
+  // Takes the writer's lock; first ends this thread's batched read transaction, so the reads
+  // after the write see it.
+  std::unique_lock<std::mutex> write_lock() {
+    if (readers_) sqlite::end_batch_read(*readers_);
+    return std::unique_lock(mu_);
+  }
   std::mutex mu_;  // the writer connection db_
   std::unique_ptr<sqlite::ReaderPool> readers_;
   std::mutex log_mu_;  // guards the two members below only; never held while taking mu_

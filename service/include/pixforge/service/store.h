@@ -141,9 +141,21 @@ struct RequestLogRow {
   std::string ip;  // truncated (IPv4 /24, IPv6 /48)
 };
 
+// Held while a request runs its reads (Store::read_scope).
+class ReadScope {
+ public:
+  virtual ~ReadScope() = default;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
+
+  // Lets the reads of the calling thread, until the scope ends, share one read transaction
+  // (one consistent snapshot, cheaper than one transaction per query). Writes through this
+  // store on the same thread end the snapshot, so later reads see them; commits by others are
+  // seen from the next scope on. Null when the store has no such batching.
+  virtual std::unique_ptr<ReadScope> read_scope() { return nullptr; }
 
   // Owners (anonymous sessions and accounts). delete_owner cascades to every row of the owner
   // and destroys its wrapped data key.
