@@ -785,6 +785,11 @@ class SqliteStore final : public Store {
 }  // namespace
 
 std::unique_ptr<Store> open_sqlite_store(const std::string& path, const Key& audit_key) {
+  // SQLite's memory statistics (unused here) take one process-wide mutex on every allocation
+  // and free it makes, which all reader threads then share. Settable only before SQLite
+  // initialises; if something initialised it already, the statistics simply stay on.
+  static std::once_flag configured;
+  std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   return std::make_unique<SqliteStore>(path, audit_key);
 }
 
