@@ -77,6 +77,15 @@ void key_rate_limit(Ctx& c) {
 
 bool unsafe_method(const std::string& m) { return m != "GET" && m != "HEAD" && m != "OPTIONS"; }
 
+// Job status GETs (polled by every browser) run their reads (session, owner, job, images,
+// flags) in one read transaction. Only routes that do nothing but read the store and answer
+// JSON: a snapshot held while a route decrypts images or builds an export would hold back the
+// WAL checkpoint of a concurrent owner deletion (P5), and a POST may wait for its job
+// (await_job) and must see the worker's commits meanwhile.
+bool batched_reads(const Route& route, const httplib::Request& req) {
+  return req.method == "GET" && route.pattern.rfind("/api/v1/jobs", 0) == 0;
+}
+
 void run_route(const Route& route, Service::State& app, const httplib::Request& req,
                httplib::Response& res) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -85,9 +94,8 @@ void run_route(const Route& route, Service::State& app, const httplib::Request& 
   Ctx c{req, res, app, {}, route.pattern};
   const std::string ip = truncate_ip(req.remote_addr);
   try {
-    // A GET's reads (session, owner, job, images, flags) share one read transaction. Only GETs:
-    // a POST may wait for a job (await_job) and must see other threads' commits meanwhile.
-    const auto reads = req.method == "GET" ? app.store->read_scope() : nullptr;
+    // The reads of a job status poll share one read transaction (see batched_reads).
+    const auto reads = batched_reads(route, req) ? app.store->read_scope() : nullptr;
     rate_limit(c, ip);
     c.who = resolve_identity(app, req);
     if (c.who.via_key) key_rate_limit(c);
