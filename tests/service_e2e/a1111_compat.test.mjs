@@ -31,13 +31,25 @@ function txt2imgBody(overrides = {}) {
   };
 }
 
+// Streamed, before any connection is open: hashing the ~1.7 GB checkpoint synchronously blocked
+// Node's event loop for seconds, so fetch's keep-alive timer could not retire a pooled socket the
+// server had already closed after its 5 s idle timeout, and the next request failed with
+// "other side closed" (a client-side race, seen once in CI).
+async function sha256OfFile(file) {
+  const hash = crypto.createHash('sha256');
+  for await (const chunk of fs.createReadStream(file)) hash.update(chunk);
+  return hash.digest('hex');
+}
+
 describe('A1111-compatible API', () => {
   let server;
   let api;  // an A1111 tool configured with an API key
   let modelFile;
+  let modelSha256;
 
   before(async () => {
     modelFile = testModel();
+    modelSha256 = await sha256OfFile(modelFile);
     server = await startServer({ name: 'a1111', model: modelFile });
     const owner = new Client(server.url);
     await owner.signUp('a1111_owner');
@@ -141,7 +153,7 @@ describe('A1111-compatible API', () => {
   });
 
   test('sd-models: the short hash is the engine\'s, sha256 is the whole file\'s, no server path', async () => {
-    const sha = crypto.createHash('sha256').update(fs.readFileSync(modelFile)).digest('hex');
+    const sha = modelSha256;
     let entry = null;
     for (let i = 0; i < 600 && !(entry && entry.sha256); i++) {
       const r = await api.get('/sdapi/v1/sd-models');
