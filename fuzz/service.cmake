@@ -2,13 +2,15 @@
 #   fuzz_service_upload: upload bytes (raw, base64, data: URL) through decode_upload, the one
 #                        function every upload of the three APIs goes through (P4).
 #   fuzz_service_json:   request bodies through the native, A1111 and OpenAI parameter parsers.
+#   fuzz_http_connection: raw client bytes through request framing and a live event-loop server.
 # The service sources and the engine's image codecs (which decode uploads) are compiled a second
 # time with coverage and ASan/UBSan; the `pixforge serve` wiring (service.cpp) and the embedded
 # web UI (routes_web.cpp) are left out: nothing these targets reach refers to them.
 #
-#   mkdir -p build-svc-fuzz/corpus/{upload,json}   # new inputs go to the first directory
+#   mkdir -p build-svc-fuzz/corpus/{upload,json,http}   # new inputs go to the first directory
 #   build-svc-fuzz/fuzz/fuzz_service_upload -max_total_time=300 -max_len=65536 build-svc-fuzz/corpus/upload fuzz/corpus/service_upload
 #   build-svc-fuzz/fuzz/fuzz_service_json -max_total_time=300 -max_len=4096 build-svc-fuzz/corpus/json fuzz/corpus/service_json
+#   build-svc-fuzz/fuzz/fuzz_http_connection -max_total_time=300 -max_len=8192 build-svc-fuzz/corpus/http fuzz/corpus/http_connection
 if(NOT TARGET pixforge_service)
   message(STATUS "fuzz: the service is not part of this build: service fuzz targets skipped")
   return()
@@ -41,7 +43,7 @@ target_link_libraries(pixforge_service_fuzz
           OpenSSL::Crypto PNG::PNG)
 target_compile_options(pixforge_service_fuzz PRIVATE ${PIXFORGE_FUZZ_FLAGS})
 
-foreach(target fuzz_service_upload fuzz_service_json)
+foreach(target fuzz_service_upload fuzz_service_json fuzz_http_connection)
   add_executable(${target} "${CMAKE_CURRENT_SOURCE_DIR}/${target}.cpp")
   target_link_libraries(${target} PRIVATE pixforge_service_fuzz)
   target_compile_options(${target} PRIVATE ${PIXFORGE_FUZZ_FLAGS})

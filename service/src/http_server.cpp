@@ -135,9 +135,10 @@ void install(httplib::Server& server, Service::State& app, const Router& router)
   // request (and meets the library's listen backlog of 5: SYN retries of a second or more).
   // nginx's default, 1000, instead; the idle timeout above still frees the thread.
   server.set_keep_alive_max_count(1000);
-  // Small JSON answers otherwise wait for Nagle's delayed-ACK round trip (~35 req/s per
-  // keep-alive connection); and each keep-alive connection holds a pool thread, so the pool
-  // must outnumber the connections a busy client keeps open.
+  // For the TLS server (httplib's own loop; plain HTTP runs on EventLoopServer, which sets
+  // these itself): small JSON answers otherwise wait for Nagle's delayed-ACK round trip
+  // (~35 req/s per keep-alive connection); and each keep-alive connection holds a pool thread,
+  // so the pool must outnumber the connections a busy client keeps open.
   server.set_tcp_nodelay(true);
   server.new_task_queue = [] { return new httplib::ThreadPool(64); };
   for (const Route& route : router.routes()) {

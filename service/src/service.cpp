@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "app_state.h"
+#include "event_loop_server.h"
 #include "http.h"
 #include "job_runner.h"
 #include "notice.h"
@@ -53,6 +54,7 @@ void open_data(Service::State& s) {
 // files see httplib.
 struct ServerHolder {
   std::unique_ptr<httplib::Server> server;
+  http::EventLoopServer* event_loop = nullptr;  // `server`, when plain HTTP (not TLS)
   http::Router routes;
   std::thread http_thread;
   std::thread sweeper;
@@ -99,7 +101,9 @@ Service::Service(ServiceOptions options) : state_(std::make_unique<State>()) {
       throw std::runtime_error("cannot load TLS certificate/key (server.tls_cert, server.tls_key)");
     s.tls = true;
   } else {
-    holder->server = std::make_unique<httplib::Server>();
+    auto plain = std::make_unique<http::EventLoopServer>();
+    holder->event_loop = plain.get();
+    holder->server = std::move(plain);
   }
   http::install(*holder->server, s, holder->routes);
   ServerHolder* held = holder.get();
@@ -136,6 +140,11 @@ Service::~Service() { stop(); }
 int Service::start() {
   ServerHolder& h = *state_->http;
   const auto& srv = state_->config.server;
+  if (h.event_loop) {
+    h.port = h.event_loop->bind_and_listen(srv.listen, srv.port);
+    h.http_thread = std::thread([&h] { h.event_loop->serve(); });
+    return h.port;
+  }
   if (srv.port == 0) {
     h.port = h.server->bind_to_any_port(srv.listen);
   } else if (h.server->bind_to_port(srv.listen, srv.port)) {
@@ -176,7 +185,10 @@ void Service::stop() {
   h.cv.notify_all();
   state_->events.wake_all();
   if (state_->runner) state_->runner->stop();
-  h.server->stop();
+  if (h.event_loop)
+    h.event_loop->shutdown();
+  else
+    h.server->stop();
   if (h.http_thread.joinable()) h.http_thread.join();
   if (h.sweeper.joinable()) h.sweeper.join();
 }
