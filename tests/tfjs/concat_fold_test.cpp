@@ -8,6 +8,7 @@
 #include <cmath>
 #include <random>
 
+#include "layers_json.h"
 #include "pixforge/cpu/cpu_backend.h"
 #include "pixforge/tfjs/layers_model.h"
 
@@ -16,29 +17,8 @@ namespace {
 
 using nlohmann::json;
 
-json layer(const std::string& cls, const std::string& name, json config,
-           std::vector<std::string> inputs) {
-  config["name"] = name;
-  json inbound = json::array();
-  if (!inputs.empty()) {
-    json node = json::array();
-    for (const auto& i : inputs) node.push_back(json::array({i, 0, 0, json::object()}));
-    inbound.push_back(node);
-  }
-  return {{"class_name", cls}, {"name", name}, {"config", config}, {"inbound_nodes", inbound}};
-}
-
-ModelJson model_of(json layers, const std::string& output) {
-  ModelJson m;
-  m.path = "test.json";
-  m.format = ModelFormat::Layers;
-  m.topology = {
-      {"model_config",
-       {{"class_name", "Model"},
-        {"config",
-         {{"layers", layers}, {"output_layers", json::array({json::array({output, 0, 0})})}}}}}};
-  return m;
-}
+using layers_json::layer;
+using layers_json::model_of;
 
 HostArray random_array(std::vector<std::int64_t> shape, unsigned seed) {
   std::mt19937 rng(seed);
