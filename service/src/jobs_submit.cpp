@@ -176,21 +176,19 @@ JobRow await_job(Service::State& app, const std::string& job_id, int timeout_ms)
 }
 
 std::vector<std::string> job_outputs(Service::State& app, const JobRow& job) {
-  std::vector<std::string> ids;
-  for (const auto& b : app.store->job_blobs(job.id))
-    if (b.owner_id == job.owner_id && b.kind == "output") ids.push_back(b.id);
-  return ids;
+  return app.store->job_outputs(job.id, job.owner_id).image_ids;
+}
+
+nlohmann::json moderation_json(const JobRow& job, const JobOutputs& outputs) {
+  nlohmann::json j = {{"prompt_rewritten", job.safety_action == "rewrite"}};
+  if (!job.safety_category.empty()) j["safety_category"] = job.safety_category;
+  j["withheld_images"] = outputs.withheld;
+  if (outputs.withheld > 0 && outputs.image_ids.empty()) j["result"] = "withheld";
+  return j;
 }
 
 nlohmann::json moderation_json(Service::State& app, const JobRow& job) {
-  nlohmann::json j = {{"prompt_rewritten", job.safety_action == "rewrite"}};
-  if (!job.safety_category.empty()) j["safety_category"] = job.safety_category;
-  std::size_t withheld = 0;
-  for (const auto& f : app.store->job_flags(job.id))
-    if (f.decision != "released") ++withheld;
-  j["withheld_images"] = withheld;
-  if (withheld > 0 && job_outputs(app, job).empty()) j["result"] = "withheld";
-  return j;
+  return moderation_json(job, app.store->job_outputs(job.id, job.owner_id));
 }
 
 std::string output_png(Service::State& app, const BlobRow& blob) {

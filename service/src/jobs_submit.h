@@ -32,6 +32,8 @@ JobRow await_job(Service::State& app, const std::string& job_id, int timeout_ms)
 // What prompt safety (P8) and output moderation (P9) did to a job, for its JSON:
 // {"prompt_rewritten", "safety_category"?, "withheld_images", "result"?: "withheld"}.
 nlohmann::json moderation_json(Service::State& app, const JobRow& job);
+// The same from outputs already read (a status answer reads them once for both uses).
+nlohmann::json moderation_json(const JobRow& job, const JobOutputs& outputs);
 
 // Output ids of a job, in creation order.
 std::vector<std::string> job_outputs(Service::State& app, const JobRow& job);

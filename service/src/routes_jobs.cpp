@@ -42,13 +42,14 @@ nlohmann::json job_json(Ctx& c, const JobRow& job) {
                       {"events_url", "/api/v1/jobs/" + job.id + "/events"}};
   if (job.state == "queued") j["position"] = c.app.store->queue_position(job.id);
   if (!job.error_code.empty()) j["error"] = job.error_code;
+  const JobOutputs outputs = c.app.store->job_outputs(job.id, job.owner_id);
   if (job.state == "succeeded") {
     nlohmann::json images = nlohmann::json::array();
-    for (const auto& id : job_outputs(c.app, job))
+    for (const auto& id : outputs.image_ids)
       images.push_back({{"id", id}, {"url", "/api/v1/images/" + id}});
     j["images"] = images;
   }
-  j["moderation"] = moderation_json(c.app, job);  // P8 rewrite, P9 withheld images
+  j["moderation"] = moderation_json(job, outputs);  // P8 rewrite, P9 withheld images
   return j;
 }
 

@@ -466,6 +466,25 @@ class SqliteStore final : public Store {
     static const std::string q = blobs_sql("b.job_id = ?");
     return blobs_query(q, job_id);
   }
+  JobOutputs job_outputs(const std::string& job_id, const std::string& owner_id) override {
+    // One statement instead of the blob list and the flag list: the withheld count comes first
+    // (its created_ms is 0), then the visible outputs in creation order.
+    static constexpr const char* q =
+        "SELECT NULL, (SELECT count(*) FROM moderation_flags WHERE job_id = ?1 AND decision <> "
+        "'released'), 0 UNION ALL SELECT id, 0, created_ms FROM blobs WHERE job_id = ?1 AND "
+        "owner_id = ?2 AND kind = 'output' ORDER BY 3";
+    sqlite::Reader r(*readers_);
+    Stmt s(r.db(), q);
+    s.bind(1, job_id).bind(2, owner_id);
+    JobOutputs out;
+    while (s.step()) {
+      if (s.is_null(0))
+        out.withheld = s.i32(1);
+      else
+        out.image_ids.push_back(s.text(0));
+    }
+    return out;
+  }
   std::vector<BlobRow> all_blobs() override {
     static const std::string q = blobs_sql("b.id <> ?");
     return blobs_query(q, "");
@@ -621,19 +640,31 @@ class SqliteStore final : public Store {
   }
   void write_request_logs(const std::vector<RequestLogRow>& batch) {
     if (batch.empty()) return;
+    // A full batch is one INSERT of kRequestLogBatch rows (one statement step instead of one
+    // per request); a partial one, flushed by time, goes row by row.
+    static const std::string one_row =
+        "INSERT INTO request_log (at_ms, method, endpoint, status, latency_us, ip) VALUES "
+        "(?,?,?,?,?,?)";
+    static const std::string full_batch = [] {
+      std::string q = one_row;
+      for (std::size_t i = 1; i < kRequestLogBatch; ++i) q += ",(?,?,?,?,?,?)";
+      return q;
+    }();
     auto lock = write_lock();
     sqlite::Transaction tx(db_);
-    for (const RequestLogRow& r : batch)
-      Stmt(db_,
-           "INSERT INTO request_log (at_ms, method, endpoint, status, latency_us, ip) VALUES "
-           "(?,?,?,?,?,?)")
-          .bind(1, r.at_ms)
-          .bind(2, r.method)
-          .bind(3, r.endpoint)
-          .bind(4, r.status)
-          .bind(5, r.latency_us)
-          .bind(6, r.ip)
-          .run();
+    std::size_t next = 0;
+    while (next < batch.size()) {
+      const std::size_t rows = batch.size() - next >= kRequestLogBatch ? kRequestLogBatch : 1;
+      Stmt s(db_, (rows == 1 ? one_row : full_batch).c_str());
+      for (std::size_t i = 0; i < rows; ++i) {
+        const RequestLogRow& r = batch[next + i];
+        const int at = static_cast<int>(i) * 6;
+        s.bind(at + 1, r.at_ms).bind(at + 2, r.method).bind(at + 3, r.endpoint);
+        s.bind(at + 4, r.status).bind(at + 5, r.latency_us).bind(at + 6, r.ip);
+      }
+      s.run();
+      next += rows;
+    }
     tx.commit();
   }
   std::vector<RequestLogRow> request_logs() override {

@@ -105,6 +105,61 @@ TEST_F(StoreFixture, JobBlobsListsOnlyThatJobsRows) {
   EXPECT_TRUE(store->job_blobs("nope").empty());
 }
 
+TEST_F(StoreFixture, JobOutputsAreTheOwnersVisibleOutputsInOrderWithTheWithheldCount) {
+  make_owner("o1");
+  make_owner("o2");
+  for (const char* job : {"j1", "j2"})
+    store->create_job(
+        {job, "o1", "txt2img", "succeeded", Bytes{1}, Bytes{2}, "", "native", 1000, 0, 0, 0, false},
+        {});
+  store->add_blob({"late", "o1", "j1", "output", 30, 1});
+  store->add_blob({"early", "o1", "j1", "output", 10, 1});
+  store->add_blob({"upload", "o1", "j1", "upload", 5, 1});
+  store->add_blob({"other_job", "o1", "j2", "output", 20, 1});
+  store->add_blob({"other_owner", "o2", "j1", "output", 15, 1});
+  EXPECT_EQ(store->job_outputs("j1", "o1").image_ids, (std::vector<std::string>{"early", "late"}));
+  EXPECT_EQ(store->job_outputs("j1", "o1").withheld, 0);
+  // Two withheld images; releasing one makes it an output and leaves one withheld (P9).
+  for (const char* id : {"f1", "f2"}) {
+    FlagRow f;
+    f.id = id;
+    f.blob_id = std::string("img_") + id;
+    f.owner_id = "o1";
+    f.job_id = "j1";
+    f.created_ms = 40;
+    f.scores = "{}";
+    f.top_class = "Porn";
+    store->add_flagged_output({f.blob_id, "o1", "j1", "flagged", 40, 1}, f);
+  }
+  EXPECT_EQ(store->job_outputs("j1", "o1").withheld, 2);
+  EXPECT_EQ(store->job_outputs("j1", "o1").image_ids.size(), 2u);
+  ASSERT_TRUE(store->decide_flag("f1", "released", "mod", 50));
+  const JobOutputs after = store->job_outputs("j1", "o1");
+  EXPECT_EQ(after.withheld, 1);
+  EXPECT_EQ(after.image_ids, (std::vector<std::string>{"early", "late", "img_f1"}));
+  EXPECT_TRUE(store->job_outputs("nope", "o1").image_ids.empty());
+  EXPECT_EQ(store->job_outputs("nope", "o1").withheld, 0);
+}
+
+TEST_F(StoreFixture, P14_request_log_rows_survive_full_and_partial_batches_intact) {
+  // 64 rows go in as one multi-row INSERT, the rest one by one: every field of every row, in
+  // order, whichever way it was written.
+  for (int i = 0; i < 150; ++i)
+    store->add_request_log({1000 + i, i % 2 ? "GET" : "POST", "/api/v1/jobs/" + std::to_string(i),
+                            200 + i % 3, 10 + i, "127.0.0." + std::to_string(i % 7)});
+  const auto rows = store->request_logs();
+  ASSERT_EQ(rows.size(), 150u);
+  for (int i = 0; i < 150; ++i) {
+    const auto& r = rows[static_cast<std::size_t>(i)];
+    EXPECT_EQ(r.at_ms, 1000 + i);
+    EXPECT_EQ(r.method, i % 2 ? "GET" : "POST");
+    EXPECT_EQ(r.endpoint, "/api/v1/jobs/" + std::to_string(i));
+    EXPECT_EQ(r.status, 200 + i % 3);
+    EXPECT_EQ(r.latency_us, 10 + i);
+    EXPECT_EQ(r.ip, "127.0.0." + std::to_string(i % 7));
+  }
+}
+
 TEST_F(StoreFixture, UsernamesAreUnique) {
   make_owner("o1", "account");
   make_owner("o2", "account");

@@ -80,6 +80,13 @@ struct JobRow {
   std::string safety_category{};  // the category that decided it
 };
 
+// What a job status answer shows besides the job row: its visible output images (oldest first)
+// and how many of its outputs output moderation withheld (P9).
+struct JobOutputs {
+  std::vector<std::string> image_ids;
+  int withheld = 0;
+};
+
 struct BlobRow {
   std::string id;
   std::string owner_id;
@@ -235,6 +242,8 @@ class Store {
   virtual std::optional<BlobRow> find_blob(const std::string& id) = 0;
   virtual std::vector<BlobRow> blobs(const std::string& owner_id) = 0;
   virtual std::vector<BlobRow> job_blobs(const std::string& job_id) = 0;
+  // A job's outputs owned by `owner_id` and its withheld count, in one read (every status poll).
+  virtual JobOutputs job_outputs(const std::string& job_id, const std::string& owner_id) = 0;
   virtual std::vector<BlobRow> all_blobs() = 0;
   virtual void delete_blob(const std::string& id) = 0;
   // Uploads whose job ended before `before_ms`.
