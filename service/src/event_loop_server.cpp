@@ -171,7 +171,14 @@ void EventLoopServer::work(Worker& self) {
     }
     const std::int64_t started = now_ms();
     self.busy_since_ms = started;
-    serve_connection(*static_cast<Connection*>(ev.data.ptr), self);
+    auto& conn = *static_cast<Connection*>(ev.data.ptr);
+    try {
+      serve_connection(conn, self);
+    } catch (const std::exception& e) {
+      // Out of memory in a receive buffer, say: this connection ends, the server goes on.
+      spdlog::error("connection dropped: {}", e.what());
+      close_connection(conn);
+    }
     self.busy_since_ms = 0;
     if (now_ms() - started >= kSlowMs && should_retire(self)) break;
   }
