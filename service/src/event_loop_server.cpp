@@ -26,6 +26,7 @@ constexpr std::int64_t kSlowMs = 50;
 constexpr auto kSuperviseEvery = std::chrono::milliseconds(50);
 constexpr std::int64_t kSweepEveryMs = 1000;
 constexpr int kAcceptBatch = 64;
+constexpr std::size_t kReserveAhead = 1 << 20;
 constexpr std::uint32_t kConnectionEvents = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
 
 // epoll user data for the two sockets that are not connections.
@@ -249,7 +250,10 @@ void EventLoopServer::serve_connection(Connection& conn, Worker&) {
     const RequestFrame frame = frame_request(pending, payload_max_length_, options_.max_head_bytes);
     if (frame.kind == RequestFrame::Kind::kIncomplete) {
       if (conn.peer_closed) break;
-      if (frame.total_bytes > 0) conn.in.reserve(conn.in_pos + frame.total_bytes);
+      // Room for the announced body, but never more than a little ahead of what has come: a
+      // client announcing large bodies on many connections must not reserve their memory.
+      if (frame.total_bytes > 0)
+        conn.in.reserve(conn.in_pos + std::min(frame.total_bytes, conn.unread() + kReserveAhead));
       conn.partial_request = true;
       return rearm(conn);
     }
