@@ -164,6 +164,8 @@ void EventLoopServer::work(Worker& self) {
   while (!stopping_) {
     epoll_event ev{};
     const int n = ::epoll_wait(epoll_fd_, &ev, 1, 1000);
+    // A second without work: extra workers (started while others were blocked) retire.
+    if (n == 0 && should_retire(self)) break;
     if (n <= 0 || stopping_) continue;
     if (ev.data.ptr == &wake_tag) continue;
     if (ev.data.ptr == &listen_tag) {
@@ -188,12 +190,20 @@ void EventLoopServer::work(Worker& self) {
   stop_cv_.notify_all();
 }
 
-bool EventLoopServer::should_retire(const Worker&) {
-  return free_workers(now_ms()) > options_.min_workers;
+bool EventLoopServer::should_retire(Worker& self) {
+  std::lock_guard lock(workers_mu_);
+  // Decided and marked under the lock, so that idle workers never all retire at once.
+  if (count_free_workers(now_ms()) <= options_.min_workers) return false;
+  self.finished = true;
+  return true;
 }
 
 int EventLoopServer::free_workers(std::int64_t now) const {
   std::lock_guard lock(workers_mu_);
+  return count_free_workers(now);
+}
+
+int EventLoopServer::count_free_workers(std::int64_t now) const {
   int free = 0;
   for (const auto& w : workers_) {
     const std::int64_t busy = w->busy_since_ms;

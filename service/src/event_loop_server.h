@@ -11,9 +11,9 @@
 // Handlers may block (a synchronous A1111 generation waits for its job; Server-Sent Events stream
 // for minutes): a supervisor sees workers busy for longer than a moment and starts others, so
 // that `min_workers` are always free to take requests, up to `max_workers`; extra workers retire
-// when their slow request ends. The library's limits apply as set on the httplib::Server
-// (payload, read/write and keep-alive timeouts, keep-alive request count). TLS stays on
-// httplib::SSLServer.
+// when their slow request ends or after a second without work. The library's limits apply as set on
+// the httplib::Server (payload, read/write and keep-alive timeouts, keep-alive request count). TLS
+// stays on httplib::SSLServer.
 #pragma once
 
 #include <httplib.h>
@@ -75,8 +75,9 @@ class EventLoopServer : public httplib::Server {
   void close_connection(Connection& conn);
   void supervise();
   void sweep_idle_connections(std::int64_t now_ms);
-  bool should_retire(const Worker& self);
+  bool should_retire(Worker& self);
   int free_workers(std::int64_t now_ms) const;
+  int count_free_workers(std::int64_t now_ms) const;  // workers_mu_ held
   StreamTimeouts timeouts() const;
 
   Options options_;

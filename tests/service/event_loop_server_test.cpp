@@ -343,7 +343,7 @@ TEST(EventLoopServer, BlockedHandlersDoNotStarveOtherRequests) {
   EXPECT_EQ(fast.read_answer().body, "hello");
   // Five blocked, and the supervisor keeps two free (it looks every 50 ms).
   for (int i = 0; i < 40 && s.server().workers_alive() < 7; ++i) std::this_thread::sleep_for(50ms);
-  EXPECT_EQ(s.server().workers_alive(), 7);
+  EXPECT_GE(s.server().workers_alive(), 7);
   gate.release();
   for (auto& c : blocked) EXPECT_EQ(c->read_answer().body, "released");
 }
