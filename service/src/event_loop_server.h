@@ -11,9 +11,9 @@
 // Handlers may block (a synchronous A1111 generation waits for its job; Server-Sent Events stream
 // for minutes): a supervisor sees workers busy for longer than a moment and starts others, so
 // that `min_workers` are always free to take requests, up to `max_workers`; extra workers retire
-// when their slow request ends or after a second without work. The library's limits apply as set on
-// the httplib::Server (payload, read/write and keep-alive timeouts, keep-alive request count). TLS
-// stays on httplib::SSLServer.
+// when their slow request ends or after a second without work. The library's limits apply as set
+// on the httplib::Server (payload, read/write and keep-alive timeouts, keep-alive request count).
+// TLS stays on httplib::SSLServer.
 #pragma once
 
 #include <httplib.h>
