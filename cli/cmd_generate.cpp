@@ -21,6 +21,7 @@
 #include "pixforge/pipeline/model.h"
 #include "pixforge/text/text_cleanup.h"
 #include "progress_bar.h"
+#include "variation_hires_flags.h"
 
 namespace {
 
@@ -43,6 +44,7 @@ struct Flags {
   std::int64_t seed = 42;
   std::string init_image, rng = "cpu", prediction, type = "bf16", vocab, output = "output.png";
   std::string from, sde_noise = "brownian", mask, text_cleanup = "comfyui";
+  cli::VariationHiresFlags variation_hires;
 };
 
 // Output file for image k of the whole run: out.png, out_1.png, out_2.png, ...
@@ -111,6 +113,7 @@ GenerationParams build_params(const Flags& f, const CLI::App& cmd) {
   if (!f.prediction.empty()) p.prediction = parse_prediction_flag(f.prediction);
   if (!f.init_image.empty()) p.init_image = read_image_file(f.init_image);
   if (!f.mask.empty()) p.mask = mask_from_image(read_image_file(f.mask));
+  cli::apply_variation_hires_flags(f.variation_hires, cmd, p);
   return p;
 }
 
@@ -235,6 +238,7 @@ void setup(CLI::App& app) {
   cmd->add_option("-o,--output", f->output, "Output image path")->capture_default_str();
   cmd->add_option("--from", f->from,
                   "Re-run from a PNG's parameters chunk; flags given explicitly override it");
+  cli::add_variation_hires_flags(*cmd, f->variation_hires);
   cmd->callback([f, cmd] { run(*f, *cmd); });
 }
 
