@@ -98,9 +98,9 @@ TEST(VariationParams, BadValuesAreNamed) {
   p.subseed = -2;
   expect_invalid(p, "subseed");
   p = GenerationParams{};
-  p.seed_resize_from_w = 100;
-  p.seed_resize_from_h = 64;
-  expect_invalid(p, "seed resize from width 100");
+  p.seed_resize_from_w = 64;
+  p.seed_resize_from_h = 5000;
+  expect_invalid(p, "seed resize from height 5000");
   p = GenerationParams{};
   p.seed_resize_from_w = 100;  // off unless both sides are set (A1111): not checked
   validate(p);

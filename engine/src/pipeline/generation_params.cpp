@@ -53,9 +53,12 @@ void check_variation(const GenerationParams& p, const ParamLimits& limits) {
   const bool resize = p.seed_resize_from_w > 0 && p.seed_resize_from_h > 0;
   require(p.seed_resize_from_w >= -1 && p.seed_resize_from_h >= -1,
           "seed resize from must be -1 or 0 (off) or a size");
-  if (resize) {
-    check_size("seed resize from width", p.seed_resize_from_w, limits);
-    check_size("seed resize from height", p.seed_resize_from_h, limits);
+  // Any size A1111 takes: it draws at side // 8 latent pixels.
+  for (const auto& [name, v] : {std::pair{"width", p.seed_resize_from_w},
+                                std::pair{"height", p.seed_resize_from_h}}) {
+    require(!resize || (v >= 8 && v <= limits.max_side),
+            std::string("seed resize from ") + name + " " + std::to_string(v) + " must be in 8.." +
+                std::to_string(limits.max_side));
   }
 }
 
