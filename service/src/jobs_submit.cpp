@@ -8,6 +8,7 @@
 #include "job_runner.h"
 #include "owner_data.h"
 #include "png_io.h"
+#include "variation_hires_json.h"
 #include "prompt_safety.h"
 
 namespace pixforge::service::http {
@@ -109,7 +110,7 @@ std::string submit_job(Ctx& c, GenerationParams p, const std::string& api) {
   const std::string kind = p.init_image ? "img2img" : "txt2img";
   const std::string id = random_token(16);
   const std::string& owner = c.who.owner_id;
-  const nlohmann::json params = {{"negative_prompt", p.negative_prompt},
+  nlohmann::json params = {{"negative_prompt", p.negative_prompt},
                                  {"width", p.width},
                                  {"height", p.height},
                                  {"steps", p.steps},
@@ -122,6 +123,7 @@ std::string submit_job(Ctx& c, GenerationParams p, const std::string& api) {
                                  {"seed_per_image", p.seed_per_image},
                                  {"strength", p.strength},
                                  {"training_use", false}};
+  add_variation_hires_json(p, params);  // sealed with the rest (hires prompts are personal data)
   const std::int64_t now = c.app.now();
   std::vector<BlobRow> uploads;
   for (const auto* img : {p.init_image ? &*p.init_image : nullptr, p.mask ? &*p.mask : nullptr}) {
