@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "command.h"
+#include "esrgan_upscalers.h"
 #include "pixforge/image/codec.h"
 #include "pixforge/pipeline/generate.h"
 #include "pixforge/pipeline/infotext.h"
@@ -121,13 +122,18 @@ void run(const Flags& f, const CLI::App& cmd) {
   GenerationParams params;
   try {
     params = build_params(f, cmd);
-    validate(params);
+    validate(params, {}, cli::esrgan_upscaler_names(false));
+    // An ESRGAN upscaler not installed fails here, before the checkpoint loads.
+    if (params.hires) cli::require_esrgan_installed(params.hires->upscaler);
   } catch (const ImageError& e) {
     std::fprintf(stderr, "pixforge: error: %s\n", e.what());
     std::exit(kExitImage);
   } catch (const std::invalid_argument& e) {  // InvalidParams, unknown rng name
     std::fprintf(stderr, "pixforge: error: %s\n", e.what());
     std::exit(kExitInvalidParams);
+  } catch (const std::runtime_error& e) {  // a hires upscaler model that is not installed
+    std::fprintf(stderr, "pixforge: error: %s\n", e.what());
+    std::exit(kExitModel);
   }
   if (f.model.empty()) {
     std::fprintf(stderr, "pixforge: error: --model is required\n");
@@ -149,6 +155,7 @@ void run(const Flags& f, const CLI::App& cmd) {
   GenerateOptions go;
   go.cancel = &g_cancel;
   go.previews = false;  // nothing on a terminal shows them
+  go.upscalers = cli::esrgan_upscalers(model->backend(), false);
   go.on_progress = [&](const Progress& pr) {
     bar.update(pr.run, pr.runs, pr.step, pr.steps, pr.elapsed);
     return true;

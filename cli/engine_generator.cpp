@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "esrgan_upscalers.h"
 #include "pixforge/pipeline/generate.h"
 #include "pixforge/pipeline/inpaint_mask.h"
 #include "pixforge/pipeline/model.h"
@@ -77,14 +78,17 @@ class EngineGenerator final : public service::Generator {
   std::vector<std::string> samplers() const override { return pipeline::sampler_names(); }
   std::vector<std::string> schedulers() const override { return pipeline::scheduler_names(); }
   bool supports_img2img() const override { return true; }
+  // The built-in upscalers and the installed ESRGAN models.
   std::vector<std::string> hires_upscalers() const override {
-    return pipeline::hires_upscaler_names();
+    std::vector<std::string> out = pipeline::hires_upscaler_names();
+    for (auto& name : esrgan_upscaler_names(true)) out.push_back(name);
+    return out;
   }
   std::pair<int, int> checked_output_size(const service::GenerationParams& params) const override {
     pipeline::GenerationParams g = to_pipeline(params);
     g.compute = model_->options().compute;
     g.threads = model_->options().threads;
-    pipeline::validate(g);  // InvalidParams is a std::invalid_argument
+    pipeline::validate(g, {}, esrgan_upscaler_names(true));  // InvalidParams: invalid_argument
     if (!g.hires) return {g.width, g.height};
     const pipeline::HiresTarget t = pipeline::hires_target(g.width, g.height, *g.hires);
     return {t.width, t.height};
@@ -102,6 +106,7 @@ class EngineGenerator final : public service::Generator {
                                   const std::atomic<bool>& cancel) override {
     pipeline::GenerateOptions options;
     options.cancel = &cancel;
+    options.upscalers = upscalers_;
     options.on_progress = [&](const pipeline::Progress& p) {
       service::Progress out;
       out.step = p.run * p.steps + p.step;
@@ -125,6 +130,8 @@ class EngineGenerator final : public service::Generator {
  private:
   std::shared_ptr<const pipeline::Model> model_;
   std::string name_;
+  // The installed ESRGAN models as hires upscalers, each loaded on first use and kept.
+  pipeline::ModelUpscalers upscalers_ = esrgan_upscalers(model_->backend(), true);
 };
 
 }  // namespace

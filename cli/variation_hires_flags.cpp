@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "esrgan_upscalers.h"
 #include "pixforge/pipeline/hires_fix.h"
 
 namespace pixforge::cli {
@@ -19,8 +20,7 @@ std::pair<int, int> parse_size(const char* flag, const std::string& text) {
     const char* s = text.data();
     const auto a = std::from_chars(s, s + x, w);
     const auto b = std::from_chars(s + x + 1, s + text.size(), h);
-    if (a.ec != std::errc() || a.ptr != s + x || b.ec != std::errc() ||
-        b.ptr != s + text.size()) {
+    if (a.ec != std::errc() || a.ptr != s + x || b.ec != std::errc() || b.ptr != s + text.size()) {
       w = h = -1;
     }
   }
@@ -45,8 +45,7 @@ bool any_hires_flag(const CLI::App& cmd) {
   return false;
 }
 
-void apply_hires(const VariationHiresFlags& f, const CLI::App& cmd,
-                 pipeline::GenerationParams& p) {
+void apply_hires(const VariationHiresFlags& f, const CLI::App& cmd, pipeline::GenerationParams& p) {
   if (!any_hires_flag(cmd)) return;  // --from's hires fix (if any) stays as it was
   pipeline::HiresFix h = p.hires.value_or(pipeline::HiresFix{});
   const bool fresh = !p.hires;  // no hires fix from --from: every flag's default applies
@@ -90,8 +89,10 @@ void add_variation_hires_flags(CLI::App& cmd, VariationHiresFlags& f) {
       ->capture_default_str();
   cmd.add_option("--hires-denoise", f.hires_denoise, "Second-pass denoising strength, (0, 1]")
       ->capture_default_str();
+  std::vector<std::string> upscalers = pipeline::hires_upscaler_names();
+  for (auto& name : esrgan_upscaler_names(false)) upscalers.push_back(name);
   cmd.add_option("--hires-upscaler", f.hires_upscaler,
-                 "Upscaler: " + join(pipeline::hires_upscaler_names()))
+                 "Upscaler: " + join(upscalers) + " (ESRGAN: `pixforge models install upscaler`)")
       ->capture_default_str();
   cmd.add_option("--hires-sampler", f.hires_sampler, "Second-pass sampler (default: --sampler)");
   cmd.add_option("--hires-scheduler", f.hires_scheduler,

@@ -233,7 +233,8 @@ std::vector<std::pair<std::string, std::string>> a1111_hires_fields(const Genera
   if (!p.hires) return out;
   const auto& h = *p.hires;
   // A1111's extra_generation_params, in the order its txt2img init() adds them.
-  if (!h.sampler.empty() && h.sampler != p.sampler) out.emplace_back("Hires sampler", sampler_label(h.sampler));
+  if (!h.sampler.empty() && h.sampler != p.sampler)
+    out.emplace_back("Hires sampler", sampler_label(h.sampler));
   if (h.prompt) out.emplace_back("Hires prompt", *h.prompt);
   if (h.negative_prompt) out.emplace_back("Hires negative prompt", *h.negative_prompt);
   if (h.resize_x == 0 && h.resize_y == 0)
@@ -269,8 +270,8 @@ std::string a1111_infotext(const GenerationParams& p, int index, const std::stri
     info.set("Variation seed strength", number(p.subseed_strength));
   }
   if (p.seed_resize_from_w > 0 && p.seed_resize_from_h > 0)
-    info.set("Seed resize from", std::to_string(p.seed_resize_from_w) + "x" +
-                                     std::to_string(p.seed_resize_from_h));
+    info.set("Seed resize from",
+             std::to_string(p.seed_resize_from_w) + "x" + std::to_string(p.seed_resize_from_h));
   if (p.init_image) info.set("Denoising strength", number(p.strength));
   if (p.hires) info.set("Denoising strength", number(p.hires->denoise));
   // The engine generator draws its noise with torch's CPU generator (the pipeline default);

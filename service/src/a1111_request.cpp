@@ -123,9 +123,9 @@ void apply_a1111_hires(const nlohmann::json& b, const Limits& l, GenerationParam
   if (scheduler == "Use same scheduler") scheduler.clear();
   if (!sampler.empty()) h.sampler = resolve_a1111_sampler(sampler, "").sampler;
   if (!scheduler.empty())
-    h.scheduler = resolve_a1111_sampler(h.sampler.empty() ? sampler_label(p.sampler) : sampler,
-                                        scheduler)
-                      .scheduler;
+    h.scheduler =
+        resolve_a1111_sampler(h.sampler.empty() ? sampler_label(p.sampler) : sampler, scheduler)
+            .scheduler;
   // "" is A1111's "same as the first pass".
   const std::string prompt = str_field(b, "hr_prompt", false, l.max_prompt_chars);
   if (!prompt.empty() && prompt != p.prompt) h.prompt = prompt;
@@ -140,11 +140,13 @@ void check_a1111_fields(const nlohmann::json& b, const GenerationParams& p) {
   if (p.hires) {
     const std::string checkpoint = str_field(b, "hr_checkpoint_name", false, 256);
     if (!checkpoint.empty() && checkpoint != "Use same checkpoint")
-      throw bad_request("hr_checkpoint_name", "a second checkpoint is not supported on this server");
+      throw bad_request("hr_checkpoint_name",
+                        "a second checkpoint is not supported on this server");
     for (const char* f : {"firstphase_width", "firstphase_height"})
       if (int_field(b, f, 0, 0, 1 << 16) != 0)
-        throw bad_request(f, "must be 0 (the old hires fix sizes are not supported; use "
-                             "width/height with hr_scale or hr_resize_x/y)");
+        throw bad_request(f,
+                          "must be 0 (the old hires fix sizes are not supported; use "
+                          "width/height with hr_scale or hr_resize_x/y)");
   }
   refuse_true(b, "restore_faces", "face restoration is not supported on this server");
   refuse_true(b, "tiling", "tiling (seamless textures) is not supported on this server");

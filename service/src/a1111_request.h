@@ -20,9 +20,9 @@
 //               refiner_switch_at without refiner_checkpoint, mask_round, eta where the sampler
 //               has none
 //   refused:    enable_hr on img2img, hr_checkpoint_name, firstphase_width/height != 0,
-//               restore_faces, tiling, script_name, alwayson_scripts entries, refiner_checkpoint, infotext,
-//               latent_mask, s_churn != 0, s_noise != 1, s_min_uncond != 0, eta other than
-//               the sampler's, initial_noise_multiplier != 1, more than one init image,
+//               restore_faces, tiling, script_name, alwayson_scripts entries, refiner_checkpoint,
+//               infotext, latent_mask, s_churn != 0, s_noise != 1, s_min_uncond != 0, eta other
+//               than the sampler's, initial_noise_multiplier != 1, more than one init image,
 //               resize_mode != 0, inpainting_fill 0 (fill, A1111's default) and 3 (latent
 //               nothing), inpaint_full_res true (only masked, A1111's default)
 #pragma once

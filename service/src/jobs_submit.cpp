@@ -8,8 +8,8 @@
 #include "job_runner.h"
 #include "owner_data.h"
 #include "png_io.h"
-#include "variation_hires_json.h"
 #include "prompt_safety.h"
+#include "variation_hires_json.h"
 
 namespace pixforge::service::http {
 
@@ -110,7 +110,7 @@ std::string submit_job(Ctx& c, GenerationParams p, const std::string& api) {
   const std::string kind = p.init_image ? "img2img" : "txt2img";
   const std::string id = random_token(16);
   const std::string& owner = c.who.owner_id;
-  nlohmann::json params = {{"negative_prompt", p.negative_prompt},
+  const nlohmann::json params = {{"negative_prompt", p.negative_prompt},
                                  {"width", p.width},
                                  {"height", p.height},
                                  {"steps", p.steps},
@@ -123,7 +123,6 @@ std::string submit_job(Ctx& c, GenerationParams p, const std::string& api) {
                                  {"seed_per_image", p.seed_per_image},
                                  {"strength", p.strength},
                                  {"training_use", false}};
-  add_variation_hires_json(p, params);  // sealed with the rest (hires prompts are personal data)
   const std::int64_t now = c.app.now();
   std::vector<BlobRow> uploads;
   for (const auto* img : {p.init_image ? &*p.init_image : nullptr, p.mask ? &*p.mask : nullptr}) {
@@ -139,7 +138,9 @@ std::string submit_job(Ctx& c, GenerationParams p, const std::string& api) {
   job.owner_id = owner;
   job.kind = kind;
   job.state = "queued";
-  job.params_sealed = c.app.vault->seal_for(owner, params.dump(), params_aad(id));
+  // Variation and hires fields are sealed with the rest (hires prompts are personal data).
+  job.params_sealed =
+      c.app.vault->seal_for(owner, with_variation_hires(p, params).dump(), params_aad(id));
   job.prompt_sealed = c.app.vault->seal_for(owner, p.prompt, prompt_aad(id));
   job.api = api;
   job.created_ms = now;

@@ -69,7 +69,8 @@ void PromptSafety::screen_hires(GenerationParams& p, ScreenResult& r) const {
   }
   r.rewritten = r.rewritten || hr.rewritten;
   if (p.hires->prompt) p.hires->prompt = prompt;
-  if (p.hires->negative_prompt || negative != p.negative_prompt) p.hires->negative_prompt = negative;
+  if (p.hires->negative_prompt || negative != p.negative_prompt)
+    p.hires->negative_prompt = negative;
 }
 
 ScreenResult PromptSafety::screen_pair(std::string& prompt, std::string& negative_prompt) const {

@@ -190,7 +190,8 @@ void check_output_size(const Ctx& c, const GenerationParams& p) {
     const char* field = "enable_hr";
     for (const auto& [word, name] :
          {std::pair{"upscaler", "hr_upscaler"}, std::pair{"hires sampler", "hr_sampler_name"},
-          std::pair{"hires scheduler", "hr_scheduler"}, std::pair{"hires steps", "hr_second_pass_steps"},
+          std::pair{"hires scheduler", "hr_scheduler"},
+          std::pair{"hires steps", "hr_second_pass_steps"},
           std::pair{"hires resize", "hr_resize_x"}, std::pair{"hires", "hr_scale"},
           std::pair{"seed resize", "seed_resize_from_w"}, std::pair{"subseed", "subseed_strength"}})
       if (m.find(word) != std::string::npos) {
@@ -201,10 +202,11 @@ void check_output_size(const Ctx& c, const GenerationParams& p) {
   }
   const Limits& l = c.app.config.limits;
   if (size.first > l.max_width || size.second > l.max_height)
-    throw bad_request(p.hires && (p.hires->resize_x || p.hires->resize_y) ? "hr_resize_x" : "hr_scale",
-                      "the hires target " + std::to_string(size.first) + "x" +
-                          std::to_string(size.second) + " exceeds this server's limit of " +
-                          std::to_string(l.max_width) + "x" + std::to_string(l.max_height));
+    throw bad_request(
+        p.hires && (p.hires->resize_x || p.hires->resize_y) ? "hr_resize_x" : "hr_scale",
+        "the hires target " + std::to_string(size.first) + "x" + std::to_string(size.second) +
+            " exceeds this server's limit of " + std::to_string(l.max_width) + "x" +
+            std::to_string(l.max_height));
 }
 
 void post_txt2img(Ctx& c) {

@@ -2,20 +2,20 @@
 
 namespace pixforge::service {
 
-void add_variation_hires_json(const GenerationParams& p, nlohmann::json& out) {
+nlohmann::json with_variation_hires(const GenerationParams& p, nlohmann::json out) {
   out["subseed"] = p.subseed;
   out["subseed_strength"] = p.subseed_strength;
   out["seed_resize_from_w"] = p.seed_resize_from_w;
   out["seed_resize_from_h"] = p.seed_resize_from_h;
-  if (!p.hires) return;
+  if (!p.hires) return out;
   const auto& h = *p.hires;
-  nlohmann::json hr = {{"scale", h.scale},         {"resize_x", h.resize_x},
-                       {"resize_y", h.resize_y},   {"steps", h.steps},
-                       {"denoise", h.denoise},     {"upscaler", h.upscaler},
-                       {"sampler", h.sampler},     {"scheduler", h.scheduler}};
+  nlohmann::json hr = {{"scale", h.scale},     {"resize_x", h.resize_x},  {"resize_y", h.resize_y},
+                       {"steps", h.steps},     {"denoise", h.denoise},    {"upscaler", h.upscaler},
+                       {"sampler", h.sampler}, {"scheduler", h.scheduler}};
   if (h.prompt) hr["prompt"] = *h.prompt;
   if (h.negative_prompt) hr["negative_prompt"] = *h.negative_prompt;
   out["hires"] = std::move(hr);
+  return out;
 }
 
 void read_variation_hires_json(const nlohmann::json& j, GenerationParams& p) {
@@ -35,7 +35,8 @@ void read_variation_hires_json(const nlohmann::json& j, GenerationParams& p) {
   h.sampler = it->value("sampler", std::string());
   h.scheduler = it->value("scheduler", std::string());
   if (it->contains("prompt")) h.prompt = it->at("prompt").get<std::string>();
-  if (it->contains("negative_prompt")) h.negative_prompt = it->at("negative_prompt").get<std::string>();
+  if (it->contains("negative_prompt"))
+    h.negative_prompt = it->at("negative_prompt").get<std::string>();
   p.hires = std::move(h);
 }
 

@@ -8,7 +8,8 @@
 
 namespace pixforge::service {
 
-void add_variation_hires_json(const GenerationParams& p, nlohmann::json& out);
+// `base` with the fields of `p` added.
+nlohmann::json with_variation_hires(const GenerationParams& p, nlohmann::json base);
 void read_variation_hires_json(const nlohmann::json& j, GenerationParams& p);
 
 }  // namespace pixforge::service

@@ -40,20 +40,59 @@ TEST_F(CliHiresTest, BadValuesAreRefusedBeforeLoadingAndHelpListsTheFlags) {
   const Result help = run_generate({"--help"});
   for (const char* flag :
        {"--subseed", "--subseed-strength", "--seed-resize-from", "--hires", "--hires-scale",
-        "--hires-resize", "--hires-steps", "--hires-denoise", "--hires-upscaler",
-        "--hires-sampler", "--hires-scheduler", "--hires-prompt", "--hires-negative-prompt",
-        "Latent (bicubic antialiased)", "Lanczos"}) {
+        "--hires-resize", "--hires-steps", "--hires-denoise", "--hires-upscaler", "--hires-sampler",
+        "--hires-scheduler", "--hires-prompt", "--hires-negative-prompt",
+        "Latent (bicubic antialiased)", "Lanczos", "ESRGAN medium x4"}) {
     EXPECT_NE(help.output.find(flag), std::string::npos) << flag;
   }
 }
 
+// An ESRGAN upscaler whose model is not installed fails before the checkpoint loads, naming
+// the file and the install command.
+TEST_F(CliHiresTest, EsrganUpscalerNotInstalledIsAClearError) {
+  const std::string empty = temp("no_models");
+  std::filesystem::create_directories(empty);
+  testing::ProcessOptions options;
+  options.env = {{"PIXFORGE_MODELS", empty}};
+  const testing::ProcessResult r = testing::run_process(
+      {PIXFORGE_CLI_PATH, "generate", "-m", checkpoint_path(), "-p", "x", "-W", "64", "-H", "64",
+       "--hires-upscaler", "ESRGAN slim x2", "-o", temp("never.png")},
+      options);
+  EXPECT_EQ(r.status, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find("pixforge models install upscaler"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(temp("never.png")));
+}
+
 TEST_F(CliHiresTest, HiresAndVariationRunAndReRunFromThePng) {
   const std::string first = temp("hires.png"), again = temp("again.png");
-  const Result r = run_generate(model_args(
-      {"-p", "a red door", "-W", "64", "-H", "64", "--steps", "1", "-s", "9", "--subseed", "3",
-       "--subseed-strength", "0.4", "--seed-resize-from", "72x56", "--hires-scale", "1.25",
-       "--hires-steps", "1", "--hires-denoise", "0.5", "--hires-upscaler", "Latent (nearest)",
-       "--hires-sampler", "euler_ancestral", "-o", first}));
+  const Result r = run_generate(model_args({"-p",
+                                            "a red door",
+                                            "-W",
+                                            "64",
+                                            "-H",
+                                            "64",
+                                            "--steps",
+                                            "1",
+                                            "-s",
+                                            "9",
+                                            "--subseed",
+                                            "3",
+                                            "--subseed-strength",
+                                            "0.4",
+                                            "--seed-resize-from",
+                                            "72x56",
+                                            "--hires-scale",
+                                            "1.25",
+                                            "--hires-steps",
+                                            "1",
+                                            "--hires-denoise",
+                                            "0.5",
+                                            "--hires-upscaler",
+                                            "Latent (nearest)",
+                                            "--hires-sampler",
+                                            "euler_ancestral",
+                                            "-o",
+                                            first}));
   ASSERT_EQ(r.status, 0) << r.output;
   const Image image = read_image_file(first);
   EXPECT_EQ(image.width, 80);

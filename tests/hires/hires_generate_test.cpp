@@ -10,14 +10,14 @@
 #include <string>
 
 #include "pipeline_fixture.h"
-#include "pixforge/image/convert.h"
 #include "pixforge/core/ops.h"
+#include "pixforge/image/convert.h"
 #include "pixforge/nn/unet.h"
 #include "pixforge/pipeline/generate.h"
 #include "pixforge/pipeline/hires_upscale.h"
 #include "pixforge/pipeline/latent_upscale.h"
-#include "pixforge/sampling/ksampler.h"
 #include "pixforge/sampling/denoiser.h"
+#include "pixforge/sampling/ksampler.h"
 #include "pixforge/text/text_conditioner.h"
 
 namespace pixforge::pipeline {
@@ -97,16 +97,15 @@ TEST_F(PipelineTest, LatentHiresIsInterpolateThenSecondKSample) {
   GenerationParams first = p;
   first.hires.reset();
   const GeneratedImage low = one(first, true);
-  const Tensor up = interpolate_nhwc(low.latent, 10, 10,
-                                     *find_latent_upscale_mode("Latent (bicubic antialiased)"),
-                                     model.backend());
+  const Tensor up =
+      interpolate_nhwc(low.latent, 10, 10,
+                       *find_latent_upscale_mode("Latent (bicubic antialiased)"), model.backend());
   const text::Conditioning both = model.text().encode_pair(p.prompt, p.negative_prompt);
   const Tensor uncond_and_cond = ops::concat({both.uncond, both.cond}, 0);
   const sampling::DiscreteSchedule schedule;
   sampling::ModelFn network = [&](const Tensor& x, float t, sampling::Conditioning which) {
     const Tensor& ctx = which == sampling::Conditioning::Cond ? both.cond : uncond_and_cond;
-    return model.unet().forward(x, std::vector<float>(static_cast<std::size_t>(x.dim(0)), t),
-                                ctx);
+    return model.unet().forward(x, std::vector<float>(static_cast<std::size_t>(x.dim(0)), t), ctx);
   };
   sampling::ModelDenoiserOptions dopts;
   dopts.cfg_scale = 5.0f;
@@ -117,11 +116,40 @@ TEST_F(PipelineTest, LatentHiresIsInterpolateThenSecondKSample) {
   ks.denoise = 0.6;
   ks.seed = 11;
   ks.ancestral = {sampling::RngKind::TorchCpu, 1};
-  const Tensor x = sampling::ksample(schedule, sampling::make_model_denoiser(schedule, network, dopts),
-                                     ks, model.backend(), up.shape(), &up);
+  const Tensor x =
+      sampling::ksample(schedule, sampling::make_model_denoiser(schedule, network, dopts), ks,
+                        model.backend(), up.shape(), &up);
   EXPECT_EQ(hr.latent.to_host(), x.to_host());
   EXPECT_EQ(hr.parameters.get("Hires schedule type"), "Normal");
   EXPECT_FALSE(hr.parameters.get("Hires sampler").has_value());  // same sampler: not written
+}
+
+// A model upscaler (GenerateOptions::upscalers: how the CLI and the server bring in ESRGAN) runs
+// as A1111 runs one: passes until the picture covers the target, then Lanczos to it. Here a
+// stand-in model doubling the picture (nearest), so the test needs no model files.
+TEST_F(PipelineTest, ModelUpscalerIsTxt2ImgThenModelThenResizeThenImg2Img) {
+  int passes = 0;
+  const ModelUpscaler doubler = [&passes](const Image& im) {
+    ++passes;
+    return resize_image(im, im.width * 2, im.height * 2, ResizeFilter::Nearest);
+  };
+  GenerationParams p = small();
+  p.hires = hires("Doubler");
+  EXPECT_THROW(generate(model_f32(), p), InvalidParams);  // unknown without the option
+  GenerateOptions go;
+  go.previews = false;
+  go.upscalers["Doubler"] = doubler;
+  const auto hr = generate(model_f32(), p, go);
+  ASSERT_EQ(hr.size(), 1u);
+  EXPECT_EQ(passes, 1);  // 64 -> 128 covers 80 at once
+  EXPECT_EQ(hr[0].parameters.get("Hires upscaler"), "Doubler");
+
+  const GeneratedImage low = one(small());
+  GenerationParams second = small();
+  second.width = second.height = 80;
+  second.strength = 0.6;
+  second.init_image = resize_image(doubler(low.image), 80, 80, ResizeFilter::Lanczos3);
+  EXPECT_EQ(hr[0].image.pixels, one(second).image.pixels);
 }
 
 TEST_F(PipelineTest, HiresProgressCountsBothPassesAndCancelsInTheSecond) {

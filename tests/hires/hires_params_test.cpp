@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "pixforge/image/a1111_parameters.h"
+#include "pixforge/image/convert.h"
 #include "pixforge/pipeline/generation_params.h"
 #include "pixforge/pipeline/hires_fix.h"
 #include "pixforge/pipeline/hires_upscale.h"
@@ -108,7 +109,8 @@ TEST(VariationParams, BadValuesAreNamed) {
 
 TEST(HiresUpscale, PixelUpscalersResizeToTheTarget) {
   Image im = Image::blank(8, 8, 3);
-  for (std::size_t i = 0; i < im.pixels.size(); ++i) im.pixels[i] = static_cast<std::uint8_t>(i * 7);
+  for (std::size_t i = 0; i < im.pixels.size(); ++i)
+    im.pixels[i] = static_cast<std::uint8_t>(i * 7);
   for (const char* name : {"None", "Lanczos", "Nearest"}) {
     const Image up = upscale_picture(im, 16, 24, name);
     EXPECT_EQ(up.width, 16) << name;
@@ -121,6 +123,34 @@ TEST(HiresUpscale, PixelUpscalersResizeToTheTarget) {
   EXPECT_EQ(nn.pixels[6], im.pixels[3]);
   EXPECT_NE(upscale_picture(im, 16, 16, "Lanczos").pixels, nn.pixels);
   EXPECT_THROW(upscale_picture(im, 16, 16, "Latent"), InvalidParams);
+}
+
+// A1111's Upscaler.upscale loop: model passes while the picture is smaller than the multiple
+// of 8 below side * scale (at most three; a pass that changes nothing stops it), then Lanczos.
+TEST(HiresUpscale, ModelUpscalersRunUntilTheTargetIsCovered) {
+  const Image im = Image::blank(8, 8, 3);
+  int passes = 0;
+  ModelUpscalers models;
+  models["x2"] = [&passes](const Image& in) {
+    ++passes;
+    return resize_image(in, in.width * 2, in.height * 2, ResizeFilter::Nearest);
+  };
+  models["same"] = [&passes](const Image& in) {
+    ++passes;
+    return in;
+  };
+  Image up = upscale_picture(im, 56, 56, "x2", models);  // 8 -> 16 -> 32 -> 64 >= 56
+  EXPECT_EQ(passes, 3);
+  EXPECT_EQ(up.width, 56);
+  passes = 0;
+  up = upscale_picture(im, 200, 200, "x2", models);  // three passes at most: 64, then Lanczos
+  EXPECT_EQ(passes, 3);
+  EXPECT_EQ(up.width, 200);
+  passes = 0;
+  up = upscale_picture(im, 32, 32, "same", models);
+  EXPECT_EQ(passes, 1);
+  EXPECT_EQ(up.width, 32);
+  EXPECT_THROW(upscale_picture(im, 16, 16, "ESRGAN slim x2"), InvalidParams);
 }
 
 TEST(HiresInfotext, WritesA1111KeysAndReadsThemBack) {

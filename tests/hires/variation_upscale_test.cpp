@@ -64,8 +64,8 @@ std::vector<float> variation(const VarCase& k) {
   v.strength = k.strength;
   v.resize_from_width = k.from_w;
   v.resize_from_height = k.from_h;
-  return sampling::apply_variation(main.next(backend()), k.rng, NoiseBatching::WholeBatch,
-                                   {k.seed}, {k.subseed}, v, backend())
+  return sampling::apply_variation(main.next(backend()), k.rng, NoiseBatching::WholeBatch, {k.seed},
+                                   {k.subseed}, v, backend())
       .to_host();
 }
 
@@ -77,8 +77,7 @@ TEST(VariationSeed, MatchesA1111ImageRng) {
       {"cuda_resize_only", RngKind::TorchCudaPhilox, 1234, 99, 0.0, 4, 6, 9, 128, 32},
       {"cpu_full_strength", RngKind::TorchCpu, 3, 4, 1.0, 4, 8, 8, 0, 0}};
   for (const auto& k : cases) {
-    EXPECT_TRUE(testing::all_close(variation(k), golden_nhwc("var." + k.name), 1e-5, 0))
-        << k.name;
+    EXPECT_TRUE(testing::all_close(variation(k), golden_nhwc("var." + k.name), 1e-5, 0)) << k.name;
   }
 }
 
@@ -121,8 +120,7 @@ TEST(VariationSeed, KSampleA1111BatchKeepsTheSeedAndStepsTheSubseed) {
 }
 
 TEST(VariationSeed, ComfyWholeBatchSlerpsImageByImage) {
-  sampling::NoiseSampler main(RngKind::TorchCpu, 11, Shape{2, 8, 8, 4},
-                              NoiseBatching::WholeBatch);
+  sampling::NoiseSampler main(RngKind::TorchCpu, 11, Shape{2, 8, 8, 4}, NoiseBatching::WholeBatch);
   VariationSeed v;
   v.subseed = 12;
   v.strength = 0.6;

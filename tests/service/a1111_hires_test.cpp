@@ -28,9 +28,12 @@ TEST(A1111Variation, F13_variation_seeds_map_per_image_as_a1111_assigns_them) {
   A1111Service ts;
   Client c = ts.client();
   c.consent();
-  auto r = c.post("/sdapi/v1/txt2img",
-                  body({{"subseed", 100}, {"subseed_strength", 0.25}, {"batch_size", 2},
-                        {"n_iter", 2}, {"seed_resize_from_w", 96}, {"seed_resize_from_h", 80}}));
+  auto r = c.post("/sdapi/v1/txt2img", body({{"subseed", 100},
+                                             {"subseed_strength", 0.25},
+                                             {"batch_size", 2},
+                                             {"n_iter", 2},
+                                             {"seed_resize_from_w", 96},
+                                             {"seed_resize_from_h", 80}}));
   ASSERT_EQ(r.status, 200) << r.body;
   const auto calls = ts.generator->calls();
   ASSERT_EQ(calls.size(), 4u);
@@ -68,17 +71,16 @@ TEST(A1111Hires, F13_enable_hr_maps_hr_fields_and_reports_them_as_a1111) {
   A1111Service ts;
   Client c = ts.client();
   c.consent();
-  auto r = c.post("/sdapi/v1/txt2img",
-                  body({{"enable_hr", true},
-                        {"hr_scale", 2},
-                        {"hr_upscaler", "Latent (nearest)"},
-                        {"hr_second_pass_steps", 1},
-                        {"denoising_strength", 0.55},
-                        {"hr_sampler_name", "Euler a"},
-                        {"hr_scheduler", "Karras"},
-                        {"hr_prompt", "a lighthouse, detailed"},
-                        {"hr_negative_prompt", ""},
-                        {"hr_checkpoint_name", "Use same checkpoint"}}));
+  auto r = c.post("/sdapi/v1/txt2img", body({{"enable_hr", true},
+                                             {"hr_scale", 2},
+                                             {"hr_upscaler", "Latent (nearest)"},
+                                             {"hr_second_pass_steps", 1},
+                                             {"denoising_strength", 0.55},
+                                             {"hr_sampler_name", "Euler a"},
+                                             {"hr_scheduler", "Karras"},
+                                             {"hr_prompt", "a lighthouse, detailed"},
+                                             {"hr_negative_prompt", ""},
+                                             {"hr_checkpoint_name", "Use same checkpoint"}}));
   ASSERT_EQ(r.status, 200) << r.body;
   const GenerationParams p = ts.generator->calls().at(0);
   ASSERT_TRUE(p.hires.has_value());
@@ -148,8 +150,8 @@ TEST(A1111Hires, F13_upscaler_lists_name_what_the_generator_runs) {
   EXPECT_TRUE(up.json()[0].contains("model_name"));
   auto latent = c.get("/sdapi/v1/latent-upscale-modes");
   ASSERT_EQ(latent.status, 200) << latent.body;
-  EXPECT_EQ(latent.json(), nlohmann::json::array({{{"name", "Latent"}},
-                                                  {{"name", "Latent (nearest)"}}}));
+  EXPECT_EQ(latent.json(),
+            nlohmann::json::array({{{"name", "Latent"}}, {{"name", "Latent (nearest)"}}}));
 }
 
 TEST(A1111Hires, P8_hires_prompt_is_screened_like_the_prompt) {

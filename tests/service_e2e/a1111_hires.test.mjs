@@ -50,7 +50,10 @@ describe('A1111 hires fix and variation seeds', () => {
   test('GET /sdapi/v1/upscalers and /sdapi/v1/latent-upscale-modes list what runs', async () => {
     const up = await api.get('/sdapi/v1/upscalers');
     assert.equal(up.status, 200);
-    assert.deepEqual(up.json.map((u) => u.name), ['None', 'Lanczos', 'Nearest']);
+    const names = up.json.map((u) => u.name);
+    assert.deepEqual(names.slice(0, 3), ['None', 'Lanczos', 'Nearest']);
+    // The ESRGAN models follow when installed (`pixforge models install upscaler`).
+    for (const n of names.slice(3)) assert.match(n, /^ESRGAN (slim|medium|thick) x[2348]$/);
     const latent = await api.get('/sdapi/v1/latent-upscale-modes');
     assert.equal(latent.status, 200);
     assert.deepEqual(latent.json.map((m) => m.name), [
@@ -87,6 +90,22 @@ describe('A1111 hires fix and variation seeds', () => {
     assert.equal(png.width, 96);
     assert.equal(png.height, 96);
     assert.ok(png.text.parameters.includes('Hires resize: 96x0'), png.text.parameters);
+  });
+
+  test('an installed ESRGAN model upscales the first pass', async (t) => {
+    const names = (await api.get('/sdapi/v1/upscalers')).json.map((u) => u.name);
+    if (!names.includes('ESRGAN slim x2')) {
+      t.skip('ESRGAN slim x2 is not installed (pixforge models install upscaler)');
+      return;
+    }
+    const r = await api.post('/sdapi/v1/txt2img', body({
+      enable_hr: true, hr_scale: 2, hr_upscaler: 'ESRGAN slim x2', hr_second_pass_steps: 1,
+      denoising_strength: 0.5,
+    }));
+    assert.equal(r.status, 200, String(r.body).slice(0, 500));
+    const png = readPng(Buffer.from(r.json.images[0], 'base64'));
+    assert.equal(png.width, 128);
+    assert.ok(png.text.parameters.includes('Hires upscaler: ESRGAN slim x2'), png.text.parameters);
   });
 
   test('subseed_strength changes the image; strength 0 equals no variation', async () => {

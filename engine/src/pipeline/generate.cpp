@@ -89,11 +89,12 @@ sampling::Denoiser make_denoiser(const Model& model, const Contexts& ctx, double
 }
 
 // The number of sampler steps a KSampler run of these settings makes (callbacks it sends).
-int sampler_steps(const sampling::DiscreteSchedule& schedule, const sampling::KSamplerSettings& ks) {
-  return static_cast<int>(sampling::sampling_sigmas(schedule, ks.scheduler, ks.steps, ks.denoise,
-                                                    sampling::sampler_discards_penultimate_sigma(
-                                                        ks.sampler))
-                              .size()) -
+int sampler_steps(const sampling::DiscreteSchedule& schedule,
+                  const sampling::KSamplerSettings& ks) {
+  return static_cast<int>(
+             sampling::sampling_sigmas(schedule, ks.scheduler, ks.steps, ks.denoise,
+                                       sampling::sampler_discards_penultimate_sigma(ks.sampler))
+                 .size()) -
          1;
 }
 
@@ -127,8 +128,8 @@ std::optional<HiresPass> plan_hires(const Model& model, const GenerationParams& 
 }
 
 std::vector<GeneratedImage> decode_batch(const Model& model, const GenerationParams& p,
-                                         const Tensor& x, std::int64_t seed,
-                                         std::int64_t subseed, bool keep_latents) {
+                                         const Tensor& x, std::int64_t seed, std::int64_t subseed,
+                                         bool keep_latents) {
   std::vector<GeneratedImage> out;
   const Tensor unscaled = ops::scale_bias(x, 1.0f / model.latent_scale());
   const ModelLabel label = model.label();
@@ -158,7 +159,9 @@ ModelOptions model_options_for(const GenerationParams& params, const ModelOption
 
 std::vector<GeneratedImage> generate(const Model& model, const GenerationParams& params,
                                      const GenerateOptions& options) {
-  validate(params);
+  std::vector<std::string> model_upscalers;
+  for (const auto& [name, fn] : options.upscalers) model_upscalers.push_back(name);
+  validate(params, {}, model_upscalers);
   const ModelOptions& mo = model.options();
   if (mo.compute != params.compute || mo.threads != params.threads ||
       mo.prediction != params.prediction) {
@@ -228,7 +231,8 @@ std::vector<GeneratedImage> generate(const Model& model, const GenerationParams&
                                  init.defined() ? &init : nullptr, hooks);
     if (hires) {
       if (options.cancel != nullptr && options.cancel->load()) throw Cancelled();
-      const Tensor start_latent = hires_upscale(model, x, *p.hires, hires->target);
+      const Tensor start_latent =
+          hires_upscale(model, x, *p.hires, hires->target, options.upscalers);
       sampling::KSamplerSettings hks = hires->ks;
       hks.seed = ks.seed;
       hks.variation = ks.variation;

@@ -47,37 +47,40 @@ bool known(const std::vector<std::string>& names, const std::string& name) {
 
 void check_variation(const GenerationParams& p, const ParamLimits& limits) {
   require(p.subseed >= -1, "subseed must be -1 (random) or a non-negative integer");
-  require(std::isfinite(p.subseed_strength) && p.subseed_strength >= 0.0 &&
-              p.subseed_strength <= 1.0,
-          "subseed strength must be in [0, 1]");
+  require(
+      std::isfinite(p.subseed_strength) && p.subseed_strength >= 0.0 && p.subseed_strength <= 1.0,
+      "subseed strength must be in [0, 1]");
   const bool resize = p.seed_resize_from_w > 0 && p.seed_resize_from_h > 0;
   require(p.seed_resize_from_w >= -1 && p.seed_resize_from_h >= -1,
           "seed resize from must be -1 or 0 (off) or a size");
   // Any size A1111 takes: it draws at side // 8 latent pixels.
-  for (const auto& [name, v] : {std::pair{"width", p.seed_resize_from_w},
-                                std::pair{"height", p.seed_resize_from_h}}) {
+  for (const auto& [name, v] :
+       {std::pair{"width", p.seed_resize_from_w}, std::pair{"height", p.seed_resize_from_h}}) {
     require(!resize || (v >= 8 && v <= limits.max_side),
             std::string("seed resize from ") + name + " " + std::to_string(v) + " must be in 8.." +
                 std::to_string(limits.max_side));
   }
 }
 
-void check_hires(const GenerationParams& p, const ParamLimits& limits) {
+void check_hires(const GenerationParams& p, const ParamLimits& limits,
+                 const std::vector<std::string>& model_upscalers) {
   const HiresFix& h = *p.hires;
   require(!p.init_image, "hires fix is a txt2img second pass: it takes no init image");
   require(std::isfinite(h.scale) && h.scale >= 1.0 && h.scale <= 8.0,
           "hires scale must be in 1..8");
-  require(h.resize_x >= 0 && h.resize_x <= limits.max_side && h.resize_y >= 0 &&
-              h.resize_y <= limits.max_side,
-          "hires resize must be 0 (from the scale) or a size up to " +
-              std::to_string(limits.max_side));
+  require(
+      h.resize_x >= 0 && h.resize_x <= limits.max_side && h.resize_y >= 0 &&
+          h.resize_y <= limits.max_side,
+      "hires resize must be 0 (from the scale) or a size up to " + std::to_string(limits.max_side));
   require(h.steps >= 0 && h.steps <= limits.max_steps,
           "hires steps " + std::to_string(h.steps) + " must be in 0.." +
               std::to_string(limits.max_steps) + " (0: the first pass's steps)");
   require(std::isfinite(h.denoise) && h.denoise > 0.0 && h.denoise <= 1.0,
           "hires denoising strength must be in (0, 1]");
-  require(is_hires_upscaler(h.upscaler),
-          "unknown hires upscaler '" + h.upscaler + "': use one of " + join(hires_upscaler_names()));
+  std::vector<std::string> upscalers = hires_upscaler_names();
+  upscalers.insert(upscalers.end(), model_upscalers.begin(), model_upscalers.end());
+  require(known(upscalers, h.upscaler),
+          "unknown hires upscaler '" + h.upscaler + "': use one of " + join(upscalers));
   require(h.sampler.empty() || known(sampler_names(), h.sampler),
           "unknown hires sampler '" + h.sampler + "': use one of " + join(sampler_names()));
   require(h.scheduler.empty() || known(scheduler_names(), h.scheduler),
@@ -124,7 +127,8 @@ const std::vector<std::string>& scheduler_names() {
   return names;
 }
 
-void validate(const GenerationParams& p, const ParamLimits& limits) {
+void validate(const GenerationParams& p, const ParamLimits& limits,
+              const std::vector<std::string>& model_upscalers) {
   check_size("width", p.width, limits);
   check_size("height", p.height, limits);
   const std::int64_t pixels = static_cast<std::int64_t>(p.width) * p.height;
@@ -157,7 +161,7 @@ void validate(const GenerationParams& p, const ParamLimits& limits) {
   if (p.mask) check_mask(*p.mask, p.init_image ? &*p.init_image : nullptr);
   require(p.threads >= 0 && p.threads <= 1024, "threads must be 0 (all cores) or a positive count");
   check_variation(p, limits);
-  if (p.hires) check_hires(p, limits);
+  if (p.hires) check_hires(p, limits, model_upscalers);
 }
 
 std::int64_t resolve_seed(std::int64_t seed) {

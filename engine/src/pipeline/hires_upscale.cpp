@@ -19,17 +19,21 @@ Image resize_to(const Image& image, int width, int height, ResizeFilter filter) 
   return resize_image(image, width, height, filter);
 }
 
-// A1111's Upscaler.upscale for the filter upscalers: one step by the scale (int(side * scale)),
-// then Lanczos to the multiple of 8 below side * scale when that step missed it.
-Image filter_upscale(const Image& image, double scale, ResizeFilter filter) {
-  const int dest_w = static_cast<int>(std::floor(image.width * scale / 8)) * 8;
-  const int dest_h = static_cast<int>(std::floor(image.height * scale / 8)) * 8;
+// A1111's Upscaler.upscale: up to three passes of the upscaler (a filter pass resizes by the
+// scale, int(side * scale); a model pass by its own) while the picture is smaller than the
+// multiple of 8 below side * scale, stopping when a pass changes nothing; then Lanczos to
+// that size when the passes missed it.
+Image a1111_upscale(const Image& image, double scale, const ModelUpscaler& pass) {
+  const int dest_w = std::max(1, static_cast<int>(std::floor(image.width * scale / 8)) * 8);
+  const int dest_h = std::max(1, static_cast<int>(std::floor(image.height * scale / 8)) * 8);
   Image out = image;
-  if (out.width < dest_w || out.height < dest_h) {
-    out = resize_to(out, static_cast<int>(out.width * scale), static_cast<int>(out.height * scale),
-                    filter);
+  for (int i = 0; i < 3; ++i) {
+    if (out.width >= dest_w && out.height >= dest_h) break;
+    const int w = out.width, h = out.height;
+    out = pass(out);
+    if (out.width == w && out.height == h) break;
   }
-  return resize_to(out, std::max(dest_w, 1), std::max(dest_h, 1), ResizeFilter::Lanczos3);
+  return resize_to(out, dest_w, dest_h, ResizeFilter::Lanczos3);
 }
 
 // Rows/columns cropped as sample_hr_pass does: truncate // 2 before, (truncate + 1) // 2 after.
@@ -53,27 +57,33 @@ Tensor crop_latent(const Tensor& x, int truncate_x, int truncate_y) {
 
 }  // namespace
 
-Image upscale_picture(const Image& image, int width, int height, const std::string& upscaler) {
+Image upscale_picture(const Image& image, int width, int height, const std::string& upscaler,
+                      const ModelUpscalers& models) {
   if (upscaler == "None") return resize_to(image, width, height, ResizeFilter::Lanczos3);
-  ResizeFilter filter;
-  if (upscaler == "Lanczos") {
-    filter = ResizeFilter::Lanczos3;
-  } else if (upscaler == "Nearest") {
-    filter = ResizeFilter::Nearest;
+  const double scale = std::max(static_cast<double>(width) / image.width,
+                                static_cast<double>(height) / image.height);
+  ModelUpscaler pass;
+  if (upscaler == "Lanczos" || upscaler == "Nearest") {
+    const ResizeFilter filter =
+        upscaler == "Lanczos" ? ResizeFilter::Lanczos3 : ResizeFilter::Nearest;
+    pass = [scale, filter](const Image& im) {
+      return resize_to(im, static_cast<int>(im.width * scale), static_cast<int>(im.height * scale),
+                       filter);
+    };
+  } else if (const auto it = models.find(upscaler); it != models.end()) {
+    pass = it->second;
   } else {
     throw InvalidParams("hires upscaler '" + upscaler + "' is not supported");
   }
-  const double scale = std::max(static_cast<double>(width) / image.width,
-                                static_cast<double>(height) / image.height);
-  return resize_to(filter_upscale(image, scale, filter), width, height, ResizeFilter::Lanczos3);
+  return resize_to(a1111_upscale(image, scale, pass), width, height, ResizeFilter::Lanczos3);
 }
 
 Tensor hires_upscale(const Model& model, const Tensor& latents, const HiresFix& hires,
-                     const HiresTarget& target) {
+                     const HiresTarget& target, const ModelUpscalers& models) {
   const int lh = target.upscale_height / 8, lw = target.upscale_width / 8;
   if (const auto mode = find_latent_upscale_mode(hires.upscaler)) {
-    return crop_latent(interpolate_nhwc(latents, lh, lw, *mode, model.backend()),
-                       target.truncate_x, target.truncate_y);
+    return crop_latent(interpolate_nhwc(latents, lh, lw, *mode, model.backend()), target.truncate_x,
+                       target.truncate_y);
   }
   // Pixel space. The picture is resized to the latent's size * 8: A1111 resizes to the exact
   // target and its VAE floors a side that is not a multiple of 8; ours needs multiples of 8.
@@ -83,7 +93,7 @@ Tensor hires_upscale(const Model& model, const Tensor& latents, const HiresFix& 
     const Tensor pixels =
         model.vae().decode(ops::scale_bias(latents.slice0(i, i + 1), 1.0f / scale));
     const Image first = tensor_to_image(pixels, 0, PixelRange::MinusOneToOne);
-    const Image up = upscale_picture(first, lw * 8, lh * 8, hires.upscaler);
+    const Image up = upscale_picture(first, lw * 8, lh * 8, hires.upscaler, models);
     const Tensor t = image_to_tensor(model.backend(), up, PixelRange::MinusOneToOne);
     encoded.push_back(ops::scale_bias(model.vae().encode(t), scale));
   }

@@ -134,7 +134,8 @@ void add_hires(const GenerationParams& p, A1111Parameters& out) {
 
 void apply_size_pair(const std::string& key, const std::string& text, int& w, int& h) {
   const std::size_t x = text.find('x');
-  if (x == std::string::npos) throw InvalidParams("parameters: cannot read the value of '" + key + "'");
+  if (x == std::string::npos)
+    throw InvalidParams("parameters: cannot read the value of '" + key + "'");
   w = read_number<int>(key, text.substr(0, x));
   h = read_number<int>(key, text.substr(x + 1));
 }
@@ -146,8 +147,8 @@ std::string hires_sampler(const std::string& text) {
 }
 
 void apply_hires(const A1111Parameters& in, GenerationParams& p) {
-  const bool has = in.get("Hires upscale") || in.get("Hires resize") ||
-                   in.get("Hires upscaler") || in.get("Hires steps");
+  const bool has = in.get("Hires upscale") || in.get("Hires resize") || in.get("Hires upscaler") ||
+                   in.get("Hires steps");
   if (!has) return;
   HiresFix h;
   if (auto v = in.get("Hires upscale")) h.scale = read_number<double>("Hires upscale", *v);

@@ -95,8 +95,8 @@ Taps plain_taps(std::int64_t i, std::int64_t in, std::int64_t out, InterpolateMo
 
 std::vector<Taps> axis_taps(std::int64_t in, std::int64_t out, const LatentUpscaleMode& m) {
   std::vector<Taps> taps(static_cast<std::size_t>(out));
-  const bool aa = m.antialias && (m.mode == InterpolateMode::Bilinear ||
-                                  m.mode == InterpolateMode::Bicubic);
+  const bool aa =
+      m.antialias && (m.mode == InterpolateMode::Bilinear || m.mode == InterpolateMode::Bicubic);
   const float scale = static_cast<float>(in) / static_cast<float>(out);
   for (std::int64_t i = 0; i < out; ++i) {
     taps[static_cast<std::size_t>(i)] =

@@ -21,7 +21,8 @@ std::vector<float> fresh_draw(RngKind rng, NoiseBatching batching,
   std::vector<float> nchw;
   nchw.reserve(static_cast<std::size_t>(shape.numel()));
   for (std::int64_t i = 0; i < n; ++i) {
-    const auto one = make_noise_generator(rng, seeds.at(static_cast<std::size_t>(i)))->randn(c * h * w);
+    const auto one =
+        make_noise_generator(rng, seeds.at(static_cast<std::size_t>(i)))->randn(c * h * w);
     nchw.insert(nchw.end(), one.begin(), one.end());
   }
   return nchw_to_nhwc(nchw, n, c, h, w);
@@ -52,9 +53,8 @@ std::vector<float> a1111_slerp(double val, const std::vector<float>& low,
   const std::size_t n = static_cast<std::size_t>(h) * w * c;
   if (low.size() != n || high.size() != n) {
     throw std::invalid_argument("a1111_slerp: " + std::to_string(low.size()) + " and " +
-                                std::to_string(high.size()) + " values for a " +
-                                std::to_string(h) + "x" + std::to_string(w) + "x" +
-                                std::to_string(c) + " image");
+                                std::to_string(high.size()) + " values for a " + std::to_string(h) +
+                                "x" + std::to_string(w) + "x" + std::to_string(c) + " image");
   }
   const std::size_t cols = static_cast<std::size_t>(w) * c;  // one (column, channel) each
   auto at = [cols](int y, std::size_t col) { return static_cast<std::size_t>(y) * cols + col; };
@@ -116,7 +116,8 @@ Tensor apply_variation(const Tensor& base, RngKind rng, NoiseBatching batching,
   if (v.strength != 0.0) {
     const std::vector<float> sub = fresh_draw(rng, batching, subseeds, from);
     for (int i = 0; i < n; ++i) {
-      const auto first = static_cast<std::ptrdiff_t>(i * per), last = first + static_cast<std::ptrdiff_t>(per);
+      const auto first = static_cast<std::ptrdiff_t>(i * per),
+                 last = first + static_cast<std::ptrdiff_t>(per);
       const std::vector<float> lo(noise.begin() + first, noise.begin() + last);
       const std::vector<float> hi(sub.begin() + first, sub.begin() + last);
       const auto mixed = a1111_slerp(v.strength, lo, hi, h0, w0, c);

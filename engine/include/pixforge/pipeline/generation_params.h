@@ -93,8 +93,10 @@ struct ParamLimits {
 const std::vector<std::string>& sampler_names();
 const std::vector<std::string>& scheduler_names();
 
-// Throws InvalidParams for the first problem found.
-void validate(const GenerationParams& params, const ParamLimits& limits = {});
+// Throws InvalidParams for the first problem found. `model_upscalers`: hires upscaler names
+// accepted besides the built-in ones (GenerateOptions::upscalers).
+void validate(const GenerationParams& params, const ParamLimits& limits = {},
+              const std::vector<std::string>& model_upscalers = {});
 
 // The seed a run uses: params.seed, or a random one in [0, 2^32) when it is -1 (as A1111 and
 // stable-diffusion.cpp choose random seeds).

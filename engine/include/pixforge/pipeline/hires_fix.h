@@ -5,10 +5,14 @@
 // another sampler, scheduler or prompt for that pass.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "pixforge/image/image.h"
 
 namespace pixforge::pipeline {
 
@@ -19,8 +23,8 @@ struct HiresFix {
   int steps = 0;         // hr_second_pass_steps; 0: the first pass's steps
   double denoise = 0.7;  // the second pass's denoising strength (A1111's UI default)
   std::string upscaler = "Latent";
-  std::string sampler;    // empty: the first pass's (A1111's "Use same sampler")
-  std::string scheduler;  // empty: the first pass's
+  std::string sampler;                // empty: the first pass's (A1111's "Use same sampler")
+  std::string scheduler;              // empty: the first pass's
   std::optional<std::string> prompt;  // unset: the first pass's prompts
   std::optional<std::string> negative_prompt;
 };
@@ -38,6 +42,13 @@ struct HiresTarget {
   int height = 0;
 };
 HiresTarget hires_target(int width, int height, const HiresFix& hires);
+
+// A pixel upscaler from outside the pipeline (the vision area's ESRGAN models, which the CLI
+// and the service wire in by name): one pass of the model at its own scale. The hires fix
+// runs it as A1111 runs a model upscaler (up to three passes until the target is covered, then
+// Lanczos to the target).
+using ModelUpscaler = std::function<Image(const Image&)>;
+using ModelUpscalers = std::map<std::string, ModelUpscaler>;
 
 // Pixel-space upscalers the engine runs (A1111's names; "None" is a plain Lanczos resize as
 // A1111's resize_image does without an upscaler).

@@ -64,8 +64,8 @@ struct GenerationParams {
     int steps = 0;  // 0: `steps`
     double denoise = 0.75;
     std::string upscaler = "Latent";
-    std::string sampler;    // empty: the first pass's
-    std::string scheduler;  // empty: the first pass's
+    std::string sampler;                // empty: the first pass's
+    std::string scheduler;              // empty: the first pass's
     std::optional<std::string> prompt;  // personal data, as `prompt`
     std::optional<std::string> negative_prompt;
   };
