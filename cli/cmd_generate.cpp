@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "command.h"
+#include "esrgan_upscalers.h"
 #include "pixforge/image/codec.h"
 #include "pixforge/pipeline/generate.h"
 #include "pixforge/pipeline/infotext.h"
@@ -21,6 +22,7 @@
 #include "pixforge/pipeline/model.h"
 #include "pixforge/text/text_cleanup.h"
 #include "progress_bar.h"
+#include "variation_hires_flags.h"
 
 namespace {
 
@@ -43,6 +45,7 @@ struct Flags {
   std::int64_t seed = 42;
   std::string init_image, rng = "cpu", prediction, type = "bf16", vocab, output = "output.png";
   std::string from, sde_noise = "brownian", mask, text_cleanup = "comfyui";
+  cli::VariationHiresFlags variation_hires;
 };
 
 // Output file for image k of the whole run: out.png, out_1.png, out_2.png, ...
@@ -111,6 +114,7 @@ GenerationParams build_params(const Flags& f, const CLI::App& cmd) {
   if (!f.prediction.empty()) p.prediction = parse_prediction_flag(f.prediction);
   if (!f.init_image.empty()) p.init_image = read_image_file(f.init_image);
   if (!f.mask.empty()) p.mask = mask_from_image(read_image_file(f.mask));
+  cli::apply_variation_hires_flags(f.variation_hires, cmd, p);
   return p;
 }
 
@@ -118,13 +122,18 @@ void run(const Flags& f, const CLI::App& cmd) {
   GenerationParams params;
   try {
     params = build_params(f, cmd);
-    validate(params);
+    validate(params, {}, cli::esrgan_upscaler_names(false));
+    // An ESRGAN upscaler not installed fails here, before the checkpoint loads.
+    if (params.hires) cli::require_esrgan_installed(params.hires->upscaler);
   } catch (const ImageError& e) {
     std::fprintf(stderr, "pixforge: error: %s\n", e.what());
     std::exit(kExitImage);
   } catch (const std::invalid_argument& e) {  // InvalidParams, unknown rng name
     std::fprintf(stderr, "pixforge: error: %s\n", e.what());
     std::exit(kExitInvalidParams);
+  } catch (const std::runtime_error& e) {  // a hires upscaler model that is not installed
+    std::fprintf(stderr, "pixforge: error: %s\n", e.what());
+    std::exit(kExitModel);
   }
   if (f.model.empty()) {
     std::fprintf(stderr, "pixforge: error: --model is required\n");
@@ -146,6 +155,7 @@ void run(const Flags& f, const CLI::App& cmd) {
   GenerateOptions go;
   go.cancel = &g_cancel;
   go.previews = false;  // nothing on a terminal shows them
+  go.upscalers = cli::esrgan_upscalers(model->backend(), false);
   go.on_progress = [&](const Progress& pr) {
     bar.update(pr.run, pr.runs, pr.step, pr.steps, pr.elapsed);
     return true;
@@ -235,6 +245,7 @@ void setup(CLI::App& app) {
   cmd->add_option("-o,--output", f->output, "Output image path")->capture_default_str();
   cmd->add_option("--from", f->from,
                   "Re-run from a PNG's parameters chunk; flags given explicitly override it");
+  cli::add_variation_hires_flags(*cmd, f->variation_hires);
   cmd->callback([f, cmd] { run(*f, *cmd); });
 }
 

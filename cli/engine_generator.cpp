@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "esrgan_upscalers.h"
 #include "pixforge/pipeline/generate.h"
 #include "pixforge/pipeline/inpaint_mask.h"
 #include "pixforge/pipeline/model.h"
@@ -46,6 +47,24 @@ pipeline::GenerationParams to_pipeline(const service::GenerationParams& p) {
   // engine checks it has the init image's size.
   if (p.mask) g.mask = pipeline::mask_from_image(to_engine(*p.mask));
   g.strength = p.strength;
+  g.subseed = p.subseed;
+  g.subseed_strength = p.subseed_strength;
+  g.seed_resize_from_w = p.seed_resize_from_w;
+  g.seed_resize_from_h = p.seed_resize_from_h;
+  if (p.hires) {
+    pipeline::HiresFix h;
+    h.scale = p.hires->scale;
+    h.resize_x = p.hires->resize_x;
+    h.resize_y = p.hires->resize_y;
+    h.steps = p.hires->steps;
+    h.denoise = p.hires->denoise;
+    h.upscaler = p.hires->upscaler;
+    h.sampler = p.hires->sampler;
+    h.scheduler = p.hires->scheduler;
+    h.prompt = p.hires->prompt;
+    h.negative_prompt = p.hires->negative_prompt;
+    g.hires = h;
+  }
   return g;
 }
 
@@ -59,6 +78,21 @@ class EngineGenerator final : public service::Generator {
   std::vector<std::string> samplers() const override { return pipeline::sampler_names(); }
   std::vector<std::string> schedulers() const override { return pipeline::scheduler_names(); }
   bool supports_img2img() const override { return true; }
+  // The built-in upscalers and the installed ESRGAN models.
+  std::vector<std::string> hires_upscalers() const override {
+    std::vector<std::string> out = pipeline::hires_upscaler_names();
+    for (auto& name : esrgan_upscaler_names(true)) out.push_back(name);
+    return out;
+  }
+  std::pair<int, int> checked_output_size(const service::GenerationParams& params) const override {
+    pipeline::GenerationParams g = to_pipeline(params);
+    g.compute = model_->options().compute;
+    g.threads = model_->options().threads;
+    pipeline::validate(g, {}, esrgan_upscaler_names(true));  // InvalidParams: invalid_argument
+    if (!g.hires) return {g.width, g.height};
+    const pipeline::HiresTarget t = pipeline::hires_target(g.width, g.height, *g.hires);
+    return {t.width, t.height};
+  }
   // A1111's short hash (computed at load) and the checkpoint file its full sha256 is computed
   // from (a diffusers folder has neither).
   std::string model_hash() const override { return model_->label().hash; }
@@ -72,6 +106,7 @@ class EngineGenerator final : public service::Generator {
                                   const std::atomic<bool>& cancel) override {
     pipeline::GenerateOptions options;
     options.cancel = &cancel;
+    options.upscalers = upscalers_;
     options.on_progress = [&](const pipeline::Progress& p) {
       service::Progress out;
       out.step = p.run * p.steps + p.step;
@@ -95,6 +130,8 @@ class EngineGenerator final : public service::Generator {
  private:
   std::shared_ptr<const pipeline::Model> model_;
   std::string name_;
+  // The installed ESRGAN models as hires upscalers, each loaded on first use and kept.
+  pipeline::ModelUpscalers upscalers_ = esrgan_upscalers(model_->backend(), true);
 };
 
 }  // namespace

@@ -5,9 +5,15 @@ namespace pixforge::service {
 int job_images(const GenerationParams& p) { return p.batch * p.batch_count; }
 
 std::int64_t image_seed(const GenerationParams& p, int index) {
+  // A1111 keeps the seed for every image while a variation strength is set (all_seeds).
+  if (p.subseed_strength != 0.0) return p.seed;
   // Without seed_per_image each iteration is one batch sharing seed + iteration (the engine's
   // batch_count convention).
   return p.seed + (p.seed_per_image ? index : index / p.batch);
+}
+
+std::int64_t image_subseed(const GenerationParams& p, int index) {
+  return p.subseed + (p.seed_per_image ? index : index / p.batch);
 }
 
 std::vector<GenerationParams> generator_runs(const GenerationParams& p) {
@@ -20,6 +26,7 @@ std::vector<GenerationParams> generator_runs(const GenerationParams& p) {
     run.seed_per_image = false;
     if (p.seed_per_image) run.batch = 1;
     run.seed = image_seed(p, p.seed_per_image ? r : r * p.batch);
+    run.subseed = image_subseed(p, p.seed_per_image ? r : r * p.batch);
     runs.push_back(std::move(run));
   }
   return runs;

@@ -2,8 +2,9 @@
 // routes: which seed each image of a job gets, how a job is split into Generator runs, and how
 // a run's progress reads as A1111's job_no / sampling_step.
 //
-// A1111 (modules/processing.py) gives image k of a request the seed seed + k (all_seeds, with
-// subseed strength 0) and draws each image's noise from its own seed. The engine draws one
+// A1111 (modules/processing.py) gives image k of a request the seed seed + k (all_seeds; with a
+// subseed strength every image keeps `seed` and takes subseed + k) and draws each image's
+// noise from its own seed. The engine draws one
 // noise tensor per batch (as ComfyUI), so a job with seed_per_image runs one image per
 // Generator::run: image k is then exactly what a batch-of-one run with seed + k gives. On the
 // CPU this costs nothing in throughput: the UNet runs at the same GFLOP/s at batch 1 and 2.
@@ -21,6 +22,8 @@ int job_images(const GenerationParams& p);
 
 // The seed of image `index` (0-based, in output order) of a job whose seed is resolved.
 std::int64_t image_seed(const GenerationParams& p, int index);
+// Its variation seed: subseed + index (A1111's all_subseeds), per batch without seed_per_image.
+std::int64_t image_subseed(const GenerationParams& p, int index);
 
 // The Generator::run calls of a job, in output order; each has batch_count 1 and
 // seed_per_image false.

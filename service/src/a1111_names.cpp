@@ -228,6 +228,26 @@ nlohmann::json a1111_scheduler_list(const std::vector<std::string>& schedulers) 
   return list;
 }
 
+std::vector<std::pair<std::string, std::string>> a1111_hires_fields(const GenerationParams& p) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!p.hires) return out;
+  const auto& h = *p.hires;
+  // A1111's extra_generation_params, in the order its txt2img init() adds them.
+  if (!h.sampler.empty() && h.sampler != p.sampler)
+    out.emplace_back("Hires sampler", sampler_label(h.sampler));
+  if (h.prompt) out.emplace_back("Hires prompt", *h.prompt);
+  if (h.negative_prompt) out.emplace_back("Hires negative prompt", *h.negative_prompt);
+  if (h.resize_x == 0 && h.resize_y == 0)
+    out.emplace_back("Hires upscale", number(h.scale));
+  else
+    out.emplace_back("Hires resize", std::to_string(h.resize_x) + "x" + std::to_string(h.resize_y));
+  if (h.steps > 0) out.emplace_back("Hires steps", std::to_string(h.steps));
+  out.emplace_back("Hires upscaler", h.upscaler);
+  if (!h.scheduler.empty() && h.scheduler != p.scheduler)
+    out.emplace_back("Hires schedule type", scheduler_label(h.scheduler));
+  return out;
+}
+
 std::string a1111_infotext(const GenerationParams& p, int index, const std::string& model_name,
                            const std::string& model_hash) {
   A1111Parameters info;
@@ -245,10 +265,19 @@ std::string a1111_infotext(const GenerationParams& p, int index, const std::stri
     info.set("Batch size", std::to_string(p.batch));
     info.set("Batch pos", std::to_string(index % p.batch));
   }
+  if (p.subseed_strength != 0.0) {
+    info.set("Variation seed", std::to_string(image_subseed(p, index)));
+    info.set("Variation seed strength", number(p.subseed_strength));
+  }
+  if (p.seed_resize_from_w > 0 && p.seed_resize_from_h > 0)
+    info.set("Seed resize from",
+             std::to_string(p.seed_resize_from_w) + "x" + std::to_string(p.seed_resize_from_h));
   if (p.init_image) info.set("Denoising strength", number(p.strength));
+  if (p.hires) info.set("Denoising strength", number(p.hires->denoise));
   // The engine generator draws its noise with torch's CPU generator (the pipeline default);
   // A1111 reads a missing RNG key as GPU noise, which would not reproduce the image.
   info.set("RNG", "CPU");
+  for (auto& [key, value] : a1111_hires_fields(p)) info.set(key, value);
   info.set("Version", "pixforge");
   return format_a1111_parameters(info);
 }

@@ -52,6 +52,9 @@ nlohmann::json a1111_scheduler_list(const std::vector<std::string>& schedulers);
 // The A1111 infotext of output number `index` of a job (over all its iterations), as A1111
 // writes it (prompt, "Negative prompt: ...", then "Steps: 2, Sampler: Euler, ..., Seed: <that
 // image's seed>, ..."); `model_hash` (A1111 short hash) may be empty.
+// A1111's "Hires ..." extra_generation_params of a hires-fix job (empty without one).
+std::vector<std::pair<std::string, std::string>> a1111_hires_fields(const GenerationParams& p);
+
 std::string a1111_infotext(const GenerationParams& params, int index, const std::string& model_name,
                            const std::string& model_hash = "");
 // Adds the `parameters` text chunk to each of a job's outputs (F15), built from the job's

@@ -1,6 +1,8 @@
 #include "a1111_request.h"
 
 #include <cmath>
+#include <random>
+#include <tuple>
 
 #include "a1111_mask.h"
 #include "a1111_names.h"
@@ -86,20 +88,68 @@ GenerationParams a1111_params(const nlohmann::json& b, const Limits& l) {
   // img2img refuses 0 itself.
   const double strength = num_field(b, "denoising_strength", 0.75, 0.0, 1.0);
   if (strength > 0) p.strength = strength;
-  int_field(b, "subseed", -1, -1, 0xffffffffLL);  // echoed in info only (checked here)
+  // Variation seed (A1111's get_fixed_seed: -1 is random even at strength 0, for info).
+  p.subseed = int_field(b, "subseed", -1, -1, 0xffffffffLL);
+  if (p.subseed < 0) p.subseed = static_cast<std::int64_t>(std::random_device{}() % 4294967294u);
+  p.subseed_strength = num_field(b, "subseed_strength", 0.0, 0.0, 1.0);
+  // Seed resize: -1 or 0 is off (A1111 resizes only when both sides are > 0).
+  for (auto [f, v, max] : {std::tuple{"seed_resize_from_w", &p.seed_resize_from_w, l.max_width},
+                           std::tuple{"seed_resize_from_h", &p.seed_resize_from_h, l.max_height}}) {
+    *v = static_cast<int>(int_field(b, f, -1, -1, max));
+    if (*v > 0 && *v < 8) throw bad_request(f, "must be -1 or 0 (off) or at least 8");
+  }
+  if (p.seed_resize_from_w <= 0 || p.seed_resize_from_h <= 0)
+    p.seed_resize_from_w = p.seed_resize_from_h = 0;
   return p;
 }
 
+void apply_a1111_hires(const nlohmann::json& b, const Limits& l, GenerationParams& p) {
+  if (!bool_field(b, "enable_hr", false)) return;
+  GenerationParams::Hires h;
+  h.scale = num_field(b, "hr_scale", 2.0, 1.0, 8.0);
+  h.resize_x = static_cast<int>(int_field(b, "hr_resize_x", 0, 0, l.max_width));
+  h.resize_y = static_cast<int>(int_field(b, "hr_resize_y", 0, 0, l.max_height));
+  h.steps = static_cast<int>(int_field(b, "hr_second_pass_steps", 0, 0, l.max_steps));
+  // A1111 uses denoising_strength for the second pass; 0 would sample nothing.
+  h.denoise = num_field(b, "denoising_strength", 0.75, 0.0, 1.0);
+  if (h.denoise <= 0)
+    throw bad_request("denoising_strength", "must be greater than 0 with enable_hr");
+  // null: A1111's default latent mode, "Latent".
+  const std::string upscaler = str_field(b, "hr_upscaler", false, 128);
+  if (!upscaler.empty()) h.upscaler = upscaler;
+  std::string sampler = str_field(b, "hr_sampler_name", false, 64);
+  if (sampler == "Use same sampler") sampler.clear();
+  std::string scheduler = str_field(b, "hr_scheduler", false, 64);
+  if (scheduler == "Use same scheduler") scheduler.clear();
+  if (!sampler.empty()) h.sampler = resolve_a1111_sampler(sampler, "").sampler;
+  if (!scheduler.empty())
+    h.scheduler =
+        resolve_a1111_sampler(h.sampler.empty() ? sampler_label(p.sampler) : sampler, scheduler)
+            .scheduler;
+  // "" is A1111's "same as the first pass".
+  const std::string prompt = str_field(b, "hr_prompt", false, l.max_prompt_chars);
+  if (!prompt.empty() && prompt != p.prompt) h.prompt = prompt;
+  const std::string negative = str_field(b, "hr_negative_prompt", false, l.max_prompt_chars);
+  if (!negative.empty() && negative != p.negative_prompt) h.negative_prompt = negative;
+  p.hires = std::move(h);
+}
+
 void check_a1111_fields(const nlohmann::json& b, const GenerationParams& p) {
-  refuse_true(b, "enable_hr",
-              "hires fix is not supported: generate at the final size (width/height)");
+  if (p.init_image)
+    refuse_true(b, "enable_hr", "hires fix is a txt2img option (A1111's img2img has none)");
+  if (p.hires) {
+    const std::string checkpoint = str_field(b, "hr_checkpoint_name", false, 256);
+    if (!checkpoint.empty() && checkpoint != "Use same checkpoint")
+      throw bad_request("hr_checkpoint_name",
+                        "a second checkpoint is not supported on this server");
+    for (const char* f : {"firstphase_width", "firstphase_height"})
+      if (int_field(b, f, 0, 0, 1 << 16) != 0)
+        throw bad_request(f,
+                          "must be 0 (the old hires fix sizes are not supported; use "
+                          "width/height with hr_scale or hr_resize_x/y)");
+  }
   refuse_true(b, "restore_faces", "face restoration is not supported on this server");
   refuse_true(b, "tiling", "tiling (seamless textures) is not supported on this server");
-  require_number(b, "subseed_strength", 0,
-                 "variation seeds (subseed_strength > 0) are not supported; send 0");
-  for (const char* f : {"seed_resize_from_w", "seed_resize_from_h"})
-    if (int_field(b, f, -1, -1, 1 << 16) > 0)
-      throw bad_request(f, "resizing the seed is not supported; send -1");
   check_styles(b);
   check_scripts(b);
   refuse_text(b, "refiner_checkpoint", "a refiner checkpoint is not supported on this server");

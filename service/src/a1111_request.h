@@ -5,8 +5,11 @@
 //
 //   honoured:   prompt, negative_prompt, seed, steps, cfg_scale, width, height, sampler_name /
 //               sampler_index, scheduler, batch_size, n_iter, denoising_strength, send_images,
-//               include_init_images, override_settings (values this server has), subseed
-//               (echoed in info; no effect at subseed_strength 0, as in A1111), mask,
+//               include_init_images, override_settings (values this server has), subseed,
+//               subseed_strength, seed_resize_from_w/h (variation seeds), txt2img enable_hr
+//               with hr_scale, hr_resize_x/y, hr_second_pass_steps, hr_upscaler (GET
+//               /sdapi/v1/upscalers, /sdapi/v1/latent-upscale-modes), hr_sampler_name,
+//               hr_scheduler, hr_prompt, hr_negative_prompt, mask,
 //               mask_blur(_x/_y), inpainting_mask_invert, inpainting_fill 1, resize_mode 0
 //   no-op:      save_images, do_not_save_samples/grid (outputs always go to the owner's
 //               gallery under the retention policy; no server folder, no grid), styles (A1111
@@ -16,10 +19,10 @@
 //               comments, disable_extra_networks, override_settings_restore_afterwards,
 //               refiner_switch_at without refiner_checkpoint, mask_round, eta where the sampler
 //               has none
-//   refused:    enable_hr, restore_faces, tiling, subseed_strength > 0, seed_resize_from_* > 0,
-//               script_name, alwayson_scripts entries, refiner_checkpoint, infotext,
-//               latent_mask, s_churn != 0, s_noise != 1, s_min_uncond != 0, eta other than
-//               the sampler's, initial_noise_multiplier != 1, more than one init image,
+//   refused:    enable_hr on img2img, hr_checkpoint_name, firstphase_width/height != 0,
+//               restore_faces, tiling, script_name, alwayson_scripts entries, refiner_checkpoint,
+//               infotext, latent_mask, s_churn != 0, s_noise != 1, s_min_uncond != 0, eta other
+//               than the sampler's, initial_noise_multiplier != 1, more than one init image,
 //               resize_mode != 0, inpainting_fill 0 (fill, A1111's default) and 3 (latent
 //               nothing), inpaint_full_res true (only masked, A1111's default)
 #pragma once
@@ -32,6 +35,11 @@
 #include "pixforge/service/generator.h"
 
 namespace pixforge::service::http {
+
+// txt2img's enable_hr and hr_* fields -> p.hires (left unset without enable_hr; hr_* alone are
+// the no-op they are in A1111). Names are resolved as sampler_name / scheduler are; the
+// Generator checks the upscaler and the target (routes).
+void apply_a1111_hires(const nlohmann::json& body, const Limits& limits, GenerationParams& p);
 
 // Refuses the txt2img/img2img fields listed above as refused (400 naming the field). `p` is the
 // parsed request (its sampler decides which eta is the sampler's own).

@@ -7,6 +7,7 @@
 #include "a1111_names.h"
 #include "owner_data.h"
 #include "png_io.h"
+#include "variation_hires_json.h"
 
 namespace pixforge::service {
 
@@ -102,6 +103,7 @@ GenerationParams JobRunner::load_params(const JobRow& job) {
   p.strength = j.value("strength", 0.75);
   p.batch_count = j.value("batch_count", 1);  // absent in jobs queued before A1111 n_iter
   p.seed_per_image = j.value("seed_per_image", false);
+  read_variation_hires_json(j, p);  // absent in jobs queued before variation seeds / hires fix
   for (const auto& b : app_.store->blobs(job.owner_id)) {
     if (b.job_id != job.id || b.kind != "upload") continue;
     const auto sealed = app_.blobs->get(b.id);

@@ -9,6 +9,7 @@
 #include "owner_data.h"
 #include "png_io.h"
 #include "prompt_safety.h"
+#include "variation_hires_json.h"
 
 namespace pixforge::service::http {
 
@@ -137,7 +138,9 @@ std::string submit_job(Ctx& c, GenerationParams p, const std::string& api) {
   job.owner_id = owner;
   job.kind = kind;
   job.state = "queued";
-  job.params_sealed = c.app.vault->seal_for(owner, params.dump(), params_aad(id));
+  // Variation and hires fields are sealed with the rest (hires prompts are personal data).
+  job.params_sealed =
+      c.app.vault->seal_for(owner, with_variation_hires(p, params).dump(), params_aad(id));
   job.prompt_sealed = c.app.vault->seal_for(owner, p.prompt, prompt_aad(id));
   job.api = api;
   job.created_ms = now;

@@ -42,9 +42,41 @@ PromptSafety::PromptSafety(const SafetySettings& settings)
       screen_negative_(settings.screen_negative_prompt) {}
 
 ScreenResult PromptSafety::screen(GenerationParams& p) const {
+  ScreenResult r = screen_pair(p.prompt, p.negative_prompt);
+  if (!r.blocked) screen_hires(p, r);
+  return r;
+}
+
+// The hires pass's prompts, when it has its own: screened as a pair (an unset one stands for
+// the first pass's, already screened), merged into `r` under their own field names.
+void PromptSafety::screen_hires(GenerationParams& p, ScreenResult& r) const {
+  if (!p.hires || (!p.hires->prompt && !p.hires->negative_prompt)) return;
+  std::string prompt = p.hires->prompt.value_or(p.prompt);
+  std::string negative = p.hires->negative_prompt.value_or(p.negative_prompt);
+  ScreenResult hr = screen_pair(prompt, negative);
+  for (auto& v : hr.verdicts) {
+    v.field = "hr_" + v.field;
+    r.verdicts.push_back(v);
+  }
+  if (severity(hr.action) > severity(r.action)) {
+    r.action = hr.action;
+    r.category = hr.category;
+  }
+  if (hr.blocked) {
+    r.blocked = true;
+    r.blocked_category = hr.blocked_category;
+    return;
+  }
+  r.rewritten = r.rewritten || hr.rewritten;
+  if (p.hires->prompt) p.hires->prompt = prompt;
+  if (p.hires->negative_prompt || negative != p.negative_prompt)
+    p.hires->negative_prompt = negative;
+}
+
+ScreenResult PromptSafety::screen_pair(std::string& prompt, std::string& negative_prompt) const {
   ScreenResult r;
-  const safety::Decision d = prompt_.screen(p.prompt);
-  std::string negative = p.negative_prompt;
+  const safety::Decision d = prompt_.screen(prompt);
+  std::string negative = negative_prompt;
   if (d.action != safety::Action::Allow)
     r.verdicts.push_back({"prompt", d.category, std::string(safety::action_name(d.action))});
   if (d.action == safety::Action::Block) {
@@ -69,11 +101,11 @@ ScreenResult PromptSafety::screen(GenerationParams& p) const {
     }
   if (r.blocked) return r;
   if (d.action == safety::Action::Rewrite) {
-    p.prompt = d.rewritten_prompt;
+    prompt = d.rewritten_prompt;
     negative = safety::reinforce_negative_prompt(negative, d);
   }
-  r.rewritten = p.negative_prompt != negative || d.action == safety::Action::Rewrite;
-  p.negative_prompt = std::move(negative);
+  r.rewritten = negative_prompt != negative || d.action == safety::Action::Rewrite;
+  negative_prompt = std::move(negative);
   return r;
 }
 

@@ -16,7 +16,7 @@
 namespace pixforge::service {
 
 struct SafetyVerdict {
-  std::string field;     // prompt | negative_prompt
+  std::string field;     // prompt | negative_prompt | hr_prompt | hr_negative_prompt
   std::string category;  // the deciding category
   std::string action;    // block | rewrite | flag
 };
@@ -38,9 +38,14 @@ class PromptSafety {
 
   // Screens `p` and, for a rewrite, replaces its prompt and negative prompt in place. Pure:
   // logging and refusing are the caller's (jobs_submit.cpp).
+  // A hires fix's own prompts (hr_prompt, hr_negative_prompt) are screened the same way,
+  // their verdicts named hr_prompt / hr_negative_prompt.
   ScreenResult screen(GenerationParams& p) const;
 
  private:
+  ScreenResult screen_pair(std::string& prompt, std::string& negative) const;
+  void screen_hires(GenerationParams& p, ScreenResult& r) const;
+
   safety::Screener prompt_;
   safety::Screener negative_;  // negative prompts that ask to remove clothing
   bool screen_negative_;

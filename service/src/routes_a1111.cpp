@@ -1,8 +1,8 @@
 // AUTOMATIC1111-compatible API (F13) for the many tools that speak it: txt2img, img2img,
 // progress, sd-models, samplers, schedulers, options. Bodies and answers follow A1111 1.9+:
 // display sampler names with a separate `scheduler`, `info` as a JSON string.
+#include <algorithm>
 #include <ctime>
-#include <random>
 
 #include "a1111_batch.h"
 #include "a1111_model.h"
@@ -51,7 +51,9 @@ nlohmann::json echo_request(const nlohmann::json& body, const GenerationParams& 
       {"height", p.height},
       {"restore_faces", nullptr},
       {"tiling", nullptr},
-      {"denoising_strength", p.init_image ? nlohmann::json(p.strength) : nlohmann::json(nullptr)},
+      {"denoising_strength", p.init_image ? nlohmann::json(p.strength)
+                             : p.hires    ? nlohmann::json(p.hires->denoise)
+                                          : nlohmann::json(nullptr)},
       {"send_images", true},
       {"save_images", false}};
   for (const auto& [key, value] : defaults.items())
@@ -64,14 +66,6 @@ nlohmann::json echo_request(const nlohmann::json& body, const GenerationParams& 
   return out;
 }
 
-// A1111 resolves subseed -1 to a random one (get_fixed_seed) even when subseed_strength is 0,
-// where it has no effect; info then lists subseed + k per image.
-std::int64_t resolve_subseed(const nlohmann::json& body) {
-  const std::int64_t sent = int_field(body, "subseed", -1, -1, 0xffffffffLL);
-  if (sent >= 0) return sent;
-  return static_cast<std::int64_t>(std::random_device{}() % 4294967294u);
-}
-
 // `info`: what A1111 tools read from the JSON string, filled as A1111's Processed.js() fills it.
 // `indices` are the job's image indices of the returned images (all of them unless output
 // moderation withheld some), so images[i], all_seeds[i] and infotexts[i] belong together.
@@ -79,14 +73,18 @@ nlohmann::json info_json(const Ctx& c, const JobRow& job, const GenerationParams
                          const std::vector<int>& indices, const nlohmann::json& body) {
   const A1111Checkpoint model =
       c.app.generator ? a1111_checkpoint(*c.app.generator) : A1111Checkpoint{};
-  const std::int64_t subseed = resolve_subseed(body);
+  // p.subseed was resolved at the request (A1111's get_fixed_seed: random for -1 even at
+  // strength 0); image k's is subseed + k.
   nlohmann::json infotexts = nlohmann::json::array(), seeds = nlohmann::json::array(),
                  subseeds = nlohmann::json::array();
   for (int i : indices) {
     infotexts.push_back(a1111_infotext(p, i, model.model_name, model.hash));
     seeds.push_back(image_seed(p, i));
-    subseeds.push_back(subseed + i);
+    subseeds.push_back(image_subseed(p, i));
   }
+  nlohmann::json extra = {{"Schedule type", scheduler_label(p.scheduler)}};
+  for (const auto& [key, value] : a1111_hires_fields(p)) extra[key] = value;
+  const auto resize = [&](int v) { return p.seed_resize_from_w > 0 && v > 0 ? v : -1; };
   const auto repeat = [&](const nlohmann::json& v) {
     return nlohmann::json::array_t(indices.size(), v);
   };
@@ -100,9 +98,9 @@ nlohmann::json info_json(const Ctx& c, const JobRow& job, const GenerationParams
       {"all_negative_prompts", repeat(p.negative_prompt)},
       {"seed", seeds.empty() ? nlohmann::json(p.seed) : seeds[0]},
       {"all_seeds", seeds},
-      {"subseed", subseeds.empty() ? nlohmann::json(subseed) : subseeds[0]},
+      {"subseed", subseeds.empty() ? nlohmann::json(p.subseed) : subseeds[0]},
       {"all_subseeds", subseeds},
-      {"subseed_strength", 0},
+      {"subseed_strength", p.subseed_strength},
       {"width", p.width},
       {"height", p.height},
       {"sampler_name", sampler_label(p.sampler)},
@@ -115,10 +113,12 @@ nlohmann::json info_json(const Ctx& c, const JobRow& job, const GenerationParams
       {"sd_model_hash", or_null(model.hash)},
       {"sd_vae_name", nullptr},
       {"sd_vae_hash", nullptr},
-      {"seed_resize_from_w", -1},
-      {"seed_resize_from_h", -1},
-      {"denoising_strength", p.init_image ? nlohmann::json(p.strength) : nlohmann::json(0)},
-      {"extra_generation_params", {{"Schedule type", scheduler_label(p.scheduler)}}},
+      {"seed_resize_from_w", resize(p.seed_resize_from_w)},
+      {"seed_resize_from_h", resize(p.seed_resize_from_h)},
+      {"denoising_strength", p.init_image ? nlohmann::json(p.strength)
+                             : p.hires    ? nlohmann::json(p.hires->denoise)
+                                          : nlohmann::json(0)},
+      {"extra_generation_params", extra},
       // No grid is ever made (nothing is saved in a server folder), so images[0] is the
       // first image.
       {"index_of_first_image", 0},
@@ -169,12 +169,54 @@ void respond(Ctx& c, const std::string& job_id, const GenerationParams& p,
 // The A1111 checks that need the loaded model (override_settings names the checkpoint).
 void check_a1111_request(const Ctx& c, const nlohmann::json& b, const GenerationParams& p);
 
+// What the engine checks of variation seeds and the hires fix, as a 400 naming the field, and
+// the hires target against this server's size limits.
+void check_output_size(const Ctx& c, const GenerationParams& p) {
+  if (p.hires) {  // the hires pass's names against what the generator runs, as validate_params
+    const auto samplers = c.app.generator->samplers();
+    const std::string& hs = p.hires->sampler;
+    if (!hs.empty() && std::find(samplers.begin(), samplers.end(), hs) == samplers.end())
+      throw bad_request("hr_sampler_name", "must be one of: " + accepted_sampler_names(samplers));
+    const auto schedulers = c.app.generator->schedulers();
+    const std::string& hc = p.hires->scheduler;
+    if (!hc.empty() && std::find(schedulers.begin(), schedulers.end(), hc) == schedulers.end())
+      throw bad_request("hr_scheduler", "must be one of: " + accepted_scheduler_names(schedulers));
+  }
+  std::pair<int, int> size;
+  try {
+    size = c.app.generator->checked_output_size(p);
+  } catch (const std::invalid_argument& e) {
+    const std::string m = e.what();
+    const char* field = "enable_hr";
+    for (const auto& [word, name] :
+         {std::pair{"upscaler", "hr_upscaler"}, std::pair{"hires sampler", "hr_sampler_name"},
+          std::pair{"hires scheduler", "hr_scheduler"},
+          std::pair{"hires steps", "hr_second_pass_steps"},
+          std::pair{"hires resize", "hr_resize_x"}, std::pair{"hires", "hr_scale"},
+          std::pair{"seed resize", "seed_resize_from_w"}, std::pair{"subseed", "subseed_strength"}})
+      if (m.find(word) != std::string::npos) {
+        field = name;
+        break;
+      }
+    throw bad_request(field, m);
+  }
+  const Limits& l = c.app.config.limits;
+  if (size.first > l.max_width || size.second > l.max_height)
+    throw bad_request(
+        p.hires && (p.hires->resize_x || p.hires->resize_y) ? "hr_resize_x" : "hr_scale",
+        "the hires target " + std::to_string(size.first) + "x" + std::to_string(size.second) +
+            " exceeds this server's limit of " + std::to_string(l.max_width) + "x" +
+            std::to_string(l.max_height));
+}
+
 void post_txt2img(Ctx& c) {
   check_can_generate(c);
   const auto b = body_json(c);
   GenerationParams p = a1111_params(b, c.app.config.limits);
+  apply_a1111_hires(b, c.app.config.limits, p);
   validate_params(c, p);
   check_a1111_request(c, b, p);
+  check_output_size(c, p);
   const GenerationParams echo = p;
   respond(c, submit_job(c, std::move(p), "a1111"), echo, b);
 }
@@ -198,6 +240,7 @@ void post_img2img(Ctx& c) {
   apply_a1111_mask(b, c.app.config.limits, p);
   validate_params(c, p);
   check_a1111_request(c, b, p);
+  check_output_size(c, p);
   // The init image stays in the echo: the infotext says "Denoising strength" for img2img.
   GenerationParams echo = p;
   echo.mask.reset();
@@ -265,6 +308,33 @@ void get_samplers(Ctx& c) {
   send_json(c, 200,
             a1111_sampler_list(c.app.generator ? c.app.generator->samplers()
                                                : std::vector<std::string>{}));
+}
+
+// GET /sdapi/v1/upscalers: the pixel upscalers the hires fix runs, in A1111's shape;
+// GET /sdapi/v1/latent-upscale-modes: its latent modes ({name}). Both list what works here.
+std::vector<std::string> hires_upscalers(const Ctx& c, bool latent) {
+  std::vector<std::string> out;
+  if (!c.app.generator) return out;
+  for (const auto& name : c.app.generator->hires_upscalers())
+    if ((name.rfind("Latent", 0) == 0) == latent) out.push_back(name);
+  return out;
+}
+
+void get_upscalers(Ctx& c) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& name : hires_upscalers(c, false))
+    list.push_back({{"name", name},
+                    {"model_name", nullptr},
+                    {"model_path", nullptr},
+                    {"model_url", nullptr},
+                    {"scale", 4}});
+  send_json(c, 200, list);
+}
+
+void get_latent_upscale_modes(Ctx& c) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& name : hires_upscalers(c, true)) list.push_back({{"name", name}});
+  send_json(c, 200, list);
 }
 
 void get_schedulers(Ctx& c) {
@@ -338,6 +408,8 @@ void add_a1111_routes(Router& r) {
   r.add("GET", "/sdapi/v1/samplers", Style::kA1111, get_samplers);
   r.add("GET", "/sdapi/v1/schedulers", Style::kA1111, get_schedulers);
   r.add("GET", "/sdapi/v1/options", Style::kA1111, get_options);
+  r.add("GET", "/sdapi/v1/upscalers", Style::kA1111, get_upscalers);
+  r.add("GET", "/sdapi/v1/latent-upscale-modes", Style::kA1111, get_latent_upscale_modes);
   r.add("POST", "/sdapi/v1/options", Style::kA1111, post_options);
 }
 

@@ -140,11 +140,12 @@ TEST(A1111Fields, F13_fields_this_server_cannot_honour_are_refused_naming_them) 
   Client c = ts.client();
   c.consent();
   const std::vector<std::pair<nlohmann::json, std::string>> refused = {
-      {{{"enable_hr", true}}, "enable_hr"},
+      {{{"enable_hr", true}, {"hr_checkpoint_name", "other.safetensors"}}, "hr_checkpoint_name"},
+      {{{"enable_hr", true}, {"firstphase_width", 512}}, "firstphase_width"},
       {{{"restore_faces", true}}, "restore_faces"},
       {{{"tiling", true}}, "tiling"},
-      {{{"subseed_strength", 0.3}}, "subseed_strength"},
-      {{{"seed_resize_from_w", 512}}, "seed_resize_from_w"},
+      {{{"subseed_strength", 1.5}}, "subseed_strength"},
+      {{{"seed_resize_from_w", 4}}, "seed_resize_from_w"},
       {{{"script_name", "x/y/z plot"}}, "script_name"},
       {{{"alwayson_scripts", {{"controlnet", {{"args", nlohmann::json::array()}}}}}},
        "alwayson_scripts"},

@@ -22,6 +22,19 @@ class ScriptedGenerator final : public Generator {
   }
   std::vector<std::string> schedulers() const override { return {"normal", "karras"}; }
   bool supports_img2img() const override { return true; }
+  std::vector<std::string> hires_upscalers() const override {
+    return {"Latent", "Latent (nearest)", "None", "Lanczos"};
+  }
+  // Accepts what the routes send; the hires target from the scale or both resize sides (the
+  // engine's rules are tested with the engine).
+  std::pair<int, int> checked_output_size(const GenerationParams& p) const override {
+    if (!p.hires) return {p.width, p.height};
+    if (p.hires->upscaler == "Bogus") throw std::invalid_argument("unknown hires upscaler 'Bogus'");
+    if (p.hires->resize_x > 0 && p.hires->resize_y > 0)
+      return {p.hires->resize_x, p.hires->resize_y};
+    return {static_cast<int>(p.width * p.hires->scale) / 8 * 8,
+            static_cast<int>(p.height * p.hires->scale) / 8 * 8};
+  }
   std::string model_hash() const override { return hash; }
   std::string model_file() const override { return file; }
   std::vector<Image> run(const GenerationParams& p,

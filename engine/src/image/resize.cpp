@@ -36,7 +36,22 @@ double bicubic(double x) {
   return 0.0;
 }
 
+// PIL's NEAREST: the source pixel under the destination pixel's centre.
+Taps nearest_taps(int in_size, int out_size) {
+  const double scale = static_cast<double>(in_size) / out_size;
+  Taps taps;
+  taps.stride = 1;
+  taps.first.resize(out_size);
+  taps.count.assign(out_size, 1);
+  taps.weights.assign(static_cast<std::size_t>(out_size), 1.0f);
+  for (int i = 0; i < out_size; ++i) {
+    taps.first[i] = std::min(in_size - 1, static_cast<int>(std::floor((i + 0.5) * scale)));
+  }
+  return taps;
+}
+
 Taps make_taps(int in_size, int out_size, ResizeFilter filter) {
+  if (filter == ResizeFilter::Nearest) return nearest_taps(in_size, out_size);
   const double scale = static_cast<double>(in_size) / out_size;
   const double stretch = std::max(scale, 1.0);
   const double base_support = filter == ResizeFilter::Lanczos3  ? 3.0

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "pixforge/core/ops.h"
@@ -9,6 +10,7 @@
 #include "pixforge/nn/taesd.h"
 #include "pixforge/nn/unet.h"
 #include "pixforge/nn/vae.h"
+#include "pixforge/pipeline/hires_upscale.h"
 #include "pixforge/pipeline/latent_preview.h"
 #include "pixforge/sampling/inpaint.h"
 #include "pixforge/sampling/ksampler.h"
@@ -34,14 +36,14 @@ struct Contexts {
   Tensor uncond_and_cond;  // [2B, n, C]: rows [0, B) unconditional (empty when cfg is 1)
 };
 
-Contexts encode_contexts(const Model& model, const GenerationParams& p) {
+Contexts encode_contexts(const Model& model, const GenerationParams& p, const std::string& prompt,
+                         const std::string& negative_prompt) {
   Contexts c;
   if (p.cfg_scale == 1.0) {  // the denoiser skips the unconditional pass (ComfyUI's cfg1)
-    c.cond = tile_batch(model.text().encode(p.prompt, p.text_cleanup), p.batch_size);
+    c.cond = tile_batch(model.text().encode(prompt, p.text_cleanup), p.batch_size);
     return c;
   }
-  const text::Conditioning both =
-      model.text().encode_pair(p.prompt, p.negative_prompt, p.text_cleanup);
+  const text::Conditioning both = model.text().encode_pair(prompt, negative_prompt, p.text_cleanup);
   c.cond = tile_batch(both.cond, p.batch_size);
   c.uncond_and_cond = ops::concat({tile_batch(both.uncond, p.batch_size), c.cond}, 0);
   return c;
@@ -70,8 +72,64 @@ Image make_preview(const Model& model, const Tensor& denoised) {
   return latent_rgb_preview(denoised, 0);
 }
 
+// The UNet behind classifier-free guidance with `ctx` (which must outlive the denoiser).
+sampling::Denoiser make_denoiser(const Model& model, const Contexts& ctx, double cfg_scale,
+                                 const sampling::DiscreteSchedule& schedule) {
+  const nn::UNet& unet = model.unet();
+  sampling::ModelFn network = [&unet, &ctx](const Tensor& x_in, float t,
+                                            sampling::Conditioning which) {
+    const Tensor& context = which == sampling::Conditioning::Cond ? ctx.cond : ctx.uncond_and_cond;
+    return unet.forward(x_in, std::vector<float>(static_cast<std::size_t>(x_in.dim(0)), t),
+                        context);
+  };
+  sampling::ModelDenoiserOptions dopts;
+  dopts.prediction = sampling_prediction(model.info().prediction);
+  dopts.cfg_scale = static_cast<float>(cfg_scale);
+  return sampling::make_model_denoiser(schedule, network, dopts);
+}
+
+// The number of sampler steps a KSampler run of these settings makes (callbacks it sends).
+int sampler_steps(const sampling::DiscreteSchedule& schedule,
+                  const sampling::KSamplerSettings& ks) {
+  return static_cast<int>(
+             sampling::sampling_sigmas(schedule, ks.scheduler, ks.steps, ks.denoise,
+                                       sampling::sampler_discards_penultimate_sigma(ks.sampler))
+                 .size()) -
+         1;
+}
+
+// The hires fix's second pass (hires_fix.h): its settings and conditioning, built once.
+struct HiresPass {
+  HiresTarget target;
+  sampling::KSamplerSettings ks;
+  std::optional<Contexts> own_ctx;  // set when the pass has prompts of its own
+  int steps = 0;                    // sampler callbacks it sends
+};
+
+std::optional<HiresPass> plan_hires(const Model& model, const GenerationParams& p,
+                                    const sampling::KSamplerSettings& first,
+                                    const sampling::DiscreteSchedule& schedule) {
+  if (!p.hires) return std::nullopt;
+  const HiresFix& h = *p.hires;
+  HiresPass pass;
+  pass.target = hires_target(p.width, p.height, h);
+  pass.ks = first;
+  if (!h.sampler.empty()) pass.ks.sampler = sampling::parse_sampler(h.sampler);
+  if (!h.scheduler.empty()) pass.ks.scheduler = sampling::parse_scheduler(h.scheduler);
+  pass.ks.steps = h.steps > 0 ? h.steps : p.steps;
+  pass.ks.denoise = h.denoise;
+  const std::string& prompt = h.prompt ? *h.prompt : p.prompt;
+  const std::string& negative = h.negative_prompt ? *h.negative_prompt : p.negative_prompt;
+  if (prompt != p.prompt || negative != p.negative_prompt) {
+    pass.own_ctx = encode_contexts(model, p, prompt, negative);
+  }
+  pass.steps = sampler_steps(schedule, pass.ks);
+  return pass;
+}
+
 std::vector<GeneratedImage> decode_batch(const Model& model, const GenerationParams& p,
-                                         const Tensor& x, std::int64_t seed, bool keep_latents) {
+                                         const Tensor& x, std::int64_t seed, std::int64_t subseed,
+                                         bool keep_latents) {
   std::vector<GeneratedImage> out;
   const Tensor unscaled = ops::scale_bias(x, 1.0f / model.latent_scale());
   const ModelLabel label = model.label();
@@ -82,7 +140,7 @@ std::vector<GeneratedImage> decode_batch(const Model& model, const GenerationPar
     g.image = tensor_to_image(pixels, 0, PixelRange::MinusOneToOne);
     g.seed = seed;
     g.batch_pos = i;
-    g.parameters = to_a1111(p, seed, i, label);
+    g.parameters = to_a1111(p, seed, i, label, subseed);
     if (keep_latents) g.latent = x.slice0(i, i + 1);
     out.push_back(std::move(g));
   }
@@ -101,7 +159,9 @@ ModelOptions model_options_for(const GenerationParams& params, const ModelOption
 
 std::vector<GeneratedImage> generate(const Model& model, const GenerationParams& params,
                                      const GenerateOptions& options) {
-  validate(params);
+  std::vector<std::string> model_upscalers;
+  for (const auto& [name, fn] : options.upscalers) model_upscalers.push_back(name);
+  validate(params, {}, model_upscalers);
   const ModelOptions& mo = model.options();
   if (mo.compute != params.compute || mo.threads != params.threads ||
       mo.prediction != params.prediction) {
@@ -113,25 +173,15 @@ std::vector<GeneratedImage> generate(const Model& model, const GenerationParams&
   GenerationParams p = params;
   p.seed = resolve_seed(params.seed);
 
-  const sampling::SamplerKind kind = sampling::parse_sampler(p.sampler);
+  p.subseed = resolve_seed(params.subseed);
   const sampling::DiscreteSchedule schedule;
-
-  const Contexts ctx = encode_contexts(model, p);
-  const nn::UNet& unet = model.unet();
-  sampling::ModelFn network = [&](const Tensor& x_in, float t, sampling::Conditioning which) {
-    const Tensor& context = which == sampling::Conditioning::Cond ? ctx.cond : ctx.uncond_and_cond;
-    return unet.forward(x_in, std::vector<float>(static_cast<std::size_t>(x_in.dim(0)), t),
-                        context);
-  };
-  sampling::ModelDenoiserOptions dopts;
-  dopts.prediction = sampling_prediction(model.info().prediction);
-  dopts.cfg_scale = static_cast<float>(p.cfg_scale);
-  const sampling::Denoiser denoiser = sampling::make_model_denoiser(schedule, network, dopts);
+  const Contexts ctx = encode_contexts(model, p, p.prompt, p.negative_prompt);
+  const sampling::Denoiser denoiser = make_denoiser(model, ctx, p.cfg_scale, schedule);
 
   const Tensor init = p.init_image ? init_latent(model, p) : Tensor();
   const Shape latent_shape{p.batch_size, p.height / 8, p.width / 8, 4};
   sampling::KSamplerSettings ks;
-  ks.sampler = kind;
+  ks.sampler = sampling::parse_sampler(p.sampler);
   ks.scheduler = sampling::parse_scheduler(p.scheduler);
   ks.steps = p.steps;
   ks.denoise = p.init_image ? p.strength : 1.0;
@@ -140,14 +190,28 @@ std::vector<GeneratedImage> generate(const Model& model, const GenerationParams&
   // seed + 1, which is what --rng cpu reproduces.
   ks.ancestral = {p.rng, p.rng == sampling::RngKind::TorchCpu ? 1 : 0};
   ks.sde_noise = p.sde_noise;
+  ks.variation.strength = p.subseed_strength;
+  ks.variation.resize_from_width = p.seed_resize_from_w;
+  ks.variation.resize_from_height = p.seed_resize_from_h;
   if (p.mask) {  // inpainting: the latent noise mask, applied around every denoiser call
     ks.denoise_mask = sampling::prepare_denoise_mask(model.backend(), p.mask->values, p.mask->width,
                                                      p.mask->height, latent_shape);
   }
+  const std::optional<HiresPass> hires = plan_hires(model, p, ks, schedule);
+  const sampling::Denoiser hires_denoiser =
+      hires && hires->own_ctx ? make_denoiser(model, *hires->own_ctx, p.cfg_scale, schedule)
+                              : denoiser;
+  const int first_steps = sampler_steps(schedule, ks);
+  const int run_steps = first_steps + (hires ? hires->steps : 0);
   std::vector<GeneratedImage> images;
   for (int run = 0; run < p.batch_count; ++run) {
-    const std::int64_t seed = p.seed + run;
+    // A1111's all_seeds / all_subseeds: with a variation strength the seed stays and the
+    // subseed moves on; without one the seed moves on.
+    const std::int64_t seed = p.seed + (p.subseed_strength == 0.0 ? run : 0);
+    const std::int64_t subseed = p.subseed + run;
     ks.seed = static_cast<std::uint64_t>(seed);
+    ks.variation.subseed = static_cast<std::uint64_t>(subseed);
+    int step_offset = 0;  // steps of earlier passes of this run (A1111 counts both passes)
     sampling::KSamplerHooks hooks;
     hooks.cancel = options.cancel;
     hooks.on_step = [&](const sampling::StepInfo& info) {
@@ -157,15 +221,26 @@ std::vector<GeneratedImage> generate(const Model& model, const GenerationParams&
       Progress pr;
       pr.run = run;
       pr.runs = p.batch_count;
-      pr.step = info.step + 1;
-      pr.steps = info.total;
+      pr.step = step_offset + info.step + 1;
+      pr.steps = run_steps;
       pr.elapsed = std::chrono::duration<double>(Clock::now() - start).count();
       pr.preview = preview.empty() ? nullptr : &preview;
       return options.on_progress(pr);
     };
-    const Tensor x = sampling::ksample(schedule, denoiser, ks, model.backend(), latent_shape,
-                                       init.defined() ? &init : nullptr, hooks);
-    auto batch = decode_batch(model, p, x, seed, options.keep_latents);
+    Tensor x = sampling::ksample(schedule, denoiser, ks, model.backend(), latent_shape,
+                                 init.defined() ? &init : nullptr, hooks);
+    if (hires) {
+      if (options.cancel != nullptr && options.cancel->load()) throw Cancelled();
+      const Tensor start_latent =
+          hires_upscale(model, x, *p.hires, hires->target, options.upscalers);
+      sampling::KSamplerSettings hks = hires->ks;
+      hks.seed = ks.seed;
+      hks.variation = ks.variation;
+      step_offset = first_steps;
+      x = sampling::ksample(schedule, hires_denoiser, hks, model.backend(), start_latent.shape(),
+                            &start_latent, hooks);
+    }
+    auto batch = decode_batch(model, p, x, seed, subseed, options.keep_latents);
     for (auto& g : batch) images.push_back(std::move(g));
   }
   return images;

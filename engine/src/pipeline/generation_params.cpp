@@ -41,6 +41,63 @@ void check_mask(const InpaintMask& m, const Image* init) {
       "mask values must be in [0, 1] (1 = repaint, 0 = keep)");
 }
 
+bool known(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+void check_variation(const GenerationParams& p, const ParamLimits& limits) {
+  require(p.subseed >= -1, "subseed must be -1 (random) or a non-negative integer");
+  require(
+      std::isfinite(p.subseed_strength) && p.subseed_strength >= 0.0 && p.subseed_strength <= 1.0,
+      "subseed strength must be in [0, 1]");
+  const bool resize = p.seed_resize_from_w > 0 && p.seed_resize_from_h > 0;
+  require(p.seed_resize_from_w >= -1 && p.seed_resize_from_h >= -1,
+          "seed resize from must be -1 or 0 (off) or a size");
+  // Any size A1111 takes: it draws at side // 8 latent pixels.
+  for (const auto& [name, v] :
+       {std::pair{"width", p.seed_resize_from_w}, std::pair{"height", p.seed_resize_from_h}}) {
+    require(!resize || (v >= 8 && v <= limits.max_side),
+            std::string("seed resize from ") + name + " " + std::to_string(v) + " must be in 8.." +
+                std::to_string(limits.max_side));
+  }
+}
+
+void check_hires(const GenerationParams& p, const ParamLimits& limits,
+                 const std::vector<std::string>& model_upscalers) {
+  const HiresFix& h = *p.hires;
+  require(!p.init_image, "hires fix is a txt2img second pass: it takes no init image");
+  require(std::isfinite(h.scale) && h.scale >= 1.0 && h.scale <= 8.0,
+          "hires scale must be in 1..8");
+  require(
+      h.resize_x >= 0 && h.resize_x <= limits.max_side && h.resize_y >= 0 &&
+          h.resize_y <= limits.max_side,
+      "hires resize must be 0 (from the scale) or a size up to " + std::to_string(limits.max_side));
+  require(h.steps >= 0 && h.steps <= limits.max_steps,
+          "hires steps " + std::to_string(h.steps) + " must be in 0.." +
+              std::to_string(limits.max_steps) + " (0: the first pass's steps)");
+  require(std::isfinite(h.denoise) && h.denoise > 0.0 && h.denoise <= 1.0,
+          "hires denoising strength must be in (0, 1]");
+  std::vector<std::string> upscalers = hires_upscaler_names();
+  upscalers.insert(upscalers.end(), model_upscalers.begin(), model_upscalers.end());
+  require(known(upscalers, h.upscaler),
+          "unknown hires upscaler '" + h.upscaler + "': use one of " + join(upscalers));
+  require(h.sampler.empty() || known(sampler_names(), h.sampler),
+          "unknown hires sampler '" + h.sampler + "': use one of " + join(sampler_names()));
+  require(h.scheduler.empty() || known(scheduler_names(), h.scheduler),
+          "unknown hires scheduler '" + h.scheduler + "': use one of " + join(scheduler_names()));
+  const HiresTarget t = hires_target(p.width, p.height, h);
+  require(t.width >= 64 && t.height >= 64 && t.upscale_width <= limits.max_side &&
+              t.upscale_height <= limits.max_side,
+          "hires target " + std::to_string(t.upscale_width) + "x" +
+              std::to_string(t.upscale_height) + " must have sides in 64.." +
+              std::to_string(limits.max_side));
+  const std::int64_t pixels = static_cast<std::int64_t>(t.upscale_width) * t.upscale_height;
+  require(pixels <= limits.max_pixels, "hires target " + std::to_string(t.upscale_width) + "x" +
+                                           std::to_string(t.upscale_height) +
+                                           " exceeds the limit of " +
+                                           std::to_string(limits.max_pixels) + " pixels");
+}
+
 }  // namespace
 
 std::string_view compute_type_name(ComputeType t) { return t == ComputeType::F32 ? "f32" : "bf16"; }
@@ -70,7 +127,8 @@ const std::vector<std::string>& scheduler_names() {
   return names;
 }
 
-void validate(const GenerationParams& p, const ParamLimits& limits) {
+void validate(const GenerationParams& p, const ParamLimits& limits,
+              const std::vector<std::string>& model_upscalers) {
   check_size("width", p.width, limits);
   check_size("height", p.height, limits);
   const std::int64_t pixels = static_cast<std::int64_t>(p.width) * p.height;
@@ -102,6 +160,8 @@ void validate(const GenerationParams& p, const ParamLimits& limits) {
   }
   if (p.mask) check_mask(*p.mask, p.init_image ? &*p.init_image : nullptr);
   require(p.threads >= 0 && p.threads <= 1024, "threads must be 0 (all cores) or a positive count");
+  check_variation(p, limits);
+  if (p.hires) check_hires(p, limits, model_upscalers);
 }
 
 std::int64_t resolve_seed(std::int64_t seed) {

@@ -110,6 +110,68 @@ void apply_size(const std::string& text, GenerationParams& params) {
   params.height = read_number<int>("Size", text.substr(x + 1));
 }
 
+// A1111's extra_generation_params of a hires fix, in the order its init() adds them.
+void add_hires(const GenerationParams& p, A1111Parameters& out) {
+  const HiresFix& h = *p.hires;
+  if (!h.sampler.empty() && h.sampler != p.sampler) {
+    out.set("Hires sampler", sampler_display_name(h.sampler));
+  }
+  if (h.prompt && *h.prompt != p.prompt) out.set("Hires prompt", *h.prompt);
+  if (h.negative_prompt && *h.negative_prompt != p.negative_prompt) {
+    out.set("Hires negative prompt", *h.negative_prompt);
+  }
+  if (h.resize_x == 0 && h.resize_y == 0) {
+    out.set("Hires upscale", number(h.scale));
+  } else {
+    out.set("Hires resize", std::to_string(h.resize_x) + "x" + std::to_string(h.resize_y));
+  }
+  if (h.steps > 0) out.set("Hires steps", std::to_string(h.steps));
+  out.set("Hires upscaler", h.upscaler);
+  if (!h.scheduler.empty() && h.scheduler != p.scheduler) {
+    out.set("Hires schedule type", scheduler_display_name(h.scheduler));
+  }
+}
+
+void apply_size_pair(const std::string& key, const std::string& text, int& w, int& h) {
+  const std::size_t x = text.find('x');
+  if (x == std::string::npos)
+    throw InvalidParams("parameters: cannot read the value of '" + key + "'");
+  w = read_number<int>(key, text.substr(0, x));
+  h = read_number<int>(key, text.substr(x + 1));
+}
+
+// The sampler of a "Hires sampler" value (A1111 display name, no schedule suffix).
+std::string hires_sampler(const std::string& text) {
+  if (const NamePair* p = find_display(kSamplers, text)) return std::string(p->ours);
+  throw InvalidParams("parameters: hires sampler '" + text + "' is not supported");
+}
+
+void apply_hires(const A1111Parameters& in, GenerationParams& p) {
+  const bool has = in.get("Hires upscale") || in.get("Hires resize") || in.get("Hires upscaler") ||
+                   in.get("Hires steps");
+  if (!has) return;
+  HiresFix h;
+  if (auto v = in.get("Hires upscale")) h.scale = read_number<double>("Hires upscale", *v);
+  if (auto v = in.get("Hires resize")) apply_size_pair("Hires resize", *v, h.resize_x, h.resize_y);
+  if (auto v = in.get("Hires steps")) h.steps = read_number<int>("Hires steps", *v);
+  // A1111 writes no upscaler when none was chosen; its default is "Latent".
+  if (auto v = in.get("Hires upscaler")) h.upscaler = *v;
+  if (auto v = in.get("Hires sampler")) h.sampler = hires_sampler(*v);
+  if (auto v = in.get("Hires schedule type")) {
+    const NamePair* s = find_display(kSchedulers, *v);
+    if (s == nullptr) {
+      throw InvalidParams("parameters: hires schedule type '" + *v + "' is not supported");
+    }
+    h.scheduler = std::string(s->ours);
+  }
+  if (auto v = in.get("Hires prompt")) h.prompt = *v;
+  if (auto v = in.get("Hires negative prompt")) h.negative_prompt = *v;
+  if (auto v = in.get("Denoising strength")) {
+    h.denoise = read_number<double>("Denoising strength", *v);
+  }
+  p.hires = h;
+}
+
 }  // namespace
 
 std::string sampler_display_name(const std::string& sampler) {
@@ -121,7 +183,7 @@ std::string scheduler_display_name(const std::string& scheduler) {
 }
 
 A1111Parameters to_a1111(const GenerationParams& params, std::int64_t seed, int batch_pos,
-                         const ModelLabel& model) {
+                         const ModelLabel& model, std::int64_t subseed) {
   A1111Parameters out;
   out.prompt = params.prompt;
   out.negative_prompt = params.negative_prompt;
@@ -137,10 +199,20 @@ A1111Parameters to_a1111(const GenerationParams& params, std::int64_t seed, int 
     out.set("Batch size", std::to_string(params.batch_size));
     out.set("Batch pos", std::to_string(batch_pos));
   }
+  if (params.subseed_strength != 0.0) {
+    out.set("Variation seed", std::to_string(subseed >= 0 ? subseed : params.subseed));
+    out.set("Variation seed strength", number(params.subseed_strength));
+  }
+  if (params.seed_resize_from_w > 0 && params.seed_resize_from_h > 0) {
+    out.set("Seed resize from", std::to_string(params.seed_resize_from_w) + "x" +
+                                    std::to_string(params.seed_resize_from_h));
+  }
   if (params.init_image) out.set("Denoising strength", number(params.strength));
+  if (params.hires) out.set("Denoising strength", number(params.hires->denoise));
   // A1111's key for a masked img2img; our masks are used as given, without a blur.
   if (params.mask) out.set("Mask blur", "0");
   if (params.rng == sampling::RngKind::TorchCpu) out.set("RNG", "CPU");
+  if (params.hires) add_hires(params, out);
   return out;
 }
 
@@ -166,6 +238,20 @@ void apply_a1111(const A1111Parameters& infotext, GenerationParams& params) {
     params.strength = read_number<double>("Denoising strength", *v);
   }
   if (auto v = infotext.get("Batch size")) params.batch_size = read_number<int>("Batch size", *v);
+  // Without these keys A1111 ran no variation: reset what `params` may hold.
+  params.subseed_strength = 0.0;
+  params.seed_resize_from_w = params.seed_resize_from_h = 0;
+  if (auto v = infotext.get("Variation seed")) {
+    params.subseed = read_number<std::int64_t>("Variation seed", *v);
+  }
+  if (auto v = infotext.get("Variation seed strength")) {
+    params.subseed_strength = read_number<double>("Variation seed strength", *v);
+  }
+  if (auto v = infotext.get("Seed resize from")) {
+    apply_size_pair("Seed resize from", *v, params.seed_resize_from_w, params.seed_resize_from_h);
+  }
+  params.hires.reset();
+  apply_hires(infotext, params);
   const auto rng = infotext.get("RNG");
   if (!rng || *rng == "GPU") {
     params.rng = sampling::RngKind::TorchCudaPhilox;

@@ -7,6 +7,27 @@
 #include "pixforge/sampling/inpaint.h"
 
 namespace pixforge::sampling {
+namespace {
+
+// The main and variation generators' seeds: one each for ComfyUI's whole-batch draw; per image
+// under A1111's convention (all_seeds: seed + i, or seed for all while a variation strength is
+// set; all_subseeds: subseed + i).
+struct GeneratorSeeds {
+  std::vector<std::uint64_t> seeds, subseeds;
+};
+
+GeneratorSeeds generator_seeds(const KSamplerSettings& s, std::int64_t batch) {
+  GeneratorSeeds g;
+  const std::int64_t n = s.convention == NoiseConvention::A1111 ? batch : 1;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const auto k = static_cast<std::uint64_t>(i);
+    g.seeds.push_back(s.seed + (s.variation.strength == 0.0 ? k : 0));
+    g.subseeds.push_back(s.variation.subseed + k);
+  }
+  return g;
+}
+
+}  // namespace
 
 Tensor ksample(const DiscreteSchedule& schedule, const Denoiser& denoiser,
                const KSamplerSettings& settings, Backend& backend, const Shape& latent_shape,
@@ -33,10 +54,11 @@ Tensor ksample(const DiscreteSchedule& schedule, const Denoiser& denoiser,
   const bool a1111 = settings.convention == NoiseConvention::A1111;
   // ComfyUI (comfy.sample.prepare_noise): one manual_seed + randn for the whole batch.
   // A1111 (ImageRNG.first): one generator per image.
-  auto initial =
-      std::make_unique<NoiseSampler>(settings.rng, settings.seed, latent_shape,
-                                     a1111 ? NoiseBatching::PerImage : NoiseBatching::WholeBatch);
-  const Tensor noise = initial->next(backend);
+  const NoiseBatching batching = a1111 ? NoiseBatching::PerImage : NoiseBatching::WholeBatch;
+  const GeneratorSeeds gs = generator_seeds(settings, latent_shape[0]);
+  auto initial = std::make_unique<NoiseSampler>(settings.rng, gs.seeds, latent_shape);
+  const Tensor noise = apply_variation(initial->next(backend), settings.rng, batching, gs.seeds,
+                                       gs.subseeds, settings.variation, backend);
   const bool max_denoise = !a1111 && is_max_denoise(schedule, sigmas.front());
   const Tensor x = noise_scaling(noise, sigmas.front(), max_denoise, latent);
 
@@ -62,9 +84,9 @@ Tensor ksample(const DiscreteSchedule& schedule, const Denoiser& denoiser,
     } else if (settings.ancestral.seed_offset == 0) {
       noise_sampler = std::move(initial);  // ImageRNG.next(): the same per-image streams go on
     } else {
-      noise_sampler = std::make_unique<NoiseSampler>(
-          settings.rng, settings.seed + static_cast<std::uint64_t>(settings.ancestral.seed_offset),
-          latent_shape, NoiseBatching::PerImage);
+      std::vector<std::uint64_t> delta = gs.seeds;  // A1111's eta_noise_seed_delta
+      for (auto& seed : delta) seed += static_cast<std::uint64_t>(settings.ancestral.seed_offset);
+      noise_sampler = std::make_unique<NoiseSampler>(settings.rng, delta, latent_shape);
     }
   }
   SamplerContext ctx;

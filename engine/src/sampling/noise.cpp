@@ -60,6 +60,16 @@ NoiseSampler::NoiseSampler(RngKind rng, std::uint64_t seed, Shape nhwc_shape,
   }
 }
 
+NoiseSampler::NoiseSampler(RngKind rng, const std::vector<std::uint64_t>& seeds, Shape nhwc_shape)
+    : NoiseSampler(make_noise_generator(rng, seeds.empty() ? 0 : seeds[0]), nhwc_shape) {
+  if (seeds.size() != 1 && static_cast<std::int64_t>(seeds.size()) != shape_[0]) {
+    throw std::invalid_argument("NoiseSampler: " + std::to_string(seeds.size()) +
+                                " seeds for a batch of " + std::to_string(shape_[0]));
+  }
+  for (std::size_t i = 1; i < seeds.size(); ++i)
+    gens_.push_back(make_noise_generator(rng, seeds[i]));
+}
+
 Tensor NoiseSampler::next(Backend& backend) {
   if (gens_.size() == 1) return randn_nhwc(*gens_[0], backend, shape_);
   // One [C, H, W] draw per image from its own generator, stacked along the batch.

@@ -25,8 +25,9 @@ Image rgb_from_floats(const float* nhwc, int width, int height, PixelRange range
 // Resampling filter. Lanczos3 is what PIL's LANCZOS does (separable, support 3 scaled by the
 // reduction factor, so downscaling antialiases); Bicubic is Keys a = -0.5 with the same
 // scaling; Area averages the source pixels each destination pixel covers (box filter, exact
-// for integer factors, what previews use).
-enum class ResizeFilter { Lanczos3, Bicubic, Area };
+// for integer factors, what previews use); Nearest is PIL's NEAREST (the source pixel under
+// each destination pixel's centre).
+enum class ResizeFilter { Lanczos3, Bicubic, Area, Nearest };
 
 // Resizes to width x height (same channel count). Throws ImageError for non-positive sizes.
 Image resize_image(const Image& image, int width, int height, ResizeFilter filter);

@@ -7,7 +7,12 @@
 //     x = noise_scaling(noise, sigmas[0], ...) (+ VAE-encoded init image * 0.18215 for img2img)
 //     x = sampler(ModelDenoiser(UNet, CFG with cond and uncond in one batch), x, sigmas)
 //         (params.mask: the denoiser wrapped with the latent noise mask, sampling/inpaint.h)
+//     params.hires: x = upscale(x) (hires_upscale.h), then the sampler again at the target
+//         size from x with the hires steps/denoise/sampler/prompts and the same seeds
 //     image = uint8(255 * clamp((VAE.decode(x / 0.18215) + 1) / 2, 0, 1))   (as ComfyUI)
+//
+// Variation seeds (A1111): the initial noise of each pass is slerped towards the subseed's
+// (sampling/variation_noise.h); with a strength, run r keeps the seed and takes subseed + r.
 //
 // A progress callback runs after each sampler step with a preview of the current prediction;
 // returning false (or setting the cancel flag) stops between steps with sampling::Cancelled.
@@ -33,8 +38,8 @@ using sampling::Cancelled;
 struct Progress {
   int run = 0;                     // 0-based index among batch_count runs
   int runs = 1;                    // batch_count
-  int step = 0;                    // 1-based step just finished within this run
-  int steps = 0;                   // sampler steps in this run
+  int step = 0;                    // 1-based step within this run (hires: both passes)
+  int steps = 0;                   // sampler steps in this run (hires: both passes)
   double elapsed = 0;              // seconds since generate() started
   const Image* preview = nullptr;  // first image of the batch, latent-sized (or TAESD-sized)
 };
@@ -45,6 +50,9 @@ struct GenerateOptions {
   const std::atomic<bool>* cancel = nullptr;  // polled between steps
   bool previews = true;                       // build preview images for on_progress
   bool keep_latents = false;                  // fill GeneratedImage::latent (tests, tools)
+  // Hires upscalers beyond the built-in ones, by name (hires_fix.h: the CLI and the service
+  // wire the vision area's ESRGAN models here).
+  ModelUpscalers upscalers;
 };
 
 struct GeneratedImage {

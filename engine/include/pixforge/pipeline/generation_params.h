@@ -11,6 +11,7 @@
 
 #include "pixforge/image/image.h"
 #include "pixforge/io/checkpoint.h"
+#include "pixforge/pipeline/hires_fix.h"
 #include "pixforge/sampling/brownian_tree.h"
 #include "pixforge/sampling/noise_generator.h"
 #include "pixforge/text/text_cleanup.h"
@@ -63,6 +64,17 @@ struct GenerationParams {
   std::optional<Prediction> prediction;  // overrides what the checkpoint says
   int threads = 0;                       // 0: all cores
   ComputeType compute = ComputeType::BF16;
+  // A1111's variation seed (sampling/variation_noise.h): the initial noise slerped towards
+  // the subseed's by subseed_strength. With a strength, every run keeps `seed` and run r
+  // takes subseed + r (A1111's all_seeds / all_subseeds); -1 picks a random subseed.
+  std::int64_t subseed = -1;
+  double subseed_strength = 0.0;
+  // Seed resize: the seed's noise drawn at this size (pixels) and centred; 0 (or -1) = off,
+  // on only when both are > 0.
+  int seed_resize_from_w = 0;
+  int seed_resize_from_h = 0;
+  // txt2img only: A1111's hires fix (hires_fix.h); the output has the hires target's size.
+  std::optional<HiresFix> hires;
 };
 
 // Bounds checked by validate(). Width and height must be multiples of 8 (the VAE's scale), as in
@@ -81,8 +93,10 @@ struct ParamLimits {
 const std::vector<std::string>& sampler_names();
 const std::vector<std::string>& scheduler_names();
 
-// Throws InvalidParams for the first problem found.
-void validate(const GenerationParams& params, const ParamLimits& limits = {});
+// Throws InvalidParams for the first problem found. `model_upscalers`: hires upscaler names
+// accepted besides the built-in ones (GenerateOptions::upscalers).
+void validate(const GenerationParams& params, const ParamLimits& limits = {},
+              const std::vector<std::string>& model_upscalers = {});
 
 // The seed a run uses: params.seed, or a random one in [0, 2^32) when it is -1 (as A1111 and
 // stable-diffusion.cpp choose random seeds).

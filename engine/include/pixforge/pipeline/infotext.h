@@ -20,12 +20,18 @@ struct ModelLabel {
 };
 
 // The infotext of one image: `seed` is that image's seed, `batch_pos` its index in the batch.
+// `subseed`: that image's variation seed (written, as A1111, only with a variation strength);
+// -1 takes params.subseed. Hires fix keys follow A1111's extra_generation_params ("Hires
+// upscale" or "Hires resize", "Hires steps", "Hires upscaler", ...), with "Denoising strength"
+// the second pass's.
 A1111Parameters to_a1111(const GenerationParams& params, std::int64_t seed, int batch_pos,
-                         const ModelLabel& model);
+                         const ModelLabel& model, std::int64_t subseed = -1);
 
 // Applies every key it understands to `params` (prompt, negative prompt, Steps, Sampler (also
 // old "DPM++ 2M Karras" style), Schedule type, CFG scale, Seed, Size, Denoising strength,
-// Batch size, RNG); other keys (Model, Model hash, Version, ...) are ignored. Throws
+// Batch size, RNG, Variation seed, Variation seed strength, Seed resize from, Hires upscale,
+// Hires resize, Hires steps, Hires upscaler, Hires sampler, Hires schedule type, Hires prompt,
+// Hires negative prompt); other keys (Model, Model hash, Version, ...) are ignored. Throws
 // InvalidParams naming the key whose value cannot be read or whose sampler/scheduler we do not
 // run.
 void apply_a1111(const A1111Parameters& infotext, GenerationParams& params);

@@ -12,6 +12,7 @@
 #include "pixforge/sampling/brownian_tree.h"
 #include "pixforge/sampling/sampler.h"
 #include "pixforge/sampling/schedulers.h"
+#include "pixforge/sampling/variation_noise.h"
 
 namespace pixforge::sampling {
 
@@ -42,6 +43,11 @@ struct KSamplerSettings {
   // `ancestral` stream, one draw per step.
   SdeNoiseKind sde_noise = SdeNoiseKind::BrownianTree;
   NoiseConvention convention = NoiseConvention::ComfyUI;
+  // A1111's variation seed and seed resize, applied to the initial draw only. Image i's
+  // subseed is variation.subseed + i under the A1111 convention (and its seed stays `seed`
+  // for every image while the strength is not 0, as A1111 assigns all_seeds); ComfyUI's
+  // whole-batch draw uses variation.subseed for the batch.
+  VariationSeed variation;
   float eta = 1.0f;
   float s_noise = 1.0f;
   // Inpainting (ComfyUI's denoise_mask, inpaint.h): a prepare_denoise_mask tensor of the latent

@@ -44,6 +44,9 @@ class NoiseSampler {
   NoiseSampler(const AncestralNoise& settings, std::uint64_t seed, Shape nhwc_shape);
   // `batching` generators of kind `rng` seeded from `seed` as described above.
   NoiseSampler(RngKind rng, std::uint64_t seed, Shape nhwc_shape, NoiseBatching batching);
+  // One generator of kind `rng` per seed: one seed draws the whole batch, N seeds one image
+  // each (A1111 with a variation strength gives every image of a batch the same seed).
+  NoiseSampler(RngKind rng, const std::vector<std::uint64_t>& seeds, Shape nhwc_shape);
   // The next latent-shaped draw, on `backend`.
   Tensor next(Backend& backend);
   const Shape& shape() const { return shape_; }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,6 +48,28 @@ struct GenerationParams {
   // seed_per_image == false; without seed_per_image a batch shares its seed (as ComfyUI).
   int batch_count = 1;
   bool seed_per_image = false;
+  // A1111's variation seed: noise slerped towards the subseed's by subseed_strength (0 = off);
+  // image k of an A1111 job takes subseed + k and, while the strength is not 0, keeps `seed`.
+  // Seed resize draws the seed's noise at that size (0 = off). The engine's rules
+  // (pipeline/generation_params.h) apply.
+  std::int64_t subseed = 0;
+  double subseed_strength = 0.0;
+  int seed_resize_from_w = 0;
+  int seed_resize_from_h = 0;
+  // A1111's hires fix (txt2img): upscale the first pass and run img2img at the target.
+  struct Hires {
+    double scale = 2.0;
+    int resize_x = 0;  // both 0: from the scale
+    int resize_y = 0;
+    int steps = 0;  // 0: `steps`
+    double denoise = 0.75;
+    std::string upscaler = "Latent";
+    std::string sampler;                // empty: the first pass's
+    std::string scheduler;              // empty: the first pass's
+    std::optional<std::string> prompt;  // personal data, as `prompt`
+    std::optional<std::string> negative_prompt;
+  };
+  std::optional<Hires> hires;
 };
 
 struct Progress {
@@ -63,6 +86,17 @@ class Generator {
   // Schedules the generator runs; the base offers the engine's default only.
   virtual std::vector<std::string> schedulers() const { return {"normal"}; }
   virtual bool supports_img2img() const = 0;
+  // Hires fix upscalers the generator runs, A1111's names (latent modes start with "Latent");
+  // none by default.
+  virtual std::vector<std::string> hires_upscalers() const { return {}; }
+  // The size of each output image after the checks only the generator can make (hires
+  // upscaler, target rules, variation values); throws std::invalid_argument naming the
+  // problem. The base runs no hires fix and no variation.
+  virtual std::pair<int, int> checked_output_size(const GenerationParams& p) const {
+    if (p.hires || p.subseed_strength != 0.0 || p.seed_resize_from_w > 0)
+      throw std::invalid_argument("hires fix and variation seeds are not supported by this model");
+    return {p.width, p.height};
+  }
   // A1111's short hash of the checkpoint (first 10 hex digits of the file's SHA-256), empty
   // when unknown; and the checkpoint file, read only to compute A1111's full sha256 in the
   // background (never sent to clients). Both default to unknown.
