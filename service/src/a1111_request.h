@@ -7,7 +7,9 @@
 //               sampler_index, scheduler, batch_size, n_iter, denoising_strength, send_images,
 //               include_init_images, override_settings (values this server has), subseed
 //               (echoed in info; no effect at subseed_strength 0, as in A1111), mask,
-//               mask_blur(_x/_y), inpainting_mask_invert, inpainting_fill 1, resize_mode 0
+//               mask_blur(_x/_y), inpainting_mask_invert, inpainting_fill (0 fill, 1 original,
+//               2 latent noise, 3 latent nothing), inpaint_full_res (true: only masked) with
+//               inpaint_full_res_padding, resize_mode 0
 //   no-op:      save_images, do_not_save_samples/grid (outputs always go to the owner's
 //               gallery under the retention policy; no server folder, no grid), styles (A1111
 //               skips style names it has none of, and this server has none), script_args
@@ -20,8 +22,8 @@
 //               script_name, alwayson_scripts entries, refiner_checkpoint, infotext,
 //               latent_mask, s_churn != 0, s_noise != 1, s_min_uncond != 0, eta other than
 //               the sampler's, initial_noise_multiplier != 1, more than one init image,
-//               resize_mode != 0, inpainting_fill 0 (fill, A1111's default) and 3 (latent
-//               nothing), inpaint_full_res true (only masked, A1111's default)
+//               resize_mode != 0; out-of-range inpainting_fill (0..3), inpaint_full_res_padding
+//               (0..1024), mask_blur (0..64)
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -43,8 +45,10 @@ void check_a1111_fields(const nlohmann::json& body, const GenerationParams& p);
 void check_override_settings(const nlohmann::json& body, const nlohmann::json& options,
                              const A1111Checkpoint& checkpoint);
 
-// img2img with a mask: inpainting_mask_invert, mask_blur, inpainting_fill, inpaint_full_res as
-// A1111 defines them; sets p.mask (white = repaint, blurred) from the body's `mask`.
+// img2img with a mask: inpainting_mask_invert, mask_blur, inpainting_fill,
+// inpaint_full_res(_padding) as A1111 defines them (its defaults: fill, only masked, padding 32,
+// blur 4); sets p.mask (white = repaint, blurred) from the body's `mask` and p.inpaint, with
+// A1111's final overlay of the original outside the mask.
 void apply_a1111_mask(const nlohmann::json& body, const Limits& limits, GenerationParams& p);
 
 }  // namespace pixforge::service::http

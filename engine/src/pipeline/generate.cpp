@@ -9,9 +9,12 @@
 #include "pixforge/nn/taesd.h"
 #include "pixforge/nn/unet.h"
 #include "pixforge/nn/vae.h"
+#include "pixforge/pipeline/inpaint_region.h"
 #include "pixforge/pipeline/latent_preview.h"
+#include "pixforge/pipeline/masked_content.h"
 #include "pixforge/sampling/inpaint.h"
 #include "pixforge/sampling/ksampler.h"
+#include "pixforge/sampling/noise.h"
 #include "pixforge/text/text_conditioner.h"
 
 namespace pixforge::pipeline {
@@ -71,7 +74,8 @@ Image make_preview(const Model& model, const Tensor& denoised) {
 }
 
 std::vector<GeneratedImage> decode_batch(const Model& model, const GenerationParams& p,
-                                         const Tensor& x, std::int64_t seed, bool keep_latents) {
+                                         const InpaintFrame& frame, const Tensor& x,
+                                         std::int64_t seed, bool keep_latents) {
   std::vector<GeneratedImage> out;
   const Tensor unscaled = ops::scale_bias(x, 1.0f / model.latent_scale());
   const ModelLabel label = model.label();
@@ -79,7 +83,7 @@ std::vector<GeneratedImage> decode_batch(const Model& model, const GenerationPar
     // One image at a time: VAE-decode activations are the largest tensors of a run.
     const Tensor pixels = model.vae().decode(unscaled.slice0(i, i + 1));
     GeneratedImage g;
-    g.image = tensor_to_image(pixels, 0, PixelRange::MinusOneToOne);
+    g.image = frame.finish(tensor_to_image(pixels, 0, PixelRange::MinusOneToOne));
     g.seed = seed;
     g.batch_pos = i;
     g.parameters = to_a1111(p, seed, i, label);
@@ -87,6 +91,25 @@ std::vector<GeneratedImage> decode_batch(const Model& model, const GenerationPar
     out.push_back(std::move(g));
   }
   return out;
+}
+
+// The run's starting latent: the init latent with the masked area replaced as
+// p.masked_content asks. Latent noise is A1111's create_random_tensors for the run's seeds
+// (image i of the batch seeded seed + i on p.rng), which for one image is the same draw the
+// sampler starts from, as in A1111.
+Tensor run_init_latent(const Model& model, const GenerationParams& p, const Tensor& init,
+                       const Tensor& latent_mask, std::int64_t seed) {
+  if (!latent_mask.defined() || (p.masked_content != MaskedContent::LatentNoise &&
+                                 p.masked_content != MaskedContent::LatentNothing)) {
+    return init;
+  }
+  Tensor noise;
+  if (p.masked_content == MaskedContent::LatentNoise) {
+    sampling::NoiseSampler draw(p.rng, static_cast<std::uint64_t>(seed), init.shape(),
+                                sampling::NoiseBatching::PerImage);
+    noise = draw.next(model.backend());
+  }
+  return apply_latent_masked_content(p.masked_content, init, latent_mask, noise);
 }
 
 }  // namespace
@@ -112,6 +135,8 @@ std::vector<GeneratedImage> generate(const Model& model, const GenerationParams&
   const auto start = Clock::now();
   GenerationParams p = params;
   p.seed = resolve_seed(params.seed);
+  // Inpainting's crop, fill and overlay (A1111's conventions, when asked for) around sampling.
+  const InpaintFrame frame = InpaintFrame::prepare(p);
 
   const sampling::SamplerKind kind = sampling::parse_sampler(p.sampler);
   const sampling::DiscreteSchedule schedule;
@@ -163,9 +188,10 @@ std::vector<GeneratedImage> generate(const Model& model, const GenerationParams&
       pr.preview = preview.empty() ? nullptr : &preview;
       return options.on_progress(pr);
     };
+    const Tensor run_init = run_init_latent(model, p, init, ks.denoise_mask, seed);
     const Tensor x = sampling::ksample(schedule, denoiser, ks, model.backend(), latent_shape,
-                                       init.defined() ? &init : nullptr, hooks);
-    auto batch = decode_batch(model, p, x, seed, options.keep_latents);
+                                       run_init.defined() ? &run_init : nullptr, hooks);
+    auto batch = decode_batch(model, p, frame, x, seed, options.keep_latents);
     for (auto& g : batch) images.push_back(std::move(g));
   }
   return images;
