@@ -14,6 +14,7 @@
 #include "pipeline_fixture.h"
 #include "pixforge/cpu/cpu_backend.h"
 #include "pixforge/pipeline/generate.h"
+#include "pixforge/pipeline/infotext.h"
 #include "pixforge/pipeline/inpaint_region.h"
 #include "pixforge/pipeline/masked_content.h"
 #include "pixforge/sampling/noise.h"
@@ -298,6 +299,30 @@ TEST(A1111InpaintFrame, WholePictureOverlayDoublesTheMaskAndFillsAtOutputSize) {
 // runs and the overlay keeps every pixel the mask does not touch. (Fill's pixel step is checked
 // byte for byte above; every mode runs end to end in the service e2e test. One run keeps this
 // binary quick.)
+TEST(A1111InpaintInfotext, KeysRoundTripThroughTheParametersChunk) {
+  GenerationParams p = only_masked_params();
+  p.masked_content = MaskedContent::LatentNoise;
+  p.inpaint_padding = 12;
+  const A1111Parameters text = to_a1111(p, 5, 0, ModelLabel{});
+  EXPECT_EQ(text.get("Inpaint area"), "Only masked");
+  EXPECT_EQ(text.get("Masked area padding"), "12");
+  EXPECT_EQ(text.get("Masked content"), "latent noise");
+  GenerationParams back;
+  apply_a1111(parse_a1111_parameters(format_a1111_parameters(text)), back);
+  EXPECT_EQ(back.masked_content, MaskedContent::LatentNoise);
+  EXPECT_EQ(back.inpaint_area, InpaintArea::OnlyMasked);
+  EXPECT_EQ(back.inpaint_padding, 12);
+  // A1111's defaults of these (original, whole picture) are not written.
+  p.masked_content = MaskedContent::Original;
+  p.inpaint_area = InpaintArea::Whole;
+  const A1111Parameters plain = to_a1111(p, 5, 0, ModelLabel{});
+  EXPECT_FALSE(plain.get("Masked content"));
+  EXPECT_FALSE(plain.get("Inpaint area"));
+  A1111Parameters odd = text;
+  odd.set("Masked content", "blur");
+  EXPECT_THROW(apply_a1111(odd, back), InvalidParams);
+}
+
 using pipeline_test::PipelineTest;
 TEST_F(PipelineTest, A1111ModesRunAndKeepPixelsOutsideTheMask) {
   for (auto content : {MaskedContent::LatentNoise}) {
