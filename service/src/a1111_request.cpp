@@ -167,7 +167,8 @@ void apply_a1111_mask(const nlohmann::json& b, const Limits& limits, GenerationP
   InpaintOptions o;
   o.content = masked_content(int_field(b, "inpainting_fill", 0, 0, 3));
   o.only_masked = inpaint_full_res(b);
-  o.padding = static_cast<int>(int_field(b, "inpaint_full_res_padding", 32, 0, kMaxPadding));
+  // The API's default padding is 0 (StableDiffusionProcessingImg2Img's); 32 is only the UI's.
+  o.padding = static_cast<int>(int_field(b, "inpaint_full_res_padding", 0, 0, kMaxPadding));
   o.overlay = true;  // A1111 pastes the original back over every inpainted output
   o.invert = int_field(b, "inpainting_mask_invert", 0, 0, 1) == 1;
   int blur_x = static_cast<int>(int_field(b, "mask_blur_x", 4, 0, kMaxMaskBlur));

@@ -46,9 +46,9 @@ void check_override_settings(const nlohmann::json& body, const nlohmann::json& o
                              const A1111Checkpoint& checkpoint);
 
 // img2img with a mask: inpainting_mask_invert, mask_blur, inpainting_fill,
-// inpaint_full_res(_padding) as A1111 defines them (its defaults: fill, only masked, padding 32,
-// blur 4); sets p.mask (white = repaint, blurred) from the body's `mask` and p.inpaint, with
-// A1111's final overlay of the original outside the mask.
+// inpaint_full_res(_padding) as A1111 defines them (its API defaults: fill, only masked,
+// padding 0, blur 4); sets p.mask (white = repaint, blurred) from the body's `mask` and p.inpaint,
+// with A1111's final overlay of the original outside the mask.
 void apply_a1111_mask(const nlohmann::json& body, const Limits& limits, GenerationParams& p);
 
 }  // namespace pixforge::service::http

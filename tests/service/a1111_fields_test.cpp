@@ -218,8 +218,8 @@ TEST(A1111Inpaint, F13_mask_blur_invert_and_strength_reach_the_generator) {
   EXPECT_TRUE(with.json()["parameters"]["init_images"].is_array());
 }
 
-// A1111's defaults (no inpainting_fill / inpaint_full_res sent): fill, only masked, padding
-// 32, blur 4, with the original pasted back; every value of each field maps.
+// A1111's API defaults (no inpainting_fill / inpaint_full_res sent): fill, only masked, padding
+// 0 (the API's; the UI's is 32), blur 4, with the original pasted back; every value maps.
 TEST(A1111Inpaint, F13_a1111_default_inpainting_request_maps_to_fill_only_masked) {
   A1111Service ts;
   Client c = ts.client();
@@ -233,12 +233,12 @@ TEST(A1111Inpaint, F13_a1111_default_inpainting_request_maps_to_fill_only_masked
   ASSERT_TRUE(p.mask && p.inpaint);
   EXPECT_EQ(p.inpaint->content, MaskedContent::Fill);
   EXPECT_TRUE(p.inpaint->only_masked);
-  EXPECT_EQ(p.inpaint->padding, 32);
+  EXPECT_EQ(p.inpaint->padding, 0);
   EXPECT_TRUE(p.inpaint->overlay);
   // The infotext records what A1111 records for these choices.
   const auto info = nlohmann::json::parse(r.json()["info"].get<std::string>());
   const std::string text = info["infotexts"][0];
-  for (const char* key : {"Mask blur: 4", "Inpaint area: Only masked", "Masked area padding: 32",
+  for (const char* key : {"Mask blur: 4", "Inpaint area: Only masked", "Masked area padding: 0",
                           "Masked content: fill"})
     EXPECT_NE(text.find(key), std::string::npos) << key << " in " << text;
 

@@ -31,7 +31,7 @@ enum class MaskedContent { Original, Fill, LatentNoise, LatentNothing };  // inp
 struct InpaintOptions {
   MaskedContent content = MaskedContent::Original;
   bool only_masked = false;  // inpaint_full_res: sample the crop around the mask, paste back
-  int padding = 32;          // inpaint_full_res_padding
+  int padding = 0;           // inpaint_full_res_padding (A1111's API default; the UI's is 32)
   bool overlay = false;      // paste the original back outside the (blurred) mask, as A1111
   // Recorded in the A1111 infotext only (the mask arrives already blurred and inverted).
   int mask_blur = 0;
