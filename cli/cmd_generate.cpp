@@ -46,6 +46,7 @@ struct Flags {
   std::string masked_content = "original", inpaint_area = "whole";
   int inpaint_padding = 32;
   bool mask_overlay = false;
+  std::string latent_mask = "comfyui";
 };
 
 // Output file for image k of the whole run: out.png, out_1.png, out_2.png, ...
@@ -79,8 +80,8 @@ std::string read_parameters_chunk(const std::string& path) {
 // that silently does nothing).
 template <typename Given>
 void apply_inpaint_flags(const Flags& f, const Given& given, GenerationParams& p) {
-  for (const char* flag :
-       {"--masked-content", "--inpaint-area", "--inpaint-padding", "--mask-overlay"}) {
+  for (const char* flag : {"--masked-content", "--inpaint-area", "--inpaint-padding",
+                           "--mask-overlay", "--latent-mask"}) {
     if (given(flag) && f.mask.empty()) {
       throw InvalidParams(std::string(flag) + " needs --mask (it only applies to inpainting)");
     }
@@ -89,6 +90,14 @@ void apply_inpaint_flags(const Flags& f, const Given& given, GenerationParams& p
   if (given("--inpaint-area")) p.inpaint_area = parse_inpaint_area(f.inpaint_area);
   if (given("--inpaint-padding")) p.inpaint_padding = f.inpaint_padding;
   p.mask_overlay = f.mask_overlay;
+  if (f.latent_mask == "a1111") {
+    p.latent_mask_style = LatentMaskStyle::A1111;
+  } else if (f.latent_mask == "a1111-rounded") {
+    p.latent_mask_style = LatentMaskStyle::A1111Rounded;
+  } else if (f.latent_mask != "comfyui") {
+    throw InvalidParams("unknown latent mask '" + f.latent_mask +
+                        "': use comfyui, a1111 or a1111-rounded");
+  }
 }
 
 // Defaults, then --from's parameters, then every flag given explicitly.
@@ -253,6 +262,11 @@ void setup(CLI::App& app) {
                 "With --mask: paste the init image back over the output outside the mask (A1111 "
                 "does; with --inpaint-area masked it always happens), so unmasked pixels stay "
                 "exactly as they were");
+  cmd->add_option("--latent-mask", f->latent_mask,
+                  "With --mask, how the mask is scaled to the latent: comfyui (bilinear, "
+                  "fractions kept), a1111 (bicubic from -W x -H, as A1111) or a1111-rounded (then "
+                  "rounded to 0/1: A1111's default mask_round)")
+      ->capture_default_str();
   cmd->add_option("--strength", f->strength, "img2img denoising strength, (0, 1]")
       ->capture_default_str();
   cmd->add_option("--rng", f->rng, "Noise: cpu (torch CPU, as ComfyUI) or cuda (Philox, as A1111)")

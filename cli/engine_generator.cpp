@@ -65,6 +65,8 @@ pipeline::GenerationParams to_pipeline(const service::GenerationParams& p) {
         p.inpaint->only_masked ? pipeline::InpaintArea::OnlyMasked : pipeline::InpaintArea::Whole;
     g.inpaint_padding = p.inpaint->padding;
     g.mask_overlay = p.inpaint->overlay;
+    g.latent_mask_style = p.inpaint->round_mask ? pipeline::LatentMaskStyle::A1111Rounded
+                                                : pipeline::LatentMaskStyle::A1111;
   }
   g.strength = p.strength;
   return g;

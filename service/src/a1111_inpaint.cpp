@@ -40,7 +40,8 @@ nlohmann::json inpaint_json(const InpaintOptions& o) {
           {"padding", o.padding},
           {"overlay", o.overlay},
           {"mask_blur", o.mask_blur},
-          {"invert", o.invert}};
+          {"invert", o.invert},
+          {"round_mask", o.round_mask}};
 }
 
 InpaintOptions inpaint_from_json(const nlohmann::json& j) {
@@ -59,6 +60,7 @@ InpaintOptions inpaint_from_json(const nlohmann::json& j) {
   o.overlay = j.at("overlay");
   o.mask_blur = j.value("mask_blur", 0);
   o.invert = j.value("invert", false);
+  o.round_mask = j.value("round_mask", true);
   return o;
 }
 

@@ -171,6 +171,7 @@ void apply_a1111_mask(const nlohmann::json& b, const Limits& limits, GenerationP
   o.padding = static_cast<int>(int_field(b, "inpaint_full_res_padding", 0, 0, kMaxPadding));
   o.overlay = true;  // A1111 pastes the original back over every inpainted output
   o.invert = int_field(b, "inpainting_mask_invert", 0, 0, 1) == 1;
+  o.round_mask = bool_field(b, "mask_round", true);
   int blur_x = static_cast<int>(int_field(b, "mask_blur_x", 4, 0, kMaxMaskBlur));
   int blur_y = static_cast<int>(int_field(b, "mask_blur_y", 4, 0, kMaxMaskBlur));
   if (is_set(b, "mask_blur"))  // A1111: mask_blur, when given, sets both directions

@@ -9,15 +9,15 @@
 //               (echoed in info; no effect at subseed_strength 0, as in A1111), mask,
 //               mask_blur(_x/_y), inpainting_mask_invert, inpainting_fill (0 fill, 1 original,
 //               2 latent noise, 3 latent nothing), inpaint_full_res (true: only masked) with
-//               inpaint_full_res_padding, resize_mode 0
+//               inpaint_full_res_padding, mask_round, resize_mode 0
 //   no-op:      save_images, do_not_save_samples/grid (outputs always go to the owner's
 //               gallery under the retention policy; no server folder, no grid), styles (A1111
 //               skips style names it has none of, and this server has none), script_args
 //               without script_name, hr_* / firstphase_* without enable_hr, s_tmin/s_tmax
 //               without s_churn, image_cfg_scale (instruct-pix2pix only), force_task_id,
 //               comments, disable_extra_networks, override_settings_restore_afterwards,
-//               refiner_switch_at without refiner_checkpoint, mask_round, eta where the sampler
-//               has none
+//               refiner_switch_at without refiner_checkpoint, eta where the sampler has
+//               none
 //   refused:    enable_hr, restore_faces, tiling, subseed_strength > 0, seed_resize_from_* > 0,
 //               script_name, alwayson_scripts entries, refiner_checkpoint, infotext,
 //               latent_mask, s_churn != 0, s_noise != 1, s_min_uncond != 0, eta other than

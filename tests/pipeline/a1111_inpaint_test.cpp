@@ -24,7 +24,7 @@
 namespace pixforge::pipeline {
 namespace {
 
-constexpr int kA1111InpaintGoldenVersion = 1;
+constexpr int kA1111InpaintGoldenVersion = 2;
 
 const testing::Golden& golden() {
   static const testing::Golden g = testing::load_golden(
@@ -223,6 +223,33 @@ TEST(A1111LatentContent, NoiseAndNothingReplaceTheMaskedLatent) {
   }
   // Original and fill leave the latent alone.
   EXPECT_EQ(apply_latent_masked_content(MaskedContent::Fill, init, mask, noise).to_host(), init_v);
+}
+
+// A1111's latent mask from the soft mask (48x40 -> 6x5 latent): PIL's bicubic within 2 levels
+// (the engine's bicubic taps are floating point, PIL's fixed point); rounded, equal wherever
+// the unrounded value is not within those 2 levels of the 0.5 threshold.
+TEST(A1111LatentMask, IsPilsBicubicResizeRounded) {
+  const auto backend = make_reference_backend();
+  const GreyMask soft = mask_of("fill_soft_mask");
+  InpaintMask m{48, 40, {}};
+  for (auto v : soft.values) m.values.push_back(v / 255.0f);
+  const Shape shape{2, 5, 6, 4};
+  const auto frac = a1111_latent_mask(*backend, m, 48, 40, shape, false).to_host();
+  const auto rounded = a1111_latent_mask(*backend, m, 48, 40, shape, true).to_host();
+  const auto& want = golden().at("latent_mask_6x5").values;
+  const auto& want_rounded = golden().at("latent_mask_6x5_rounded").values;
+  int ones = 0;
+  for (std::size_t i = 0; i < frac.size(); ++i) {
+    const std::size_t px = (i / 4) % 30;  // batch-repeated, channel-repeated
+    EXPECT_NEAR(frac[i], want[px], 2.0 / 255 + 1e-6) << i;
+    if (std::fabs(want[px] - 0.5) > 2.0 / 255) {
+      EXPECT_EQ(rounded[i], want_rounded[px]) << i;
+    }
+    EXPECT_TRUE(rounded[i] == 0.0f || rounded[i] == 1.0f);
+    ones += rounded[i] == 1.0f;
+  }
+  EXPECT_GT(ones, 0);
+  EXPECT_LT(ones, static_cast<int>(frac.size()));
 }
 
 // A 96x80 picture with a small mask: OnlyMasked samples the crop at 64x64 and returns the

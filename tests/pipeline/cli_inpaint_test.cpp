@@ -114,6 +114,9 @@ TEST_F(CliInpaintTest, A1111InpaintFlagsAreCheckedBeforeLoading) {
        "unknown masked content 'blur': use fill, original, latent-noise or latent-nothing"},
       {{"-i", init(), "--mask", mask(), "--inpaint-area", "box"},
        "unknown inpaint area 'box': use whole or masked"},
+      {{"--latent-mask", "a1111"}, "--latent-mask needs --mask"},
+      {{"-i", init(), "--mask", mask(), "--latent-mask", "round"},
+       "unknown latent mask 'round': use comfyui, a1111 or a1111-rounded"},
       {{"-i", init(), "--mask", mask(), "--inpaint-padding", "-1"},
        "inpaint padding -1 must be in 0..4096"},
   };

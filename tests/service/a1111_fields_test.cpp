@@ -235,6 +235,7 @@ TEST(A1111Inpaint, F13_a1111_default_inpainting_request_maps_to_fill_only_masked
   EXPECT_TRUE(p.inpaint->only_masked);
   EXPECT_EQ(p.inpaint->padding, 0);
   EXPECT_TRUE(p.inpaint->overlay);
+  EXPECT_TRUE(p.inpaint->round_mask);  // mask_round: A1111 rounds the latent mask by default
   // The infotext records what A1111 records for these choices.
   const auto info = nlohmann::json::parse(r.json()["info"].get<std::string>());
   const std::string text = info["infotexts"][0];
@@ -261,6 +262,8 @@ TEST(A1111Inpaint, F13_a1111_default_inpainting_request_maps_to_fill_only_masked
     EXPECT_EQ(p.inpaint->only_masked, only_masked) << value.dump();
     EXPECT_EQ(p.inpaint->padding, 7);
   }
+  ASSERT_EQ(c.post("/sdapi/v1/img2img", inpaint_body({{"mask_round", false}})).status, 200);
+  EXPECT_FALSE(ts.generator->calls().back().inpaint->round_mask);
   // Original content over the whole picture: A1111 records neither (only the blur).
   r = c.post("/sdapi/v1/img2img", inpaint_body({}));
   const std::string plain =
@@ -286,6 +289,7 @@ TEST(A1111Inpaint, F13_inpainting_fields_out_of_range_are_refused_naming_the_fie
       {{{"inpaint_full_res", "yes"}}, "inpaint_full_res"},
       {{{"inpaint_full_res_padding", -1}}, "inpaint_full_res_padding"},
       {{{"inpaint_full_res_padding", 5000}}, "inpaint_full_res_padding"},
+      {{{"mask_round", 1.5}}, "mask_round"},
       {{{"mask_blur", 65}}, "mask_blur"},
       {{{"resize_mode", 1}}, "resize_mode"},
       {{{"latent_mask", "abc"}}, "latent_mask"},
@@ -312,6 +316,7 @@ TEST(A1111Inpaint, F13_inpaint_options_survive_the_stored_job_parameters) {
   o.only_masked = true;
   o.padding = 12;
   o.overlay = true;
+  o.round_mask = false;
   o.mask_blur = 3;
   o.invert = true;
   const InpaintOptions back = inpaint_from_json(nlohmann::json::parse(inpaint_json(o).dump()));
@@ -321,6 +326,7 @@ TEST(A1111Inpaint, F13_inpaint_options_survive_the_stored_job_parameters) {
   EXPECT_EQ(back.overlay, o.overlay);
   EXPECT_EQ(back.mask_blur, o.mask_blur);
   EXPECT_EQ(back.invert, o.invert);
+  EXPECT_EQ(back.round_mask, o.round_mask);
   EXPECT_THROW(inpaint_from_json({{"content", "blur"}}), std::exception);
   const auto keys = a1111_inpaint_keys(o);
   ASSERT_EQ(keys.size(), 5u);

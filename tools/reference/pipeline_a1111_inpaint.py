@@ -12,6 +12,8 @@
   apply_overlay         the original pasted (RGBa) through the inverted overlay mask, converted
                         to RGBA and alpha-composited over the generated image (RGBA), then RGB.
   resize_image 1 and 2  crop-and-resize and resize-and-fill with LANCZOS.
+  latent mask           processing.py: the mask .convert('RGB').resize(latent size) (PIL's
+                        default resample, bicubic), channel 0 / 255, np.around when mask_round.
 
 Inputs are small synthetic pictures (a smooth gradient with a few hard shapes, and masks with
 soft edges) so blur, premultiplication and rounding all matter. Writes
@@ -31,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from golden import write_golden  # noqa: E402
 
-VERSION = 1
+VERSION = 2
 OUT = os.path.join(HERE, "..", "..", "tests", "golden", "pipeline", "a1111_inpaint.safetensors")
 
 
@@ -191,6 +193,10 @@ def main():
         boxes.append(list(crop_region(mask, 0)) + list(region) + list(expanded))
     t["crop_boxes"] = torch.tensor(boxes, dtype=torch.int64)
     src = Image.fromarray(img)
+    latmask = np.array(Image.fromarray(mask_picture(48, 40, (14, 10, 34, 28), 3), "L")
+                       .convert("RGB").resize((6, 5)), dtype=np.float32)[..., 0] / 255
+    t["latent_mask_6x5"] = torch.from_numpy(latmask.copy())
+    t["latent_mask_6x5_rounded"] = torch.from_numpy(np.around(latmask))
     t["resize_crop_64x32"] = u8(resize_crop(src, 64, 32))
     t["resize_fill_64x32"] = u8(resize_fill(src, 64, 32))
     t["resize_fill_32x64"] = u8(resize_fill(src, 32, 64))

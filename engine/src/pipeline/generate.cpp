@@ -165,7 +165,10 @@ std::vector<GeneratedImage> generate(const Model& model, const GenerationParams&
   // seed + 1, which is what --rng cpu reproduces.
   ks.ancestral = {p.rng, p.rng == sampling::RngKind::TorchCpu ? 1 : 0};
   ks.sde_noise = p.sde_noise;
-  if (p.mask) {  // inpainting: the latent noise mask, applied around every denoiser call
+  if (p.mask && p.latent_mask_style != LatentMaskStyle::ComfyUI) {
+    ks.denoise_mask = a1111_latent_mask(model.backend(), *p.mask, p.width, p.height, latent_shape,
+                                        p.latent_mask_style == LatentMaskStyle::A1111Rounded);
+  } else if (p.mask) {  // inpainting: the latent noise mask, applied around every denoiser call
     ks.denoise_mask = sampling::prepare_denoise_mask(model.backend(), p.mask->values, p.mask->width,
                                                      p.mask->height, latent_shape);
   }

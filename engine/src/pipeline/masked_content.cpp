@@ -7,6 +7,8 @@
 
 #include "pil_pixels.h"
 #include "pixforge/core/ops.h"
+#include "pixforge/image/convert.h"
+#include "pixforge/pipeline/inpaint_region.h"
 
 namespace pixforge::pipeline {
 namespace {
@@ -101,6 +103,29 @@ Image fill_masked(const Image& image, const GreyMask& mask) {
   for (std::size_t i = 0, n = canvas.size() / 4; i < n; ++i)
     for (int c = 0; c < 3; ++c) out.pixels[i * 3 + c] = canvas[i * 4 + c];
   return out;
+}
+
+Tensor a1111_latent_mask(Backend& backend, const InpaintMask& mask, int width, int height,
+                         const Shape& latent_shape, bool round) {
+  if (latent_shape.rank() != 4 || latent_shape.numel() == 0)
+    throw InvalidParams("latent mask: latent shape must be a non-empty NHWC");
+  const GreyMask at_size = resize_mask(to_grey(mask), width, height);
+  Image grey = Image::blank(width, height, 3);
+  for (std::size_t i = 0; i < at_size.values.size(); ++i)
+    for (int c = 0; c < 3; ++c) grey.pixels[i * 3 + c] = at_size.values[i];
+  const auto n = latent_shape[0], h = latent_shape[1], w = latent_shape[2], ch = latent_shape[3];
+  const Image small =
+      resize_image(grey, static_cast<int>(w), static_cast<int>(h), ResizeFilter::Bicubic);
+  std::vector<float> values;
+  values.reserve(static_cast<std::size_t>(latent_shape.numel()));
+  for (std::int64_t b = 0; b < n; ++b)
+    for (std::size_t i = 0; i < static_cast<std::size_t>(w * h); ++i) {
+      const std::uint8_t v = small.pixels[i * 3];
+      // np.around of v / 255: v / 255 is never exactly 0.5, so this is v >= 128.
+      const float m = round ? (v >= 128 ? 1.0f : 0.0f) : static_cast<float>(v) / 255.0f;
+      values.insert(values.end(), static_cast<std::size_t>(ch), m);
+    }
+  return Tensor::from_host(backend, latent_shape, values);
 }
 
 Tensor apply_latent_masked_content(MaskedContent content, const Tensor& init,

@@ -51,6 +51,12 @@ enum class InpaintArea { Whole, OnlyMasked };
 std::string_view inpaint_area_name(InpaintArea a);      // "whole", "masked"
 InpaintArea parse_inpaint_area(std::string_view name);  // throws InvalidParams
 
+// How the mask becomes the latent mask the sampler blends with: ComfyUI resizes it to the latent
+// bilinearly, fractions kept; A1111 resizes the width x height mask with PIL's bicubic (its
+// default Image.resize), and A1111Rounded (A1111's mask_round, on by default) rounds that to 0 or
+// 1 (masked_content.h).
+enum class LatentMaskStyle { ComfyUI, A1111, A1111Rounded };
+
 enum class ComputeType { F32, BF16 };
 std::string_view compute_type_name(ComputeType t);      // "f32", "bf16"
 ComputeType parse_compute_type(std::string_view name);  // throws InvalidParams
@@ -79,6 +85,7 @@ struct GenerationParams {
   // as transparency, so pixels the mask does not touch equal the input exactly. Whole area: the
   // mask is doubled first (A1111's mask_for_overlay). OnlyMasked always overlays.
   bool mask_overlay = false;
+  LatentMaskStyle latent_mask_style = LatentMaskStyle::ComfyUI;
   sampling::RngKind rng = sampling::RngKind::TorchCpu;
   // dpmpp_sde / dpmpp_2m_sde noise: ComfyUI's Brownian tree (default) or a Gaussian draw per step.
   sampling::SdeNoiseKind sde_noise = sampling::SdeNoiseKind::BrownianTree;

@@ -33,6 +33,12 @@ Image fill_masked(const Image& image, const GreyMask& mask);
 // PIL's ImageFilter.GaussianBlur(radius) on a 4-channel 8-bit image (exposed for tests).
 void pil_gaussian_blur_rgba(std::vector<std::uint8_t>& rgba, int width, int height, float radius);
 
+// A1111's latent mask (LatentMaskStyle::A1111 / A1111Rounded) as an NHWC tensor of
+// `latent_shape`: the mask at width x height (Lanczos-resized when it is another size, as A1111
+// resizes its mask), bicubic-resized to the latent, / 255, rounded to 0 or 1 when `round`.
+Tensor a1111_latent_mask(Backend& backend, const InpaintMask& mask, int width, int height,
+                         const Shape& latent_shape, bool round);
+
 // The latent masked-content modes on an init latent [N, h, w, 4], with `latent_mask` of its
 // shape (1 = repaint): LatentNoise gives init * (1 - m) + noise * m, LatentNothing init * (1 - m);
 // Original and Fill return `init` unchanged (fill acts on pixels).

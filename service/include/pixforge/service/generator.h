@@ -33,6 +33,7 @@ struct InpaintOptions {
   bool only_masked = false;  // inpaint_full_res: sample the crop around the mask, paste back
   int padding = 0;           // inpaint_full_res_padding (A1111's API default; the UI's is 32)
   bool overlay = false;      // paste the original back outside the (blurred) mask, as A1111
+  bool round_mask = true;    // mask_round: the bicubic latent mask rounded to 0/1 (A1111's)
   // Recorded in the A1111 infotext only (the mask arrives already blurred and inverted).
   int mask_blur = 0;
   bool invert = false;
