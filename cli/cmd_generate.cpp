@@ -46,6 +46,10 @@ struct Flags {
   std::string init_image, rng = "cpu", prediction, type = "bf16", vocab, output = "output.png";
   std::string from, sde_noise = "brownian", mask, text_cleanup = "comfyui";
   cli::VariationHiresFlags variation_hires;
+  std::string masked_content = "original", inpaint_area = "whole";
+  int inpaint_padding = 32;
+  bool mask_overlay = false;
+  std::string latent_mask = "comfyui";
 };
 
 // Output file for image k of the whole run: out.png, out_1.png, out_2.png, ...
@@ -73,6 +77,30 @@ std::string read_parameters_chunk(const std::string& path) {
     throw ImageError("'" + path + "' has no A1111 \"parameters\" text chunk to re-run");
   }
   return it->second;
+}
+
+// The inpainting flags over --from's keys; each needs --mask (a clear error rather than a flag
+// that silently does nothing).
+template <typename Given>
+void apply_inpaint_flags(const Flags& f, const Given& given, GenerationParams& p) {
+  for (const char* flag : {"--masked-content", "--inpaint-area", "--inpaint-padding",
+                           "--mask-overlay", "--latent-mask"}) {
+    if (given(flag) && f.mask.empty()) {
+      throw InvalidParams(std::string(flag) + " needs --mask (it only applies to inpainting)");
+    }
+  }
+  if (given("--masked-content")) p.masked_content = parse_masked_content(f.masked_content);
+  if (given("--inpaint-area")) p.inpaint_area = parse_inpaint_area(f.inpaint_area);
+  if (given("--inpaint-padding")) p.inpaint_padding = f.inpaint_padding;
+  p.mask_overlay = f.mask_overlay;
+  if (f.latent_mask == "a1111") {
+    p.latent_mask_style = LatentMaskStyle::A1111;
+  } else if (f.latent_mask == "a1111-rounded") {
+    p.latent_mask_style = LatentMaskStyle::A1111Rounded;
+  } else if (f.latent_mask != "comfyui") {
+    throw InvalidParams("unknown latent mask '" + f.latent_mask +
+                        "': use comfyui, a1111 or a1111-rounded");
+  }
 }
 
 // Defaults, then --from's parameters, then every flag given explicitly.
@@ -115,6 +143,7 @@ GenerationParams build_params(const Flags& f, const CLI::App& cmd) {
   if (!f.init_image.empty()) p.init_image = read_image_file(f.init_image);
   if (!f.mask.empty()) p.mask = mask_from_image(read_image_file(f.mask));
   cli::apply_variation_hires_flags(f.variation_hires, cmd, p);
+  apply_inpaint_flags(f, given, p);
   return p;
 }
 
@@ -224,6 +253,30 @@ void setup(CLI::App& app) {
   cmd->add_option("--mask", f->mask,
                   "Inpainting mask for -i, the init image's size: white (or transparent, when it "
                   "has alpha) is repainted, black kept, grey blends (ComfyUI's latent noise mask)");
+  cmd->add_option("--masked-content", f->masked_content,
+                  "With --mask, what the masked area starts from (A1111's \"Masked content\"): "
+                  "original (the init image; ComfyUI's latent noise mask), fill (colours blurred "
+                  "in from around the mask), latent-noise (the seed's noise), latent-nothing "
+                  "(a zero latent)")
+      ->capture_default_str();
+  cmd->add_option("--inpaint-area", f->inpaint_area,
+                  "With --mask: whole (sample the whole init image at -W x -H) or masked "
+                  "(A1111's \"Only masked\": sample the box around the mask, grown by "
+                  "--inpaint-padding and to the -W:-H aspect ratio, at -W x -H, and paste it back "
+                  "with the mask as transparency; the output keeps the init image's size)")
+      ->capture_default_str();
+  cmd->add_option("--inpaint-padding", f->inpaint_padding,
+                  "With --inpaint-area masked: pixels added around the mask's box, 0..4096")
+      ->capture_default_str();
+  cmd->add_flag("--mask-overlay", f->mask_overlay,
+                "With --mask: paste the init image back over the output outside the mask (A1111 "
+                "does; with --inpaint-area masked it always happens), so unmasked pixels stay "
+                "exactly as they were");
+  cmd->add_option("--latent-mask", f->latent_mask,
+                  "With --mask, how the mask is scaled to the latent: comfyui (bilinear, "
+                  "fractions kept), a1111 (bicubic from -W x -H, as A1111) or a1111-rounded (then "
+                  "rounded to 0/1: A1111's default mask_round)")
+      ->capture_default_str();
   cmd->add_option("--strength", f->strength, "img2img denoising strength, (0, 1]")
       ->capture_default_str();
   cmd->add_option("--rng", f->rng, "Noise: cpu (torch CPU, as ComfyUI) or cuda (Philox, as A1111)")

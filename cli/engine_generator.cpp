@@ -30,6 +30,20 @@ service::Image to_service(const Image& in) {
   return out;
 }
 
+pipeline::MaskedContent to_pipeline(service::MaskedContent c) {
+  switch (c) {
+    case service::MaskedContent::Fill:
+      return pipeline::MaskedContent::Fill;
+    case service::MaskedContent::LatentNoise:
+      return pipeline::MaskedContent::LatentNoise;
+    case service::MaskedContent::LatentNothing:
+      return pipeline::MaskedContent::LatentNothing;
+    case service::MaskedContent::Original:
+      break;
+  }
+  return pipeline::MaskedContent::Original;
+}
+
 pipeline::GenerationParams to_pipeline(const service::GenerationParams& p) {
   pipeline::GenerationParams g;
   g.prompt = p.prompt;
@@ -46,6 +60,15 @@ pipeline::GenerationParams to_pipeline(const service::GenerationParams& p) {
   // The seam's mask (grey, 255 = regenerate) becomes the engine's latent noise mask; the
   // engine checks it has the init image's size.
   if (p.mask) g.mask = pipeline::mask_from_image(to_engine(*p.mask));
+  if (p.mask && p.inpaint) {  // A1111's inpainting conventions (a1111_request.cpp)
+    g.masked_content = to_pipeline(p.inpaint->content);
+    g.inpaint_area =
+        p.inpaint->only_masked ? pipeline::InpaintArea::OnlyMasked : pipeline::InpaintArea::Whole;
+    g.inpaint_padding = p.inpaint->padding;
+    g.mask_overlay = p.inpaint->overlay;
+    g.latent_mask_style = p.inpaint->round_mask ? pipeline::LatentMaskStyle::A1111Rounded
+                                                : pipeline::LatentMaskStyle::A1111;
+  }
   g.strength = p.strength;
   g.subseed = p.subseed;
   g.subseed_strength = p.subseed_strength;

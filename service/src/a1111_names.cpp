@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "a1111_batch.h"
+#include "a1111_inpaint.h"
 #include "pixforge/image/a1111_parameters.h"
 
 namespace pixforge::service {
@@ -274,6 +275,8 @@ std::string a1111_infotext(const GenerationParams& p, int index, const std::stri
              std::to_string(p.seed_resize_from_w) + "x" + std::to_string(p.seed_resize_from_h));
   if (p.init_image) info.set("Denoising strength", number(p.strength));
   if (p.hires) info.set("Denoising strength", number(p.hires->denoise));
+  if (p.inpaint)
+    for (const auto& [key, value] : a1111_inpaint_keys(*p.inpaint)) info.set(key, value);
   // The engine generator draws its noise with torch's CPU generator (the pipeline default);
   // A1111 reads a missing RNG key as GPU noise, which would not reproduce the image.
   info.set("RNG", "CPU");

@@ -17,6 +17,8 @@ namespace {
 // A1111's UI caps batch count at 100; the daily quota bounds what a request can spend anyway.
 constexpr int kMaxIterations = 100;
 constexpr int kMaxMaskBlur = 64;
+// A1111's UI offers 0..256; larger paddings only clamp to the picture anyway.
+constexpr int kMaxPadding = 1024;
 
 bool is_set(const nlohmann::json& b, const char* name) {
   auto it = b.find(name);
@@ -70,6 +72,30 @@ void check_scripts(const nlohmann::json& b) {
                    "field 'alwayson_scripts': always-on script '" + scripts.begin().key() +
                        "' is not available on this server (no scripts are)",
                    "alwayson_scripts");
+}
+
+// inpainting_fill: 0 fill, 1 original, 2 latent noise, 3 latent nothing (A1111's radio order).
+MaskedContent masked_content(std::int64_t fill) {
+  switch (fill) {
+    case 0:
+      return MaskedContent::Fill;
+    case 2:
+      return MaskedContent::LatentNoise;
+    case 3:
+      return MaskedContent::LatentNothing;
+    default:
+      return MaskedContent::Original;
+  }
+}
+
+// inpaint_full_res is a bool in A1111's API model; pydantic also takes 0 and 1 for it, which
+// tools copying the UI's radio index ("Whole picture" 0, "Only masked" 1) send.
+bool inpaint_full_res(const nlohmann::json& b) {
+  if (is_set(b, "inpaint_full_res") && b["inpaint_full_res"].is_number_integer())
+    return int_field(b, "inpaint_full_res", 1, 0, 1) == 1;
+  if (is_set(b, "inpaint_full_res") && !b["inpaint_full_res"].is_boolean())
+    throw bad_request("inpaint_full_res", "must be true or false (or 1 or 0)");
+  return bool_field(b, "inpaint_full_res", true);
 }
 
 }  // namespace
@@ -188,24 +214,25 @@ void check_override_settings(const nlohmann::json& b, const nlohmann::json& opti
 
 void apply_a1111_mask(const nlohmann::json& b, const Limits& limits, GenerationParams& p) {
   if (!is_set(b, "mask")) return;
-  const auto fill = int_field(b, "inpainting_fill", 0, 0, 3);
-  if (fill != 1)
-    throw bad_request("inpainting_fill",
-                      "only 1 (original) is supported with a mask; 0 (fill, A1111's default), "
-                      "2 (latent noise) and 3 (latent nothing) are not");
-  if (bool_field(b, "inpaint_full_res", true))
-    throw bad_request("inpaint_full_res",
-                      "only false (inpaint the whole picture) is supported; true (only masked, "
-                      "A1111's default) is not");
-  const bool invert = int_field(b, "inpainting_mask_invert", 0, 0, 1) == 1;
+  InpaintOptions o;
+  o.content = masked_content(int_field(b, "inpainting_fill", 0, 0, 3));
+  o.only_masked = inpaint_full_res(b);
+  // The API's default padding is 0 (StableDiffusionProcessingImg2Img's); 32 is only the UI's.
+  o.padding = static_cast<int>(int_field(b, "inpaint_full_res_padding", 0, 0, kMaxPadding));
+  o.overlay = true;  // A1111 pastes the original back over every inpainted output
+  o.invert = int_field(b, "inpainting_mask_invert", 0, 0, 1) == 1;
+  o.round_mask = bool_field(b, "mask_round", true);
   int blur_x = static_cast<int>(int_field(b, "mask_blur_x", 4, 0, kMaxMaskBlur));
   int blur_y = static_cast<int>(int_field(b, "mask_blur_y", 4, 0, kMaxMaskBlur));
   if (is_set(b, "mask_blur"))  // A1111: mask_blur, when given, sets both directions
     blur_x = blur_y = static_cast<int>(int_field(b, "mask_blur", 4, 0, kMaxMaskBlur));
+  // A1111 records mask_blur, which reads as one number only when both directions agree.
+  o.mask_blur = blur_x == blur_y ? blur_x : 0;
   Image mask =
-      mask_from_luminance(decode_upload_field(b, "mask", limits), invert, *p.init_image, "mask");
+      mask_from_luminance(decode_upload_field(b, "mask", limits), o.invert, *p.init_image, "mask");
   blur_mask(mask, blur_x, blur_y);
   p.mask = std::move(mask);
+  p.inpaint = o;
 }
 
 }  // namespace pixforge::service::http

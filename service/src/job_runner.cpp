@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "a1111_batch.h"
+#include "a1111_inpaint.h"
 #include "a1111_names.h"
 #include "owner_data.h"
 #include "png_io.h"
@@ -104,6 +105,7 @@ GenerationParams JobRunner::load_params(const JobRow& job) {
   p.batch_count = j.value("batch_count", 1);  // absent in jobs queued before A1111 n_iter
   p.seed_per_image = j.value("seed_per_image", false);
   read_variation_hires_json(j, p);  // absent in jobs queued before variation seeds / hires fix
+  if (j.contains("inpaint")) p.inpaint = inpaint_from_json(j["inpaint"]);
   for (const auto& b : app_.store->blobs(job.owner_id)) {
     if (b.job_id != job.id || b.kind != "upload") continue;
     const auto sealed = app_.blobs->get(b.id);

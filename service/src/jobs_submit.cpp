@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <random>
 
+#include "a1111_inpaint.h"
 #include "a1111_names.h"
 #include "identity.h"
 #include "job_runner.h"
@@ -110,19 +111,20 @@ std::string submit_job(Ctx& c, GenerationParams p, const std::string& api) {
   const std::string kind = p.init_image ? "img2img" : "txt2img";
   const std::string id = random_token(16);
   const std::string& owner = c.who.owner_id;
-  const nlohmann::json params = {{"negative_prompt", p.negative_prompt},
-                                 {"width", p.width},
-                                 {"height", p.height},
-                                 {"steps", p.steps},
-                                 {"cfg_scale", p.cfg_scale},
-                                 {"seed", p.seed},
-                                 {"sampler", p.sampler},
-                                 {"scheduler", p.scheduler},
-                                 {"batch", p.batch},
-                                 {"batch_count", p.batch_count},
-                                 {"seed_per_image", p.seed_per_image},
-                                 {"strength", p.strength},
-                                 {"training_use", false}};
+  nlohmann::json params = {{"negative_prompt", p.negative_prompt},
+                           {"width", p.width},
+                           {"height", p.height},
+                           {"steps", p.steps},
+                           {"cfg_scale", p.cfg_scale},
+                           {"seed", p.seed},
+                           {"sampler", p.sampler},
+                           {"scheduler", p.scheduler},
+                           {"batch", p.batch},
+                           {"batch_count", p.batch_count},
+                           {"seed_per_image", p.seed_per_image},
+                           {"strength", p.strength},
+                           {"training_use", false}};
+  if (p.inpaint) params["inpaint"] = inpaint_json(*p.inpaint);
   const std::int64_t now = c.app.now();
   std::vector<BlobRow> uploads;
   for (const auto* img : {p.init_image ? &*p.init_image : nullptr, p.mask ? &*p.mask : nullptr}) {

@@ -105,5 +105,77 @@ TEST_F(CliInpaintTest, InpaintsAndReRunsFromThePngWithTheMaskGivenAgain) {
   EXPECT_EQ(read_png_text(file_bytes(again)).at("parameters"), text);
 }
 
+TEST_F(CliInpaintTest, A1111InpaintFlagsAreCheckedBeforeLoading) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> bad = {
+      {{"--masked-content", "fill"}, "--masked-content needs --mask"},
+      {{"--inpaint-area", "masked"}, "--inpaint-area needs --mask"},
+      {{"--mask-overlay"}, "--mask-overlay needs --mask"},
+      {{"-i", init(), "--mask", mask(), "--masked-content", "blur"},
+       "unknown masked content 'blur': use fill, original, latent-noise or latent-nothing"},
+      {{"-i", init(), "--mask", mask(), "--inpaint-area", "box"},
+       "unknown inpaint area 'box': use whole or masked"},
+      {{"--latent-mask", "a1111"}, "--latent-mask needs --mask"},
+      {{"-i", init(), "--mask", mask(), "--latent-mask", "round"},
+       "unknown latent mask 'round': use comfyui, a1111 or a1111-rounded"},
+      {{"-i", init(), "--mask", mask(), "--inpaint-padding", "-1"},
+       "inpaint padding -1 must be in 0..4096"},
+  };
+  for (const auto& [flags, message] : bad) {
+    std::vector<std::string> a = args({"-p", "x", "-W", "64", "-H", "64"});
+    a.insert(a.end(), flags.begin(), flags.end());
+    a[1] = "/nonexistent-model.safetensors";  // refused before the model is looked at
+    const Result r = run_generate(a);
+    EXPECT_EQ(r.status, 2) << r.output;
+    EXPECT_NE(r.output.find(message), std::string::npos) << r.output;
+  }
+}
+
+// Only masked with latent nothing: the output keeps the init image's size, every pixel the mask
+// does not touch is the input's, and the parameters chunk carries A1111's keys.
+TEST_F(CliInpaintTest, OnlyMaskedRunKeepsUnmaskedPixelsAndRecordsA1111Keys) {
+  const std::string out = temp("masked.png");
+  const Result r = run_generate(args({"-p",
+                                      "a red door",
+                                      "-W",
+                                      "64",
+                                      "-H",
+                                      "64",
+                                      "--steps",
+                                      "1",
+                                      "-s",
+                                      "3",
+                                      "-i",
+                                      init(),
+                                      "--mask",
+                                      mask(),
+                                      "--inpaint-area",
+                                      "masked",
+                                      "--inpaint-padding",
+                                      "4",
+                                      "--masked-content",
+                                      "latent-nothing",
+                                      "-o",
+                                      out}));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const Image got = decode_image(file_bytes(out));
+  const Image in = read_image_file(init());
+  const Image m = read_image_file(mask());
+  ASSERT_EQ(got.width, in.width);
+  ASSERT_EQ(got.height, in.height);
+  int kept = 0;
+  for (std::size_t i = 0; i < got.pixels.size() / 3; ++i) {
+    const auto ch = static_cast<std::size_t>(m.channels);
+    if (m.pixels[i * ch] != 0 || m.pixels[i * ch + 1] != 0 || m.pixels[i * ch + 2] != 0) continue;
+    ++kept;
+    for (int c = 0; c < 3; ++c) ASSERT_EQ(got.pixels[i * 3 + c], in.pixels[i * 3 + c]) << i;
+  }
+  EXPECT_GT(kept, 500);
+  const A1111Parameters parsed =
+      parse_a1111_parameters(read_png_text(file_bytes(out)).at("parameters"));
+  EXPECT_EQ(parsed.get("Inpaint area"), "Only masked");
+  EXPECT_EQ(parsed.get("Masked area padding"), "4");
+  EXPECT_EQ(parsed.get("Masked content"), "latent nothing");
+}
+
 }  // namespace
 }  // namespace pixforge::pipeline

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <thread>
 
+#include "../../service/src/a1111_inpaint.h"
 #include "../../service/src/a1111_mask.h"
 #include "../../service/src/a1111_model.h"
 #include "a1111_harness.h"
@@ -218,17 +219,78 @@ TEST(A1111Inpaint, F13_mask_blur_invert_and_strength_reach_the_generator) {
   EXPECT_TRUE(with.json()["parameters"]["init_images"].is_array());
 }
 
-TEST(A1111Inpaint, F13_inpainting_modes_that_do_not_map_onto_latent_masking_are_refused) {
+// A1111's API defaults (no inpainting_fill / inpaint_full_res sent): fill, only masked, padding
+// 0 (the API's; the UI's is 32), blur 4, with the original pasted back; every value maps.
+TEST(A1111Inpaint, F13_a1111_default_inpainting_request_maps_to_fill_only_masked) {
+  A1111Service ts;
+  Client c = ts.client();
+  c.consent();
+  auto b = inpaint_body({});
+  b.erase("inpainting_fill");
+  b.erase("inpaint_full_res");
+  auto r = c.post("/sdapi/v1/img2img", b);
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto p = ts.generator->calls().back();
+  ASSERT_TRUE(p.mask && p.inpaint);
+  EXPECT_EQ(p.inpaint->content, MaskedContent::Fill);
+  EXPECT_TRUE(p.inpaint->only_masked);
+  EXPECT_EQ(p.inpaint->padding, 0);
+  EXPECT_TRUE(p.inpaint->overlay);
+  EXPECT_TRUE(p.inpaint->round_mask);  // mask_round: A1111 rounds the latent mask by default
+  // The infotext records what A1111 records for these choices.
+  const auto info = nlohmann::json::parse(r.json()["info"].get<std::string>());
+  const std::string text = info["infotexts"][0];
+  for (const char* key : {"Mask blur: 4", "Inpaint area: Only masked", "Masked area padding: 0",
+                          "Masked content: fill"})
+    EXPECT_NE(text.find(key), std::string::npos) << key << " in " << text;
+
+  const std::vector<std::pair<int, MaskedContent>> fills = {{0, MaskedContent::Fill},
+                                                            {1, MaskedContent::Original},
+                                                            {2, MaskedContent::LatentNoise},
+                                                            {3, MaskedContent::LatentNothing}};
+  for (const auto& [fill, content] : fills) {
+    ASSERT_EQ(c.post("/sdapi/v1/img2img", inpaint_body({{"inpainting_fill", fill}})).status, 200);
+    EXPECT_EQ(ts.generator->calls().back().inpaint->content, content) << fill;
+  }
+  // inpaint_full_res as a bool or as the UI's 0/1, and the padding.
+  for (const auto& [value, only_masked] : std::vector<std::pair<nlohmann::json, bool>>{
+           {false, false}, {true, true}, {0, false}, {1, true}}) {
+    ASSERT_EQ(c.post("/sdapi/v1/img2img",
+                     inpaint_body({{"inpaint_full_res", value}, {"inpaint_full_res_padding", 7}}))
+                  .status,
+              200);
+    p = ts.generator->calls().back();
+    EXPECT_EQ(p.inpaint->only_masked, only_masked) << value.dump();
+    EXPECT_EQ(p.inpaint->padding, 7);
+  }
+  ASSERT_EQ(c.post("/sdapi/v1/img2img", inpaint_body({{"mask_round", false}})).status, 200);
+  EXPECT_FALSE(ts.generator->calls().back().inpaint->round_mask);
+  // Original content over the whole picture: A1111 records neither (only the blur).
+  r = c.post("/sdapi/v1/img2img", inpaint_body({}));
+  const std::string plain =
+      nlohmann::json::parse(r.json()["info"].get<std::string>())["infotexts"][0];
+  EXPECT_EQ(plain.find("Masked content"), std::string::npos);
+  EXPECT_EQ(plain.find("Inpaint area"), std::string::npos);
+  // No mask: no inpainting options at all.
+  auto img2img = inpaint_body({});
+  img2img.erase("mask");
+  ASSERT_EQ(c.post("/sdapi/v1/img2img", img2img).status, 200);
+  EXPECT_FALSE(ts.generator->calls().back().inpaint.has_value());
+}
+
+TEST(A1111Inpaint, F13_inpainting_fields_out_of_range_are_refused_naming_the_field) {
   A1111Service ts;
   Client c = ts.client();
   c.consent();
   const std::vector<std::pair<nlohmann::json, std::string>> refused = {
-      {{{"inpainting_fill", nullptr}}, "inpainting_fill"},  // A1111's default 0 = fill
-      {{{"inpainting_fill", 0}}, "inpainting_fill"},
-      {{{"inpainting_fill", 2}}, "inpainting_fill"},
-      {{{"inpainting_fill", 3}}, "inpainting_fill"},
-      {{{"inpaint_full_res", nullptr}}, "inpaint_full_res"},  // A1111's default true
-      {{{"inpaint_full_res", true}}, "inpaint_full_res"},
+      {{{"inpainting_fill", -1}}, "inpainting_fill"},
+      {{{"inpainting_fill", 4}}, "inpainting_fill"},
+      {{{"inpainting_fill", "fill"}}, "inpainting_fill"},
+      {{{"inpaint_full_res", 2}}, "inpaint_full_res"},
+      {{{"inpaint_full_res", "yes"}}, "inpaint_full_res"},
+      {{{"inpaint_full_res_padding", -1}}, "inpaint_full_res_padding"},
+      {{{"inpaint_full_res_padding", 5000}}, "inpaint_full_res_padding"},
+      {{{"mask_round", 1.5}}, "mask_round"},
       {{{"mask_blur", 65}}, "mask_blur"},
       {{{"resize_mode", 1}}, "resize_mode"},
       {{{"latent_mask", "abc"}}, "latent_mask"},
@@ -246,6 +308,31 @@ TEST(A1111Inpaint, F13_inpainting_modes_that_do_not_map_onto_latent_masking_are_
     EXPECT_EQ(r.json()["field"], field) << r.body;
   }
   EXPECT_TRUE(ts.generator->calls().empty());
+}
+
+// A queued job keeps its inpainting options through the sealed parameters (restart, requeue).
+TEST(A1111Inpaint, F13_inpaint_options_survive_the_stored_job_parameters) {
+  InpaintOptions o;
+  o.content = MaskedContent::LatentNothing;
+  o.only_masked = true;
+  o.padding = 12;
+  o.overlay = true;
+  o.round_mask = false;
+  o.mask_blur = 3;
+  o.invert = true;
+  const InpaintOptions back = inpaint_from_json(nlohmann::json::parse(inpaint_json(o).dump()));
+  EXPECT_EQ(back.content, o.content);
+  EXPECT_EQ(back.only_masked, o.only_masked);
+  EXPECT_EQ(back.padding, o.padding);
+  EXPECT_EQ(back.overlay, o.overlay);
+  EXPECT_EQ(back.mask_blur, o.mask_blur);
+  EXPECT_EQ(back.invert, o.invert);
+  EXPECT_EQ(back.round_mask, o.round_mask);
+  EXPECT_THROW(inpaint_from_json({{"content", "blur"}}), std::exception);
+  const auto keys = a1111_inpaint_keys(o);
+  ASSERT_EQ(keys.size(), 5u);
+  EXPECT_EQ(keys[0], (std::pair<std::string, std::string>{"Mask mode", "Inpaint not masked"}));
+  EXPECT_EQ(keys[4], (std::pair<std::string, std::string>{"Masked content", "latent nothing"}));
 }
 
 TEST(A1111Inpaint, F13_mask_blur_is_cv2s_gaussian) {

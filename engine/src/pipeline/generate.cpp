@@ -11,9 +11,12 @@
 #include "pixforge/nn/unet.h"
 #include "pixforge/nn/vae.h"
 #include "pixforge/pipeline/hires_upscale.h"
+#include "pixforge/pipeline/inpaint_region.h"
 #include "pixforge/pipeline/latent_preview.h"
+#include "pixforge/pipeline/masked_content.h"
 #include "pixforge/sampling/inpaint.h"
 #include "pixforge/sampling/ksampler.h"
+#include "pixforge/sampling/noise.h"
 #include "pixforge/text/text_conditioner.h"
 
 namespace pixforge::pipeline {
@@ -128,7 +131,8 @@ std::optional<HiresPass> plan_hires(const Model& model, const GenerationParams& 
 }
 
 std::vector<GeneratedImage> decode_batch(const Model& model, const GenerationParams& p,
-                                         const Tensor& x, std::int64_t seed, std::int64_t subseed,
+                                         const InpaintFrame& frame, const Tensor& x,
+                                         std::int64_t seed, std::int64_t subseed,
                                          bool keep_latents) {
   std::vector<GeneratedImage> out;
   const Tensor unscaled = ops::scale_bias(x, 1.0f / model.latent_scale());
@@ -137,7 +141,7 @@ std::vector<GeneratedImage> decode_batch(const Model& model, const GenerationPar
     // One image at a time: VAE-decode activations are the largest tensors of a run.
     const Tensor pixels = model.vae().decode(unscaled.slice0(i, i + 1));
     GeneratedImage g;
-    g.image = tensor_to_image(pixels, 0, PixelRange::MinusOneToOne);
+    g.image = frame.finish(tensor_to_image(pixels, 0, PixelRange::MinusOneToOne));
     g.seed = seed;
     g.batch_pos = i;
     g.parameters = to_a1111(p, seed, i, label, subseed);
@@ -145,6 +149,25 @@ std::vector<GeneratedImage> decode_batch(const Model& model, const GenerationPar
     out.push_back(std::move(g));
   }
   return out;
+}
+
+// The run's starting latent: the init latent with the masked area replaced as
+// p.masked_content asks. Latent noise is A1111's create_random_tensors for the run's seeds
+// (image i of the batch seeded seed + i on p.rng), which for one image is the same draw the
+// sampler starts from, as in A1111.
+Tensor run_init_latent(const Model& model, const GenerationParams& p, const Tensor& init,
+                       const Tensor& latent_mask, std::int64_t seed) {
+  if (!latent_mask.defined() || (p.masked_content != MaskedContent::LatentNoise &&
+                                 p.masked_content != MaskedContent::LatentNothing)) {
+    return init;
+  }
+  Tensor noise;
+  if (p.masked_content == MaskedContent::LatentNoise) {
+    sampling::NoiseSampler draw(p.rng, static_cast<std::uint64_t>(seed), init.shape(),
+                                sampling::NoiseBatching::PerImage);
+    noise = draw.next(model.backend());
+  }
+  return apply_latent_masked_content(p.masked_content, init, latent_mask, noise);
 }
 
 }  // namespace
@@ -172,6 +195,8 @@ std::vector<GeneratedImage> generate(const Model& model, const GenerationParams&
   const auto start = Clock::now();
   GenerationParams p = params;
   p.seed = resolve_seed(params.seed);
+  // Inpainting's crop, fill and overlay (A1111's conventions, when asked for) around sampling.
+  const InpaintFrame frame = InpaintFrame::prepare(p);
 
   p.subseed = resolve_seed(params.subseed);
   const sampling::DiscreteSchedule schedule;
@@ -193,7 +218,10 @@ std::vector<GeneratedImage> generate(const Model& model, const GenerationParams&
   ks.variation.strength = p.subseed_strength;
   ks.variation.resize_from_width = p.seed_resize_from_w;
   ks.variation.resize_from_height = p.seed_resize_from_h;
-  if (p.mask) {  // inpainting: the latent noise mask, applied around every denoiser call
+  if (p.mask && p.latent_mask_style != LatentMaskStyle::ComfyUI) {
+    ks.denoise_mask = a1111_latent_mask(model.backend(), *p.mask, p.width, p.height, latent_shape,
+                                        p.latent_mask_style == LatentMaskStyle::A1111Rounded);
+  } else if (p.mask) {  // inpainting: the latent noise mask, applied around every denoiser call
     ks.denoise_mask = sampling::prepare_denoise_mask(model.backend(), p.mask->values, p.mask->width,
                                                      p.mask->height, latent_shape);
   }
@@ -227,8 +255,9 @@ std::vector<GeneratedImage> generate(const Model& model, const GenerationParams&
       pr.preview = preview.empty() ? nullptr : &preview;
       return options.on_progress(pr);
     };
+    const Tensor run_init = run_init_latent(model, p, init, ks.denoise_mask, seed);
     Tensor x = sampling::ksample(schedule, denoiser, ks, model.backend(), latent_shape,
-                                 init.defined() ? &init : nullptr, hooks);
+                                 run_init.defined() ? &run_init : nullptr, hooks);
     if (hires) {
       if (options.cancel != nullptr && options.cancel->load()) throw Cancelled();
       const Tensor start_latent =
@@ -240,7 +269,7 @@ std::vector<GeneratedImage> generate(const Model& model, const GenerationParams&
       x = sampling::ksample(schedule, hires_denoiser, hks, model.backend(), start_latent.shape(),
                             &start_latent, hooks);
     }
-    auto batch = decode_batch(model, p, x, seed, subseed, options.keep_latents);
+    auto batch = decode_batch(model, p, frame, x, seed, subseed, options.keep_latents);
     for (auto& g : batch) images.push_back(std::move(g));
   }
   return images;

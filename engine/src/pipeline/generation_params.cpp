@@ -100,6 +100,38 @@ void check_hires(const GenerationParams& p, const ParamLimits& limits,
 
 }  // namespace
 
+std::string_view masked_content_name(MaskedContent c) {
+  switch (c) {
+    case MaskedContent::Fill:
+      return "fill";
+    case MaskedContent::LatentNoise:
+      return "latent-noise";
+    case MaskedContent::LatentNothing:
+      return "latent-nothing";
+    case MaskedContent::Original:
+      break;
+  }
+  return "original";
+}
+
+MaskedContent parse_masked_content(std::string_view name) {
+  for (auto c : {MaskedContent::Original, MaskedContent::Fill, MaskedContent::LatentNoise,
+                 MaskedContent::LatentNothing})
+    if (name == masked_content_name(c)) return c;
+  throw InvalidParams("unknown masked content '" + std::string(name) +
+                      "': use fill, original, latent-noise or latent-nothing");
+}
+
+std::string_view inpaint_area_name(InpaintArea a) {
+  return a == InpaintArea::OnlyMasked ? "masked" : "whole";
+}
+
+InpaintArea parse_inpaint_area(std::string_view name) {
+  if (name == "whole") return InpaintArea::Whole;
+  if (name == "masked") return InpaintArea::OnlyMasked;
+  throw InvalidParams("unknown inpaint area '" + std::string(name) + "': use whole or masked");
+}
+
 std::string_view compute_type_name(ComputeType t) { return t == ComputeType::F32 ? "f32" : "bf16"; }
 
 ComputeType parse_compute_type(std::string_view name) {
@@ -159,6 +191,9 @@ void validate(const GenerationParams& p, const ParamLimits& limits,
     require(!p.init_image->empty(), "init image is empty");
   }
   if (p.mask) check_mask(*p.mask, p.init_image ? &*p.init_image : nullptr);
+  require(p.inpaint_padding >= 0 && p.inpaint_padding <= limits.max_side,
+          "inpaint padding " + std::to_string(p.inpaint_padding) + " must be in 0.." +
+              std::to_string(limits.max_side));
   require(p.threads >= 0 && p.threads <= 1024, "threads must be 0 (all cores) or a positive count");
   check_variation(p, limits);
   if (p.hires) check_hires(p, limits, model_upscalers);

@@ -172,6 +172,40 @@ void apply_hires(const A1111Parameters& in, GenerationParams& p) {
   p.hires = h;
 }
 
+// A1111's "Masked content" values; empty for original, which it does not record.
+std::string_view masked_content_label(MaskedContent c) {
+  switch (c) {
+    case MaskedContent::Fill:
+      return "fill";
+    case MaskedContent::LatentNoise:
+      return "latent noise";
+    case MaskedContent::LatentNothing:
+      return "latent nothing";
+    case MaskedContent::Original:
+      break;
+  }
+  return {};
+}
+
+void apply_inpaint_keys(const A1111Parameters& infotext, GenerationParams& params) {
+  if (auto v = infotext.get("Masked content")) {
+    bool known = false;
+    for (auto c : {MaskedContent::Fill, MaskedContent::LatentNoise, MaskedContent::LatentNothing})
+      if (*v == masked_content_label(c)) {
+        params.masked_content = c;
+        known = true;
+      }
+    if (!known) throw InvalidParams("parameters: masked content '" + *v + "' is not supported");
+  }
+  if (auto v = infotext.get("Inpaint area")) {
+    if (*v != "Only masked")
+      throw InvalidParams("parameters: inpaint area '" + *v + "' is not supported");
+    params.inpaint_area = InpaintArea::OnlyMasked;
+  }
+  if (auto v = infotext.get("Masked area padding"))
+    params.inpaint_padding = read_number<int>("Masked area padding", *v);
+}
+
 }  // namespace
 
 std::string sampler_display_name(const std::string& sampler) {
@@ -210,7 +244,16 @@ A1111Parameters to_a1111(const GenerationParams& params, std::int64_t seed, int 
   if (params.init_image) out.set("Denoising strength", number(params.strength));
   if (params.hires) out.set("Denoising strength", number(params.hires->denoise));
   // A1111's key for a masked img2img; our masks are used as given, without a blur.
-  if (params.mask) out.set("Mask blur", "0");
+  if (params.mask) {
+    out.set("Mask blur", "0");
+    // A1111's keys, written only when not its "original" / "whole picture" choice, as it does.
+    if (params.inpaint_area == InpaintArea::OnlyMasked) {
+      out.set("Inpaint area", "Only masked");
+      out.set("Masked area padding", std::to_string(params.inpaint_padding));
+    }
+    if (const auto content = masked_content_label(params.masked_content); !content.empty())
+      out.set("Masked content", std::string(content));
+  }
   if (params.rng == sampling::RngKind::TorchCpu) out.set("RNG", "CPU");
   if (params.hires) add_hires(params, out);
   return out;
@@ -252,6 +295,7 @@ void apply_a1111(const A1111Parameters& infotext, GenerationParams& params) {
   }
   params.hires.reset();
   apply_hires(infotext, params);
+  apply_inpaint_keys(infotext, params);
   const auto rng = infotext.get("RNG");
   if (!rng || *rng == "GPU") {
     params.rng = sampling::RngKind::TorchCudaPhilox;

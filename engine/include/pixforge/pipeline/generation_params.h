@@ -34,6 +34,30 @@ struct InpaintMask {
   std::vector<float> values;
 };
 
+// What the masked area starts from before sampling (A1111's inpainting_fill, "Masked content"):
+// Original keeps the init image there (ComfyUI's latent noise mask; the default); Fill replaces
+// the masked pixels by colours blurred in from around them (A1111's masking.fill) before VAE
+// encoding; LatentNoise replaces the masked latent by the run's seeded noise draw; LatentNothing
+// zeroes it. The latent modes blend by the latent mask, as A1111 does (masked_content.h).
+enum class MaskedContent { Original, Fill, LatentNoise, LatentNothing };
+std::string_view masked_content_name(MaskedContent c);      // "original", "fill", ...
+MaskedContent parse_masked_content(std::string_view name);  // throws InvalidParams
+
+// Where inpainting samples (A1111's inpaint_full_res, "Inpaint area"): Whole runs on the whole
+// init image resized to width x height; OnlyMasked crops the mask's bounding box (plus
+// inpaint_padding, widened to the output's aspect ratio, clamped to the image), inpaints that
+// at width x height and pastes it back, so the output keeps the init image's size
+// (inpaint_region.h).
+enum class InpaintArea { Whole, OnlyMasked };
+std::string_view inpaint_area_name(InpaintArea a);      // "whole", "masked"
+InpaintArea parse_inpaint_area(std::string_view name);  // throws InvalidParams
+
+// How the mask becomes the latent mask the sampler blends with: ComfyUI resizes it to the latent
+// bilinearly, fractions kept; A1111 resizes the width x height mask with PIL's bicubic (its
+// default Image.resize), and A1111Rounded (A1111's mask_round, on by default) rounds that to 0 or
+// 1 (masked_content.h).
+enum class LatentMaskStyle { ComfyUI, A1111, A1111Rounded };
+
 enum class ComputeType { F32, BF16 };
 std::string_view compute_type_name(ComputeType t);      // "f32", "bf16"
 ComputeType parse_compute_type(std::string_view name);  // throws InvalidParams
@@ -55,6 +79,14 @@ struct GenerationParams {
   // Inpainting: needs init_image and has its size (it maps onto the output as the init image
   // does, then is resized to the latent bilinearly, as ComfyUI). Strength keeps its meaning.
   std::optional<InpaintMask> mask;
+  MaskedContent masked_content = MaskedContent::Original;
+  InpaintArea inpaint_area = InpaintArea::Whole;
+  int inpaint_padding = 32;  // pixels around the mask's bounding box (OnlyMasked), 0..4096
+  // A1111's final overlay: the init image is alpha-composited over every output with the mask
+  // as transparency, so pixels the mask does not touch equal the input exactly. Whole area: the
+  // mask is doubled first (A1111's mask_for_overlay). OnlyMasked always overlays.
+  bool mask_overlay = false;
+  LatentMaskStyle latent_mask_style = LatentMaskStyle::ComfyUI;
   sampling::RngKind rng = sampling::RngKind::TorchCpu;
   // dpmpp_sde / dpmpp_2m_sde noise: ComfyUI's Brownian tree (default) or a Gaussian draw per step.
   sampling::SdeNoiseKind sde_noise = sampling::SdeNoiseKind::BrownianTree;

@@ -26,6 +26,20 @@ struct Image {
   std::vector<std::pair<std::string, std::string>> text = {};
 };
 
+// A1111's inpainting choices for a masked img2img (a1111_request.cpp maps its fields here; the
+// engine generator hands them to the pipeline's GenerationParams of the same meaning).
+enum class MaskedContent { Original, Fill, LatentNoise, LatentNothing };  // inpainting_fill 1 0 2 3
+struct InpaintOptions {
+  MaskedContent content = MaskedContent::Original;
+  bool only_masked = false;  // inpaint_full_res: sample the crop around the mask, paste back
+  int padding = 0;           // inpaint_full_res_padding (A1111's API default; the UI's is 32)
+  bool overlay = false;      // paste the original back outside the (blurred) mask, as A1111
+  bool round_mask = true;    // mask_round: the bicubic latent mask rounded to 0/1 (A1111's)
+  // Recorded in the A1111 infotext only (the mask arrives already blurred and inverted).
+  int mask_blur = 0;
+  bool invert = false;
+};
+
 struct GenerationParams {
   std::string prompt;  // personal data: held in memory only while the job runs
   std::string negative_prompt;
@@ -41,6 +55,8 @@ struct GenerationParams {
   // Inpainting: needs init_image and its size; RGB grey, 255 = regenerate, 0 = keep, between =
   // blend (uploads.h). The engine applies it as ComfyUI's latent noise mask: no pixel overlay.
   std::optional<Image> mask;
+  // With a mask from the A1111 API: how it inpaints (unset: ComfyUI's latent noise mask only).
+  std::optional<InpaintOptions> inpaint;
   double strength = 0.75;  // img2img denoising strength
   // A1111 jobs (n_iter x batch_size): `batch_count` iterations of `batch` images, image k of the
   // job seeded seed + k with its own noise draw, as A1111 assigns all_seeds. The job runner
