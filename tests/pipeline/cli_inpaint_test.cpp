@@ -1,89 +1,51 @@
 // `pixforge generate -i in.png --mask mask.png`: inpainting from the command line, the
 // parameters chunk it writes, and --from on an inpainted image.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
-#include "pipeline_fixture.h"
+#include "cli_fixture.h"
 #include "pixforge/image/a1111_parameters.h"
 #include "pixforge/image/codec.h"
 #include "testing/paths.h"
-#include "testing/subprocess.h"
 
 namespace pixforge::pipeline {
 namespace {
 
-using pipeline_test::PipelineTest;
+using pipeline_test::CliResult;
+using pipeline_test::file_bytes;
+using pipeline_test::run_generate;
 
-struct Result {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
-
-// `pixforge generate <args...>`, run directly (no shell, so paths need no quoting).
-Result run_generate(std::vector<std::string> args) {
-  args.insert(args.begin(), {PIXFORGE_CLI_PATH, "generate"});
-  const testing::ProcessResult p = testing::run_process(args);
-  return {p.status, p.out + p.err};
-}
-
-std::vector<std::uint8_t> file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-class CliInpaintTest : public PipelineTest {
+class CliInpaintTest : public pipeline_test::GenerateCliTest {
  protected:
-  // The model flags, then `more`.
-  std::vector<std::string> args(std::initializer_list<std::string> more) const {
-    std::vector<std::string> a = {"-m",         checkpoint_path(), "--vocab",
-                                  vocab_path(), "--type",          "f32"};
-    a.insert(a.end(), more);
-    return a;
-  }
   std::string init() const { return testing::golden_path("pipeline/init_64.png"); }
   std::string mask() const { return testing::golden_path("pipeline/mask_64.png"); }
-  std::string temp(const std::string& name) const {
-    std::filesystem::create_directories(out_dir_);
-    return (out_dir_ / name).string();
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(out_dir_, ec);
-  }
-
- private:
-  std::filesystem::path out_dir_ = std::filesystem::path(checkpoint_path()).parent_path() /
-                                   ("cli_inpaint_" + std::to_string(::getpid()));
 };
 
 TEST_F(CliInpaintTest, BadMasksAreRefusedBeforeLoading) {
   // A mask without an init image, a mask of another size than the image, an unreadable mask.
-  Result r = run_generate(args({"-p", "x", "-W", "64", "-H", "64", "--mask", mask()}));
+  CliResult r = run_generate(model_args({"-p", "x", "-W", "64", "-H", "64", "--mask", mask()}));
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_NE(r.output.find("needs an init image"), std::string::npos) << r.output;
   write_image_file(temp("small.png"), Image::blank(32, 32, 3));
   r = run_generate(
-      args({"-p", "x", "-W", "64", "-H", "64", "-i", init(), "--mask", temp("small.png")}));
+      model_args({"-p", "x", "-W", "64", "-H", "64", "-i", init(), "--mask", temp("small.png")}));
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_NE(r.output.find("mask size 32x32 must equal the init image size 64x64"),
             std::string::npos)
       << r.output;
   r = run_generate(
-      args({"-p", "x", "-W", "64", "-H", "64", "-i", init(), "--mask", "/nonexistent.png"}));
+      model_args({"-p", "x", "-W", "64", "-H", "64", "-i", init(), "--mask", "/nonexistent.png"}));
   EXPECT_EQ(r.status, 4) << r.output;
 }
 
 TEST_F(CliInpaintTest, InpaintsAndReRunsFromThePngWithTheMaskGivenAgain) {
   const std::string first = temp("inpaint.png");
-  const Result a =
-      run_generate(args({"-p", "a red door", "-W", "64", "-H", "64", "--steps", "2", "-s", "3",
-                         "--strength", "0.9", "-i", init(), "--mask", mask(), "-o", first}));
+  const CliResult a = run_generate(
+      model_args({"-p", "a red door", "-W", "64", "-H", "64", "--steps", "2", "-s", "3",
+                  "--strength", "0.9", "-i", init(), "--mask", mask(), "-o", first}));
   ASSERT_EQ(a.status, 0) << a.output;
   const std::string text = read_png_text(file_bytes(first)).at("parameters");
   const A1111Parameters parsed = parse_a1111_parameters(text);
@@ -91,15 +53,15 @@ TEST_F(CliInpaintTest, InpaintsAndReRunsFromThePngWithTheMaskGivenAgain) {
   EXPECT_EQ(parsed.get("Mask blur"), "0");
 
   // Without the mask the run cannot be reproduced: refused rather than run as plain img2img.
-  const Result no_mask =
-      run_generate(args({"--from", first, "-i", init(), "-o", temp("never.png")}));
+  const CliResult no_mask =
+      run_generate(model_args({"--from", first, "-i", init(), "-o", temp("never.png")}));
   EXPECT_EQ(no_mask.status, 2) << no_mask.output;
   EXPECT_NE(no_mask.output.find("inpainting run"), std::string::npos) << no_mask.output;
   EXPECT_FALSE(std::filesystem::exists(temp("never.png")));
 
   const std::string again = temp("again.png");
-  const Result b =
-      run_generate(args({"--from", first, "-i", init(), "--mask", mask(), "-o", again}));
+  const CliResult b =
+      run_generate(model_args({"--from", first, "-i", init(), "--mask", mask(), "-o", again}));
   ASSERT_EQ(b.status, 0) << b.output;
   EXPECT_EQ(decode_image(file_bytes(again)).pixels, decode_image(file_bytes(first)).pixels);
   EXPECT_EQ(read_png_text(file_bytes(again)).at("parameters"), text);
@@ -121,10 +83,10 @@ TEST_F(CliInpaintTest, A1111InpaintFlagsAreCheckedBeforeLoading) {
        "inpaint padding -1 must be in 0..4096"},
   };
   for (const auto& [flags, message] : bad) {
-    std::vector<std::string> a = args({"-p", "x", "-W", "64", "-H", "64"});
+    std::vector<std::string> a = model_args({"-p", "x", "-W", "64", "-H", "64"});
     a.insert(a.end(), flags.begin(), flags.end());
     a[1] = "/nonexistent-model.safetensors";  // refused before the model is looked at
-    const Result r = run_generate(a);
+    const CliResult r = run_generate(a);
     EXPECT_EQ(r.status, 2) << r.output;
     EXPECT_NE(r.output.find(message), std::string::npos) << r.output;
   }
@@ -134,28 +96,28 @@ TEST_F(CliInpaintTest, A1111InpaintFlagsAreCheckedBeforeLoading) {
 // does not touch is the input's, and the parameters chunk carries A1111's keys.
 TEST_F(CliInpaintTest, OnlyMaskedRunKeepsUnmaskedPixelsAndRecordsA1111Keys) {
   const std::string out = temp("masked.png");
-  const Result r = run_generate(args({"-p",
-                                      "a red door",
-                                      "-W",
-                                      "64",
-                                      "-H",
-                                      "64",
-                                      "--steps",
-                                      "1",
-                                      "-s",
-                                      "3",
-                                      "-i",
-                                      init(),
-                                      "--mask",
-                                      mask(),
-                                      "--inpaint-area",
-                                      "masked",
-                                      "--inpaint-padding",
-                                      "4",
-                                      "--masked-content",
-                                      "latent-nothing",
-                                      "-o",
-                                      out}));
+  const CliResult r = run_generate(model_args({"-p",
+                                               "a red door",
+                                               "-W",
+                                               "64",
+                                               "-H",
+                                               "64",
+                                               "--steps",
+                                               "1",
+                                               "-s",
+                                               "3",
+                                               "-i",
+                                               init(),
+                                               "--mask",
+                                               mask(),
+                                               "--inpaint-area",
+                                               "masked",
+                                               "--inpaint-padding",
+                                               "4",
+                                               "--masked-content",
+                                               "latent-nothing",
+                                               "-o",
+                                               out}));
   ASSERT_EQ(r.status, 0) << r.output;
   const Image got = decode_image(file_bytes(out));
   const Image in = read_image_file(init());

@@ -19,12 +19,7 @@ namespace {
 using testing::A1111Service;
 using testing::Client;
 
-nlohmann::json body(nlohmann::json extra = nlohmann::json::object()) {
-  nlohmann::json b = {
-      {"prompt", "a lighthouse"}, {"steps", 2}, {"width", 64}, {"height", 64}, {"seed", 5}};
-  b.update(extra);
-  return b;
-}
+using testing::a1111_body;
 
 std::string write_file(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
@@ -87,16 +82,17 @@ TEST(A1111Models, F13_sd_models_lists_title_hash_sha256_and_no_server_path) {
        {entry["title"].get<std::string>(), std::string("tiny-sd.safetensors"),
         std::string("tiny-sd"), sha.substr(0, 10), sha}) {
     EXPECT_EQ(c.post("/sdapi/v1/options", {{"sd_model_checkpoint", name}}).status, 200) << name;
-    auto r =
-        c.post("/sdapi/v1/txt2img", body({{"override_settings", {{"sd_model_checkpoint", name}}}}));
+    auto r = c.post("/sdapi/v1/txt2img",
+                    a1111_body({{"override_settings", {{"sd_model_checkpoint", name}}}}));
     EXPECT_EQ(r.status, 200) << name << r.body;
   }
-  auto other = c.post("/sdapi/v1/txt2img",
-                      body({{"override_settings", {{"sd_model_checkpoint", "sdxl.safetensors"}}}}));
+  auto other =
+      c.post("/sdapi/v1/txt2img",
+             a1111_body({{"override_settings", {{"sd_model_checkpoint", "sdxl.safetensors"}}}}));
   EXPECT_EQ(other.status, 400);
   EXPECT_EQ(other.json()["field"], "override_settings.sd_model_checkpoint");
   // info and the infotext carry the short hash, as A1111's "Model hash".
-  auto r = c.post("/sdapi/v1/txt2img", body());
+  auto r = c.post("/sdapi/v1/txt2img", a1111_body());
   const auto info = nlohmann::json::parse(r.json()["info"].get<std::string>());
   EXPECT_EQ(info["sd_model_hash"], sha.substr(0, 10));
   EXPECT_NE(info["infotexts"][0].get<std::string>().find("Model hash: " + sha.substr(0, 10)),
@@ -127,10 +123,10 @@ TEST(A1111Fields, F13_fields_a1111_itself_ignores_here_are_accepted) {
       {{"sampler_index", "Euler a"}, {"denoising_strength", 0}},
   };
   for (const auto& extra : accepted) {
-    auto r = c.post("/sdapi/v1/txt2img", body(extra));
+    auto r = c.post("/sdapi/v1/txt2img", a1111_body(extra));
     EXPECT_EQ(r.status, 200) << extra.dump() << " -> " << r.body;
   }
-  auto styled = c.post("/sdapi/v1/txt2img", body({{"styles", {"cinematic"}}}));
+  auto styled = c.post("/sdapi/v1/txt2img", a1111_body({{"styles", {"cinematic"}}}));
   const auto info = nlohmann::json::parse(styled.json()["info"].get<std::string>());
   EXPECT_EQ(info["styles"], nlohmann::json::array({"cinematic"}));
   EXPECT_EQ(ts.generator->calls().back().prompt, "a lighthouse");  // no style text added
@@ -165,7 +161,7 @@ TEST(A1111Fields, F13_fields_this_server_cannot_honour_are_refused_naming_them) 
       {{{"send_images", "yes"}}, "send_images"},
   };
   for (const auto& [extra, field] : refused) {
-    auto r = c.post("/sdapi/v1/txt2img", body(extra));
+    auto r = c.post("/sdapi/v1/txt2img", a1111_body(extra));
     EXPECT_EQ(r.status, 400) << extra.dump();
     EXPECT_EQ(r.json()["field"], field) << r.body;
   }
@@ -177,11 +173,12 @@ TEST(A1111Fields, F13_fields_this_server_cannot_honour_are_refused_naming_them) 
 // --- img2img masks --------------------------------------------------------------------------
 
 nlohmann::json inpaint_body(nlohmann::json extra) {
-  nlohmann::json b = body({{"init_images", {testing::b64(testing::split_png(64, 64, 64, 90, 90))}},
-                           {"mask", testing::b64(testing::split_png(64, 64, 32, 0, 255))},
-                           {"inpainting_fill", 1},
-                           {"inpaint_full_res", false},
-                           {"denoising_strength", 0.6}});
+  nlohmann::json b =
+      a1111_body({{"init_images", {testing::b64(testing::split_png(64, 64, 64, 90, 90))}},
+                  {"mask", testing::b64(testing::split_png(64, 64, 32, 0, 255))},
+                  {"inpainting_fill", 1},
+                  {"inpaint_full_res", false},
+                  {"denoising_strength", 0.6}});
   if (extra.is_object()) b.update(extra);
   return b;
 }
@@ -412,7 +409,7 @@ TEST(NativeNames, F13_unknown_names_are_a_400_listing_the_accepted_values) {
   EXPECT_NE(smessage.find("karras (Karras)"), std::string::npos) << smessage;
   EXPECT_NE(smessage.find("Automatic"), std::string::npos) << smessage;
   // The same list on the A1111 route.
-  auto a = c.post("/sdapi/v1/txt2img", body({{"sampler_name", "Heun"}}));
+  auto a = c.post("/sdapi/v1/txt2img", a1111_body({{"sampler_name", "Heun"}}));
   EXPECT_EQ(a.status, 400);
   EXPECT_NE(a.json()["detail"].get<std::string>().find("dpmpp_2m (DPM++ 2M"), std::string::npos);
   EXPECT_EQ(ts.generator->calls().size(), runs);

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -76,6 +77,14 @@ class A1111Service {
  private:
   std::unique_ptr<Service> service_;
 };
+
+// A small txt2img body (64x64, 2 steps, seed 5) with `extra` fields over it.
+inline nlohmann::json a1111_body(nlohmann::json extra = nlohmann::json::object()) {
+  nlohmann::json b = {
+      {"prompt", "a lighthouse"}, {"steps", 2}, {"width", 64}, {"height", 64}, {"seed", 5}};
+  b.update(extra);
+  return b;
+}
 
 // A grey PNG: columns < split are `left`, the others `right`.
 std::string split_png(int w, int h, int split, std::uint8_t left, std::uint8_t right);

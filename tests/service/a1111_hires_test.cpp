@@ -13,12 +13,7 @@ namespace {
 using testing::A1111Service;
 using testing::Client;
 
-nlohmann::json body(nlohmann::json extra = nlohmann::json::object()) {
-  nlohmann::json b = {
-      {"prompt", "a lighthouse"}, {"steps", 2}, {"width", 64}, {"height", 64}, {"seed", 5}};
-  b.update(extra);
-  return b;
-}
+using testing::a1111_body;
 
 nlohmann::json info_of(const testing::Response& r) {
   return nlohmann::json::parse(r.json()["info"].get<std::string>());
@@ -28,12 +23,12 @@ TEST(A1111Variation, F13_variation_seeds_map_per_image_as_a1111_assigns_them) {
   A1111Service ts;
   Client c = ts.client();
   c.consent();
-  auto r = c.post("/sdapi/v1/txt2img", body({{"subseed", 100},
-                                             {"subseed_strength", 0.25},
-                                             {"batch_size", 2},
-                                             {"n_iter", 2},
-                                             {"seed_resize_from_w", 96},
-                                             {"seed_resize_from_h", 80}}));
+  auto r = c.post("/sdapi/v1/txt2img", a1111_body({{"subseed", 100},
+                                                   {"subseed_strength", 0.25},
+                                                   {"batch_size", 2},
+                                                   {"n_iter", 2},
+                                                   {"seed_resize_from_w", 96},
+                                                   {"seed_resize_from_h", 80}}));
   ASSERT_EQ(r.status, 200) << r.body;
   const auto calls = ts.generator->calls();
   ASSERT_EQ(calls.size(), 4u);
@@ -56,7 +51,7 @@ TEST(A1111Variation, F13_variation_seeds_map_per_image_as_a1111_assigns_them) {
   EXPECT_EQ(third.get("Seed resize from"), "96x80");
 
   // Strength 0: seeds step, the subseed is only reported, nothing about variation is written.
-  r = c.post("/sdapi/v1/txt2img", body({{"subseed", 7}, {"n_iter", 2}}));
+  r = c.post("/sdapi/v1/txt2img", a1111_body({{"subseed", 7}, {"n_iter", 2}}));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(ts.generator->calls()[4].seed, 5);
   EXPECT_EQ(ts.generator->calls()[5].seed, 6);
@@ -71,16 +66,16 @@ TEST(A1111Hires, F13_enable_hr_maps_hr_fields_and_reports_them_as_a1111) {
   A1111Service ts;
   Client c = ts.client();
   c.consent();
-  auto r = c.post("/sdapi/v1/txt2img", body({{"enable_hr", true},
-                                             {"hr_scale", 2},
-                                             {"hr_upscaler", "Latent (nearest)"},
-                                             {"hr_second_pass_steps", 1},
-                                             {"denoising_strength", 0.55},
-                                             {"hr_sampler_name", "Euler a"},
-                                             {"hr_scheduler", "Karras"},
-                                             {"hr_prompt", "a lighthouse, detailed"},
-                                             {"hr_negative_prompt", ""},
-                                             {"hr_checkpoint_name", "Use same checkpoint"}}));
+  auto r = c.post("/sdapi/v1/txt2img", a1111_body({{"enable_hr", true},
+                                                   {"hr_scale", 2},
+                                                   {"hr_upscaler", "Latent (nearest)"},
+                                                   {"hr_second_pass_steps", 1},
+                                                   {"denoising_strength", 0.55},
+                                                   {"hr_sampler_name", "Euler a"},
+                                                   {"hr_scheduler", "Karras"},
+                                                   {"hr_prompt", "a lighthouse, detailed"},
+                                                   {"hr_negative_prompt", ""},
+                                                   {"hr_checkpoint_name", "Use same checkpoint"}}));
   ASSERT_EQ(r.status, 200) << r.body;
   const GenerationParams p = ts.generator->calls().at(0);
   ASSERT_TRUE(p.hires.has_value());
@@ -106,7 +101,7 @@ TEST(A1111Hires, F13_enable_hr_maps_hr_fields_and_reports_them_as_a1111) {
   EXPECT_EQ(t.get("Hires prompt"), "a lighthouse, detailed");
 
   // Without enable_hr the hr_* fields are A1111's no-op.
-  r = c.post("/sdapi/v1/txt2img", body({{"hr_scale", 3}, {"hr_upscaler", "Bogus"}}));
+  r = c.post("/sdapi/v1/txt2img", a1111_body({{"hr_scale", 3}, {"hr_upscaler", "Bogus"}}));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_FALSE(ts.generator->calls().at(1).hires.has_value());
 }
@@ -127,13 +122,14 @@ TEST(A1111Hires, F13_bad_hires_and_variation_values_are_refused_naming_the_field
       {{{"subseed", -2}}, "subseed"},
   };
   for (const auto& [extra, field] : refused) {
-    auto r = c.post("/sdapi/v1/txt2img", body(extra));
+    auto r = c.post("/sdapi/v1/txt2img", a1111_body(extra));
     EXPECT_EQ(r.status, 400) << extra.dump() << " -> " << r.body;
     EXPECT_EQ(r.json()["field"], field) << extra.dump() << " -> " << r.body;
   }
-  auto r = c.post("/sdapi/v1/img2img",
-                  body({{"init_images", {testing::b64(testing::split_png(64, 64, 64, 90, 90))}},
-                        {"enable_hr", true}}));
+  auto r =
+      c.post("/sdapi/v1/img2img",
+             a1111_body({{"init_images", {testing::b64(testing::split_png(64, 64, 64, 90, 90))}},
+                         {"enable_hr", true}}));
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_EQ(r.json()["field"], "enable_hr");
   EXPECT_TRUE(ts.generator->calls().empty());
@@ -159,7 +155,7 @@ TEST(A1111Hires, P8_hires_prompt_is_screened_like_the_prompt) {
   Client c = ts.client();
   c.consent();
   auto r = c.post("/sdapi/v1/txt2img",
-                  body({{"enable_hr", true}, {"hr_prompt", "porn of the lighthouse"}}));
+                  a1111_body({{"enable_hr", true}, {"hr_prompt", "porn of the lighthouse"}}));
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_EQ(r.json()["error"], "prompt_blocked") << r.body;
   EXPECT_EQ(r.json()["field"], "hr_prompt") << r.body;
