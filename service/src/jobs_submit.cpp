@@ -167,11 +167,13 @@ JobRow await_job(Service::State& app, const std::string& job_id, int timeout_ms)
     auto job = app.store->find_job(job_id);
     if (!job) throw not_found("job");
     if (job->state != "queued" && job->state != "running") {
-      if (job->state == "succeeded" && job_outputs(app, *job).empty() &&
-          !app.store->job_flags(job->id).empty())
-        throw ApiError(422, "output_withheld",
-                       "every generated image was withheld by output moderation and is held "
-                       "for review");
+      if (job->state == "succeeded") {
+        const JobOutputs outputs = app.store->job_outputs(job->id, job->owner_id);
+        if (outputs.image_ids.empty() && outputs.withheld > 0)
+          throw ApiError(422, "output_withheld",
+                         "every generated image was withheld by output moderation and is held "
+                         "for review");
+      }
       return *job;
     }
     if (std::chrono::steady_clock::now() > deadline)
@@ -180,20 +182,12 @@ JobRow await_job(Service::State& app, const std::string& job_id, int timeout_ms)
   }
 }
 
-std::vector<std::string> job_outputs(Service::State& app, const JobRow& job) {
-  return app.store->job_outputs(job.id, job.owner_id).image_ids;
-}
-
 nlohmann::json moderation_json(const JobRow& job, const JobOutputs& outputs) {
   nlohmann::json j = {{"prompt_rewritten", job.safety_action == "rewrite"}};
   if (!job.safety_category.empty()) j["safety_category"] = job.safety_category;
   j["withheld_images"] = outputs.withheld;
   if (outputs.withheld > 0 && outputs.image_ids.empty()) j["result"] = "withheld";
   return j;
-}
-
-nlohmann::json moderation_json(Service::State& app, const JobRow& job) {
-  return moderation_json(job, app.store->job_outputs(job.id, job.owner_id));
 }
 
 std::string output_png(Service::State& app, const BlobRow& blob) {

@@ -30,13 +30,10 @@ std::string submit_job(Ctx& c, GenerationParams params, const std::string& api);
 JobRow await_job(Service::State& app, const std::string& job_id, int timeout_ms);
 
 // What prompt safety (P8) and output moderation (P9) did to a job, for its JSON:
-// {"prompt_rewritten", "safety_category"?, "withheld_images", "result"?: "withheld"}.
-nlohmann::json moderation_json(Service::State& app, const JobRow& job);
-// The same from outputs already read (a status answer reads them once for both uses).
+// {"prompt_rewritten", "safety_category"?, "withheld_images", "result"?: "withheld"}, from the
+// job's outputs as Store::job_outputs reads them (an answer reads them once for its images too).
 nlohmann::json moderation_json(const JobRow& job, const JobOutputs& outputs);
 
-// Output ids of a job, in creation order.
-std::vector<std::string> job_outputs(Service::State& app, const JobRow& job);
 // Decrypted PNG bytes of one output blob (ownership already checked); an image withheld by
 // moderation is a 404 to its owner (P9).
 std::string output_png(Service::State& app, const BlobRow& blob);

@@ -153,9 +153,10 @@ void respond(Ctx& c, const std::string& job_id, const GenerationParams& p,
                    "the generation " + job.state);
   // send_images false: A1111 answers with no images (the tool reads them another way; here
   // they stay in the owner's gallery).
+  const JobOutputs outputs = c.app.store->job_outputs(job.id, job.owner_id);
   nlohmann::json images = nlohmann::json::array();
   if (bool_field(body, "send_images", true))
-    for (const auto& id : job_outputs(c.app, job))
+    for (const auto& id : outputs.image_ids)
       images.push_back(base64(output_png(c.app, *c.app.store->find_blob(id))));
   c.app.store->mark_returned(job.id, c.app.now());
   // The prompt is echoed only to its author, in this response; it is not re-stored.
@@ -163,7 +164,7 @@ void respond(Ctx& c, const std::string& job_id, const GenerationParams& p,
             {{"images", images},
              {"parameters", echo_request(body, p)},
              {"info", info_json(c, job, p, visible_indices(c.app, job), body).dump()},
-             {"moderation", moderation_json(c.app, job)}});  // P8 rewrite, P9 withheld images
+             {"moderation", moderation_json(job, outputs)}});  // P8 rewrite, P9 withheld images
 }
 
 // The A1111 checks that need the loaded model (override_settings names the checkpoint).

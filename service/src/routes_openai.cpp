@@ -107,8 +107,9 @@ void respond(Ctx& c, const std::string& job_id, const std::string& response_form
   if (job.state != "succeeded")
     throw ApiError(job.state == "cancelled" ? 409 : 500, "generation_" + job.state,
                    "the generation " + job.state);
+  const JobOutputs outputs = c.app.store->job_outputs(job.id, job.owner_id);
   nlohmann::json data = nlohmann::json::array();
-  for (const auto& id : job_outputs(c.app, job)) {
+  for (const auto& id : outputs.image_ids) {
     if (response_format == "b64_json") {
       const auto blob = c.app.store->find_blob(id);
       data.push_back({{"b64_json", base64(output_png(c.app, *blob))}});
@@ -122,7 +123,7 @@ void respond(Ctx& c, const std::string& job_id, const std::string& response_form
             {{"created", c.app.now() / 1000},
              {"data", data},
              {"output_format", "png"},
-             {"moderation", moderation_json(c.app, job)}});  // P8 rewrite, P9 withheld images
+             {"moderation", moderation_json(job, outputs)}});  // P8 rewrite, P9 withheld images
 }
 
 void post_generations(Ctx& c) {
