@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "pixforge/service/crypto.h"
+#include "wal_change_watch.h"
 
 namespace pixforge::service::sqlite {
 
@@ -168,7 +170,7 @@ inline void exec(sqlite3* db, const char* sql) {
 // cached statements are reset), so they never hold back a checkpoint.
 class ReaderPool {
  public:
-  explicit ReaderPool(std::string path) : path_(std::move(path)) {}
+  explicit ReaderPool(std::string path) : path_(std::move(path)), watch_(path_) {}
   ~ReaderPool() {
     for (sqlite3* db : free_) {
       forget_statements(db);
@@ -193,6 +195,8 @@ class ReaderPool {
     std::lock_guard lock(mu_);
     free_.push_back(db);
   }
+  // The database's change generation now (WalChangeWatch); nullopt when it cannot be known.
+  std::optional<std::uint64_t> generation() { return watch_.generation(); }
 
  private:
   sqlite3* open() const {
@@ -207,6 +211,7 @@ class ReaderPool {
     return db;
   }
   std::string path_;
+  WalChangeWatch watch_;
   std::mutex mu_;
   std::vector<sqlite3*> free_;  // one per thread that ever read at the same time, at most
 };
@@ -216,6 +221,10 @@ struct PinnedReader {
   ReaderPool* pool = nullptr;
   sqlite3* db = nullptr;
   bool open = false;  // inside BEGIN ... COMMIT
+  // The database's generation (WalChangeWatch) the batch's reads belong to, read once, before
+  // the batch's transaction began (so its snapshot is at least that new); forgotten at a write.
+  bool generation_known = false;
+  std::optional<std::uint64_t> generation;
 };
 inline PinnedReader& pinned_reader() {
   thread_local PinnedReader pinned;
@@ -227,7 +236,9 @@ inline PinnedReader& pinned_reader() {
 // request always reads what it wrote itself.
 inline void end_batch_read(const ReaderPool& pool) {
   PinnedReader& p = pinned_reader();
-  if (p.pool != &pool || !p.open) return;
+  if (p.pool != &pool) return;
+  p.generation_known = false;
+  if (!p.open) return;
   p.open = false;
   try {
     Stmt(p.db, "COMMIT").run();  // a cached statement: sqlite3_exec would compile it each time
@@ -247,7 +258,7 @@ class ReadBatch {
   explicit ReadBatch(ReaderPool& pool) {
     PinnedReader& p = pinned_reader();
     if (p.pool != nullptr) return;
-    p = {&pool, pool.take(), false};
+    p = {&pool, pool.take(), false, false, std::nullopt};
     owner_ = true;
   }
   ~ReadBatch() {
@@ -264,6 +275,19 @@ class ReadBatch {
   bool owner_ = false;
 };
 
+// The generation (WalChangeWatch) of the database a read by this thread starts on now: the
+// current one, or inside a batch the one seen before the batch's snapshot (read once per batch).
+// nullopt when it cannot be known.
+inline std::optional<std::uint64_t> read_generation(ReaderPool& pool) {
+  PinnedReader& p = pinned_reader();
+  if (p.pool != &pool) return pool.generation();
+  if (!p.generation_known) {
+    p.generation = pool.generation();
+    p.generation_known = true;
+  }
+  return p.generation;
+}
+
 // One reader connection for the lifetime of a scope: the thread's batch connection (inside its
 // read transaction) when a ReadBatch on this pool is open, else one from the pool.
 class Reader {
@@ -277,6 +301,7 @@ class Reader {
     db_ = p.db;
     pinned_ = true;
     if (!p.open) {
+      read_generation(pool);     // seen before the snapshot, so the snapshot is at least as new
       Stmt(db_, "BEGIN").run();  // deferred: the snapshot is taken by the first statement
       p.open = true;
     }

@@ -6,8 +6,11 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <type_traits>
 
 #include "pixforge/service/store.h"
+#include "read_cache.h"
 #include "sqlite_db.h"
 #include "sqlite_moderation.h"
 #include "sqlite_schema.h"
@@ -113,6 +116,9 @@ class SqliteStore final : public Store {
     s.bind(5, o.last_active_ms).bind(6, o.training_use).bind(7, o.restricted).run();
   }
   std::optional<OwnerRow> find_owner(const std::string& id) override {
+    return cached(owners_cache_, id, [&] { return read_owner_row(id); });
+  }
+  std::optional<OwnerRow> read_owner_row(const std::string& id) {
     sqlite::Reader r(*readers_);
     static const std::string q = sql("SELECT ", kOwnerCols, " FROM owners WHERE id = ?");
     Stmt s(r.db(), q.c_str());
@@ -223,6 +229,9 @@ class SqliteStore final : public Store {
     return SessionRow{s.text(0), s.text(1), s.text(2), s.i64(3), s.i64(4)};
   }
   std::optional<SessionOwner> find_session_owner(const std::string& token_hash) override {
+    return cached(sessions_cache_, token_hash, [&] { return read_session_owner(token_hash); });
+  }
+  std::optional<SessionOwner> read_session_owner(const std::string& token_hash) {
     // One statement (one read transaction) instead of three on every request with a cookie.
     static const std::string q =
         "SELECT s.token_hash, s.owner_id, s.csrf_token, s.created_ms, s.last_seen_ms, o.id IS NOT "
@@ -298,6 +307,9 @@ class SqliteStore final : public Store {
         .run();
   }
   std::optional<ApiKeyRow> find_api_key(const std::string& key_hash) override {
+    return cached(keys_cache_, key_hash, [&] { return read_api_key(key_hash); });
+  }
+  std::optional<ApiKeyRow> read_api_key(const std::string& key_hash) {
     sqlite::Reader r(*readers_);
     static const std::string q = sql("SELECT ", kKeyCols, " FROM api_keys WHERE key_hash = ?");
     Stmt s(r.db(), q.c_str());
@@ -352,6 +364,9 @@ class SqliteStore final : public Store {
     s.bind(13, j.cancel_requested).bind(14, j.safety_action).bind(15, j.safety_category).run();
   }
   std::optional<JobRow> find_job(const std::string& id) override {
+    return cached(jobs_cache_, id, [&] { return read_job_row(id); });
+  }
+  std::optional<JobRow> read_job_row(const std::string& id) {
     sqlite::Reader r(*readers_);
     static const std::string q = sql("SELECT ", kJobCols, " FROM jobs WHERE id = ?");
     Stmt s(r.db(), q.c_str());
@@ -467,6 +482,10 @@ class SqliteStore final : public Store {
     return blobs_query(q, job_id);
   }
   JobOutputs job_outputs(const std::string& job_id, const std::string& owner_id) override {
+    return cached(outputs_cache_, job_id + '\n' + owner_id,
+                  [&] { return read_job_outputs(job_id, owner_id); });
+  }
+  JobOutputs read_job_outputs(const std::string& job_id, const std::string& owner_id) {
     // One statement instead of the blob list and the flag list: the withheld count comes first
     // (its created_ms is 0), then the visible outputs in creation order.
     static constexpr const char* q =
@@ -807,6 +826,31 @@ class SqliteStore final : public Store {
   }
   std::mutex mu_;  // the writer connection db_
   std::unique_ptr<sqlite::ReaderPool> readers_;
+
+  // Runs `read` unless `cache` holds its result for the database as it is now (read_cache.h).
+  // Absent rows are not kept: a flood of unknown cookies or keys must not push out real ones.
+  template <class Value, class Read>
+  std::invoke_result_t<Read&> cached(sqlite::ReadCache<Value>& cache, const std::string& key,
+                                     Read&& read) {
+    using Result = std::invoke_result_t<Read&>;
+    constexpr bool kOptional = !std::is_same_v<Result, Value>;
+    // Seen before the read below starts its snapshot: the result is at least that new.
+    const std::optional<std::uint64_t> generation = sqlite::read_generation(*readers_);
+    if (!generation) return read();
+    if (auto hit = cache.find(key, *generation)) return Result(std::move(*hit));
+    Result result = read();
+    if constexpr (kOptional) {
+      if (result) cache.put(key, *result, *generation);
+    } else {
+      cache.put(key, result, *generation);
+    }
+    return result;
+  }
+  sqlite::ReadCache<SessionOwner> sessions_cache_;
+  sqlite::ReadCache<OwnerRow> owners_cache_;
+  sqlite::ReadCache<ApiKeyRow> keys_cache_;
+  sqlite::ReadCache<JobRow> jobs_cache_;
+  sqlite::ReadCache<JobOutputs> outputs_cache_;
   std::mutex log_mu_;  // guards the two members below only; never held while taking mu_
   std::vector<RequestLogRow> pending_logs_;
   std::int64_t pending_since_ms_ = 0;
