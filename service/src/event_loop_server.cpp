@@ -17,6 +17,9 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "answer_writer.h"
+#include "request_head.h"
+
 namespace pixforge::service::http {
 namespace {
 
@@ -67,6 +70,18 @@ std::string head_too_large_answer(std::size_t limit) {
          std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
 }
 
+// The requests answered without the library (request_head.h has the rest of the subset): the
+// methods with routes, no byte ranges (the library answers 206/416), no multipart body (the
+// library parses its parts into req.files).
+bool answerable_directly(const httplib::Request& req) {
+  const std::string& m = req.method;
+  if (m != "GET" && m != "HEAD" && m != "POST" && m != "PUT" && m != "PATCH" && m != "DELETE")
+    return false;
+  if (req.has_header("Range") || req.has_header("Transfer-Encoding") || req.has_header("Expect"))
+    return false;
+  return req.get_header_value("Content-Type").rfind("multipart/form-data", 0) != 0;
+}
+
 }  // namespace
 
 EventLoopServer::EventLoopServer(Options options) : options_(options) {
@@ -79,6 +94,23 @@ EventLoopServer::~EventLoopServer() {
   shutdown();
   for (int fd : {listen_fd_, epoll_fd_, wake_fd_})
     if (fd >= 0) ::close(fd);
+}
+
+void EventLoopServer::route(const std::string& method, const std::string& pattern,
+                            Handler handler) {
+  if (method == "GET")
+    Get(pattern, handler);
+  else if (method == "POST")
+    Post(pattern, handler);
+  else if (method == "PUT")
+    Put(pattern, handler);
+  else if (method == "PATCH")
+    Patch(pattern, handler);
+  else if (method == "DELETE")
+    Delete(pattern, handler);
+  else
+    throw std::logic_error("EventLoopServer::route: unsupported method " + method);
+  direct_.routes.add(method, pattern, std::move(handler));
 }
 
 int EventLoopServer::bind_and_listen(const std::string& host, int port) {
@@ -128,6 +160,8 @@ int EventLoopServer::bind_and_listen(const std::string& host, int port) {
 
 void EventLoopServer::serve() {
   if (listen_fd_ < 0) throw std::logic_error("EventLoopServer::serve before bind_and_listen");
+  keep_alive_header_ = "timeout=" + std::to_string(keep_alive_timeout_sec_) +
+                       ", max=" + std::to_string(keep_alive_max_count_);
   serving_ = true;
   supervise();
   serving_ = false;
@@ -287,6 +321,8 @@ bool EventLoopServer::answer_one(Connection& conn, const RequestFrame& frame) {
       conn.requests >= keep_alive_max_count_ || stopping_ || frame.kind == Kind::kBodyTooLarge;
   // A complete request is read up to its end and no further; a body too large is not read at
   // all (the library answers 413 from the head); a streamed body is received as it is parsed.
+  if (frame.kind == Kind::kComplete)
+    if (const std::optional<bool> keep = answer_directly(conn, frame, last)) return *keep;
   std::size_t end = 0;
   if (frame.kind == Kind::kComplete) end = conn.in_pos + frame.total_bytes;
   if (frame.kind == Kind::kBodyTooLarge) end = conn.in_pos + frame.head_bytes;
@@ -296,6 +332,50 @@ bool EventLoopServer::answer_one(Connection& conn, const RequestFrame& frame) {
   const bool sent = stream.flush();
   if (end != 0) conn.in_pos = end;  // a body the route did not read is skipped, not parsed
   return parsed && sent && !client_closes && !last;
+}
+
+std::optional<bool> EventLoopServer::answer_directly(Connection& conn, const RequestFrame& frame,
+                                                     bool last) {
+  const char* start = conn.in.data() + conn.in_pos;
+  httplib::Request req;
+  if (!parse_request_head({start, frame.head_bytes}, req) || !answerable_directly(req))
+    return std::nullopt;
+  const Handler* handler = direct_.routes.find(req);
+  if (!handler) return std::nullopt;  // the library's routes, or its 404
+  req.body.assign(start + frame.head_bytes, frame.total_bytes - frame.head_bytes);
+  conn.in_pos += frame.total_bytes;
+  req.remote_addr = conn.remote_ip;
+  req.remote_port = conn.remote_port;
+  req.local_addr = conn.local_ip;
+  req.local_port = conn.local_port;
+  // cpp-httplib's keep-alive rules.
+  const std::string connection = req.get_header_value("Connection");
+  bool close =
+      last || connection == "close" || (req.version == "HTTP/1.0" && connection != "Keep-Alive");
+
+  httplib::Response res;
+  res.version = "HTTP/1.1";
+  run_direct_handler(*handler, req, res);
+  // An answer of unknown length without chunks ends with the connection.
+  if (res.content_provider_ && !res.is_chunked_content_provider_ && res.content_length_ == 0)
+    close = true;
+  ConnectionStream stream(conn, conn.in_pos, timeouts());
+  const AnswerSettings settings{close, keep_alive_header_, &stopping_};
+  const bool sent = write_answer(stream, req, res, settings) && stream.flush();
+  return sent && !close;
+}
+
+void EventLoopServer::run_direct_handler(const Handler& handler, httplib::Request& req,
+                                         httplib::Response& res) {
+  try {
+    handler(req, res);
+  } catch (...) {
+    res = httplib::Response();
+    res.status = 500;
+    if (direct_.on_exception) direct_.on_exception(req, res, std::current_exception());
+  }
+  if (res.status == -1) res.status = 200;
+  if (res.status >= 400 && direct_.on_error) direct_.on_error(req, res);
 }
 
 void EventLoopServer::rearm(Connection& conn) {

@@ -14,6 +14,13 @@
 // when their slow request ends or after a second without work. The library's limits apply as set
 // on the httplib::Server (payload, read/write and keep-alive timeouts, keep-alive request count).
 // TLS stays on httplib::SSLServer.
+//
+// Most requests do not go through the library's parser and writer either: a complete request in
+// the plain subset (request_head.h: GET, HEAD, POST, PUT, PATCH, DELETE, no Range, no multipart
+// body) is parsed, routed (route_table.h) and answered (answer_writer.h) here, with the same
+// handlers and the same answers; the rest (multipart uploads, streamed bodies, ranges, anything
+// unusual) is left to process_request. The library's per-header formatting, iostreams and
+// regex-per-route routing were a fifth of a job poll's CPU.
 #pragma once
 
 #include <httplib.h>
@@ -23,6 +30,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -30,6 +38,7 @@
 
 #include "connection_stream.h"
 #include "request_framing.h"
+#include "route_table.h"
 
 namespace pixforge::service::http {
 
@@ -59,6 +68,18 @@ class EventLoopServer : public httplib::Server {
   // For tests: workers started so far, now alive.
   int workers_alive() const { return workers_alive_; }
 
+  // Registers a route with both answer paths: the event loop's own and the library's (which
+  // answers the requests left to it). Routes added with the library's Get/Post/... alone are
+  // answered by the library only.
+  void route(const std::string& method, const std::string& pattern, Handler handler);
+  // The error and exception handlers of the direct answers, as the library's (set these too).
+  struct DirectAnswers {
+    RouteTable routes;
+    Handler on_error;               // as httplib's error handler: any status >= 400
+    ExceptionHandler on_exception;  // as httplib's exception handler
+  };
+  DirectAnswers& direct_answers() { return direct_; }
+
  private:
   struct Worker {
     std::thread thread;
@@ -71,6 +92,10 @@ class EventLoopServer : public httplib::Server {
   void accept_connections();
   void serve_connection(Connection& conn, Worker& self);
   bool answer_one(Connection& conn, const RequestFrame& frame);
+  // Answers a complete request in the plain subset; nullopt leaves it to the library. Otherwise
+  // whether the connection stays open.
+  std::optional<bool> answer_directly(Connection& conn, const RequestFrame& frame, bool last);
+  void run_direct_handler(const Handler& handler, httplib::Request& req, httplib::Response& res);
   void rearm(Connection& conn);
   void close_connection(Connection& conn);
   void supervise();
@@ -81,6 +106,8 @@ class EventLoopServer : public httplib::Server {
   StreamTimeouts timeouts() const;
 
   Options options_;
+  DirectAnswers direct_;
+  std::string keep_alive_header_;  // "timeout=5, max=1000", set when serving starts
   int epoll_fd_ = -1;
   int listen_fd_ = -1;
   int wake_fd_ = -1;  // an eventfd: readable once shutdown() is called, wakes every worker

@@ -3,6 +3,7 @@
 
 #include <chrono>
 
+#include "event_loop_server.h"
 #include "http.h"
 #include "identity.h"
 #include "ip.h"
@@ -141,11 +142,16 @@ void install(httplib::Server& server, Service::State& app, const Router& router)
   // so the pool must outnumber the connections a busy client keeps open.
   server.set_tcp_nodelay(true);
   server.new_task_queue = [] { return new httplib::ThreadPool(64); };
+  // The plain-HTTP server answers most requests itself (event_loop_server.h) with the same
+  // routes and handlers, and leaves the rest to the library's router below.
+  auto* event_loop = dynamic_cast<EventLoopServer*>(&server);
   for (const Route& route : router.routes()) {
     auto h = [&app, &route](const httplib::Request& req, httplib::Response& res) {
       run_route(route, app, req, res);
     };
-    if (route.method == "GET")
+    if (event_loop)
+      event_loop->route(route.method, route.pattern, h);
+    else if (route.method == "GET")
       server.Get(route.pattern, h);
     else if (route.method == "POST")
       server.Post(route.pattern, h);
@@ -159,7 +165,7 @@ void install(httplib::Server& server, Service::State& app, const Router& router)
       throw std::logic_error("unsupported method in route table: " + route.method);
   }
   // Unmatched paths and errors raised by httplib itself (413 body too large, 400 bad request).
-  server.set_error_handler([&app](const httplib::Request& req, httplib::Response& res) {
+  auto on_error = [&app](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     security_headers(res, app.tls);
     const Style style = req.path.rfind("/v1/", 0) == 0 ? Style::kOpenAI : Style::kNative;
@@ -172,12 +178,17 @@ void install(httplib::Server& server, Service::State& app, const Router& router)
       send_error(res, style, 404, "not_found", "no such endpoint", "");
     else
       send_error(res, style, res.status, "http_error", "request could not be processed", "");
-  });
-  server.set_exception_handler(
-      [&app](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        security_headers(res, app.tls);
-        send_error(res, Style::kNative, 500, "internal_error", "internal error", "");
-      });
+  };
+  auto on_exception = [&app](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    security_headers(res, app.tls);
+    send_error(res, Style::kNative, 500, "internal_error", "internal error", "");
+  };
+  server.set_error_handler(on_error);
+  server.set_exception_handler(on_exception);
+  if (event_loop) {
+    event_loop->direct_answers().on_error = on_error;
+    event_loop->direct_answers().on_exception = on_exception;
+  }
 }
 
 // --- helpers ---------------------------------------------------------------------------------

@@ -157,21 +157,45 @@ struct Gate {
   }
 };
 
+// A test's routes, on the library's router alone (the library parses and answers every
+// request) or through EventLoopServer::route (requests in the plain subset are parsed, routed and
+// answered by the event loop itself). Every test runs both ways.
+class TestRoutes {
+ public:
+  TestRoutes(EventLoopServer& server, bool direct) : server_(server), direct_(direct) {}
+  void get(const std::string& pattern, httplib::Server::Handler h) { add("GET", pattern, h); }
+  void post(const std::string& pattern, httplib::Server::Handler h) { add("POST", pattern, h); }
+  EventLoopServer& server() { return server_; }
+
+ private:
+  void add(const std::string& method, const std::string& pattern, httplib::Server::Handler h) {
+    if (direct_)
+      server_.route(method, pattern, std::move(h));
+    else if (method == "GET")
+      server_.Get(pattern, std::move(h));
+    else
+      server_.Post(pattern, std::move(h));
+  }
+  EventLoopServer& server_;
+  bool direct_;
+};
+
 class LoopServer {
  public:
-  LoopServer(EventLoopOptions options, const std::function<void(httplib::Server&)>& routes)
+  LoopServer(bool direct, EventLoopOptions options, const std::function<void(TestRoutes&)>& routes)
       : server_(options) {
     server_.set_keep_alive_max_count(1000);  // the service's setting (the library's default is 5)
-    server_.Get("/hello", [](const httplib::Request&, httplib::Response& res) {
+    TestRoutes r(server_, direct);
+    r.get("/hello", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("hello", "text/plain");
     });
-    server_.Post("/echo", [](const httplib::Request& req, httplib::Response& res) {
+    r.post("/echo", [](const httplib::Request& req, httplib::Response& res) {
       res.set_content(req.body, "application/octet-stream");
     });
-    server_.Get("/peer", [](const httplib::Request& req, httplib::Response& res) {
+    r.get("/peer", [](const httplib::Request& req, httplib::Response& res) {
       res.set_content(req.remote_addr, "text/plain");
     });
-    routes(server_);
+    routes(r);
     port_ = server_.bind_and_listen("127.0.0.1", 0);
     thread_ = std::thread([this] { server_.serve(); });
   }
@@ -189,10 +213,17 @@ class LoopServer {
   std::thread thread_;
 };
 
-void no_routes(httplib::Server&) {}
+void no_routes(TestRoutes&) {}
 
-TEST(EventLoopServer, KeepAliveAnswersManyRequestsOnOneConnection) {
-  LoopServer s({}, no_routes);
+// Parameter: whether the routes are the event loop's own (direct answers) or the library's.
+class EventLoopServerTest : public ::testing::TestWithParam<bool> {};
+INSTANTIATE_TEST_SUITE_P(AnswerPaths, EventLoopServerTest, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& param) {
+                           return param.param ? "Direct" : "Library";
+                         });
+
+TEST_P(EventLoopServerTest, KeepAliveAnswersManyRequestsOnOneConnection) {
+  LoopServer s(GetParam(), {}, no_routes);
   RawClient c(s.port());
   ASSERT_TRUE(c.connected());
   for (int i = 0; i < 200; ++i) {
@@ -203,8 +234,8 @@ TEST(EventLoopServer, KeepAliveAnswersManyRequestsOnOneConnection) {
   }
 }
 
-TEST(EventLoopServer, PipelinedRequestsAreAnsweredInOrder) {
-  LoopServer s({}, no_routes);
+TEST_P(EventLoopServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  LoopServer s(GetParam(), {}, no_routes);
   RawClient c(s.port());
   c.send(get("/hello") + post("/echo", "first body") + get("/missing") + post("/echo", "2nd"));
   EXPECT_EQ(c.read_answer().body, "hello");
@@ -213,8 +244,8 @@ TEST(EventLoopServer, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_EQ(c.read_answer().body, "2nd");
 }
 
-TEST(EventLoopServer, BodyOfARouteThatDoesNotReadItIsSkippedNotParsed) {
-  LoopServer s({}, no_routes);
+TEST_P(EventLoopServerTest, BodyOfARouteThatDoesNotReadItIsSkippedNotParsed) {
+  LoopServer s(GetParam(), {}, no_routes);
   RawClient c(s.port());
   // A GET carrying a body that looks like a request: it must not be answered as one.
   const std::string smuggled = get("/missing");
@@ -226,9 +257,9 @@ TEST(EventLoopServer, BodyOfARouteThatDoesNotReadItIsSkippedNotParsed) {
   EXPECT_EQ(next.body, "127.0.0.1");
 }
 
-TEST(EventLoopServer, SlowClientsSendingInPiecesHoldNoWorker) {
+TEST_P(EventLoopServerTest, SlowClientsSendingInPiecesHoldNoWorker) {
   // One worker only: if a partial request held it, the second client would never be answered.
-  LoopServer s({.min_workers = 1, .max_workers = 1}, no_routes);
+  LoopServer s(GetParam(), {.min_workers = 1, .max_workers = 1}, no_routes);
   RawClient slow(s.port());
   const std::string request = post("/echo", std::string(3000, 'z'));
   slow.send(request.substr(0, 10));
@@ -243,8 +274,8 @@ TEST(EventLoopServer, SlowClientsSendingInPiecesHoldNoWorker) {
   EXPECT_EQ(slow.read_answer().body, std::string(3000, 'z'));
 }
 
-TEST(EventLoopServer, ChunkedRequestBodyIsReadAsItArrives) {
-  LoopServer s({}, no_routes);
+TEST_P(EventLoopServerTest, ChunkedRequestBodyIsReadAsItArrives) {
+  LoopServer s(GetParam(), {}, no_routes);
   RawClient c(s.port());
   c.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
   std::this_thread::sleep_for(50ms);
@@ -253,8 +284,8 @@ TEST(EventLoopServer, ChunkedRequestBodyIsReadAsItArrives) {
   EXPECT_EQ(c.read_answer().body, "hello");
 }
 
-TEST(EventLoopServer, ExpectContinueGetsAnInterimAnswerBeforeTheBody) {
-  LoopServer s({}, no_routes);
+TEST_P(EventLoopServerTest, ExpectContinueGetsAnInterimAnswerBeforeTheBody) {
+  LoopServer s(GetParam(), {}, no_routes);
   RawClient c(s.port());
   c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
   const Answer interim = c.read_answer();
@@ -265,8 +296,8 @@ TEST(EventLoopServer, ExpectContinueGetsAnInterimAnswerBeforeTheBody) {
   EXPECT_EQ(a.body, "data");
 }
 
-TEST(EventLoopServer, BodyOverTheLimitIsRefusedFromTheHeadAndTheConnectionCloses) {
-  LoopServer s({}, [](httplib::Server& svr) { svr.set_payload_max_length(1000); });
+TEST_P(EventLoopServerTest, BodyOverTheLimitIsRefusedFromTheHeadAndTheConnectionCloses) {
+  LoopServer s(GetParam(), {}, [](TestRoutes& svr) { svr.server().set_payload_max_length(1000); });
   RawClient c(s.port());
   c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 50000\r\n\r\n");
   const Answer a = c.read_answer();
@@ -275,8 +306,8 @@ TEST(EventLoopServer, BodyOverTheLimitIsRefusedFromTheHeadAndTheConnectionCloses
   EXPECT_TRUE(c.closed_by_server(5s));
 }
 
-TEST(EventLoopServer, HeadOverTheLimitIsRefusedWith431) {
-  LoopServer s({.max_head_bytes = 4096}, no_routes);
+TEST_P(EventLoopServerTest, HeadOverTheLimitIsRefusedWith431) {
+  LoopServer s(GetParam(), {.max_head_bytes = 4096}, no_routes);
   RawClient c(s.port());
   c.send("GET /hello HTTP/1.1\r\nX-Pad: " + std::string(5000, 'a'));
   const Answer a = c.read_answer();
@@ -285,11 +316,11 @@ TEST(EventLoopServer, HeadOverTheLimitIsRefusedWith431) {
   EXPECT_TRUE(c.closed_by_server(5s));
 }
 
-TEST(EventLoopServer, LargeAnswerReachesASlowReaderWhole) {
+TEST_P(EventLoopServerTest, LargeAnswerReachesASlowReaderWhole) {
   std::string big(6 << 20, '\0');
   for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 23);
-  LoopServer s({}, [&big](httplib::Server& svr) {
-    svr.Get("/big", [&big](const httplib::Request&, httplib::Response& res) {
+  LoopServer s(GetParam(), {}, [&big](TestRoutes& svr) {
+    svr.get("/big", [&big](const httplib::Request&, httplib::Response& res) {
       res.set_content(big, "application/octet-stream");
     });
   });
@@ -301,10 +332,10 @@ TEST(EventLoopServer, LargeAnswerReachesASlowReaderWhole) {
   EXPECT_TRUE(a.body == big) << "got " << a.body.size() << " bytes";
 }
 
-TEST(EventLoopServer, StreamedAnswerIsSentWriteByWrite) {
+TEST_P(EventLoopServerTest, StreamedAnswerIsSentWriteByWrite) {
   Gate first_seen;
-  LoopServer s({}, [&first_seen](httplib::Server& svr) {
-    svr.Get("/events", [&first_seen](const httplib::Request&, httplib::Response& res) {
+  LoopServer s(GetParam(), {}, [&first_seen](TestRoutes& svr) {
+    svr.get("/events", [&first_seen](const httplib::Request&, httplib::Response& res) {
       res.set_chunked_content_provider(
           "text/event-stream", [&first_seen](std::size_t, httplib::DataSink& sink) {
             sink.write("data: 1\n\n", 9);
@@ -325,10 +356,10 @@ TEST(EventLoopServer, StreamedAnswerIsSentWriteByWrite) {
   EXPECT_EQ(c.read_chunks(SIZE_MAX), "data: 2\n\n");
 }
 
-TEST(EventLoopServer, BlockedHandlersDoNotStarveOtherRequests) {
+TEST_P(EventLoopServerTest, BlockedHandlersDoNotStarveOtherRequests) {
   Gate gate;
-  LoopServer s({.min_workers = 2, .max_workers = 16}, [&gate](httplib::Server& svr) {
-    svr.Get("/block", [&gate](const httplib::Request&, httplib::Response& res) {
+  LoopServer s(GetParam(), {.min_workers = 2, .max_workers = 16}, [&gate](TestRoutes& svr) {
+    svr.get("/block", [&gate](const httplib::Request&, httplib::Response& res) {
       res.set_content(gate.wait(20s) ? "released" : "timed out", "text/plain");
     });
   });
@@ -348,10 +379,10 @@ TEST(EventLoopServer, BlockedHandlersDoNotStarveOtherRequests) {
   for (auto& c : blocked) EXPECT_EQ(c->read_answer().body, "released");
 }
 
-TEST(EventLoopServer, WorkersStartedForBlockedHandlersRetireAfterwards) {
+TEST_P(EventLoopServerTest, WorkersStartedForBlockedHandlersRetireAfterwards) {
   Gate gate;
-  LoopServer s({.min_workers = 2, .max_workers = 16}, [&gate](httplib::Server& svr) {
-    svr.Get("/block", [&gate](const httplib::Request&, httplib::Response& res) {
+  LoopServer s(GetParam(), {.min_workers = 2, .max_workers = 16}, [&gate](TestRoutes& svr) {
+    svr.get("/block", [&gate](const httplib::Request&, httplib::Response& res) {
       res.set_content(gate.wait(20s) ? "released" : "timed out", "text/plain");
     });
   });
@@ -371,8 +402,8 @@ TEST(EventLoopServer, WorkersStartedForBlockedHandlersRetireAfterwards) {
   EXPECT_EQ(alive, 2);
 }
 
-TEST(EventLoopServer, IdleKeepAliveConnectionIsClosedAfterTheTimeout) {
-  LoopServer s({}, [](httplib::Server& svr) { svr.set_keep_alive_timeout(1); });
+TEST_P(EventLoopServerTest, IdleKeepAliveConnectionIsClosedAfterTheTimeout) {
+  LoopServer s(GetParam(), {}, [](TestRoutes& svr) { svr.server().set_keep_alive_timeout(1); });
   RawClient c(s.port());
   c.send(get("/hello"));
   EXPECT_EQ(c.read_answer().body, "hello");
@@ -380,15 +411,15 @@ TEST(EventLoopServer, IdleKeepAliveConnectionIsClosedAfterTheTimeout) {
   EXPECT_TRUE(c.closed_by_server(4s));
 }
 
-TEST(EventLoopServer, PartialRequestIsDroppedAfterTheReadTimeout) {
-  LoopServer s({}, [](httplib::Server& svr) { svr.set_read_timeout(1, 0); });
+TEST_P(EventLoopServerTest, PartialRequestIsDroppedAfterTheReadTimeout) {
+  LoopServer s(GetParam(), {}, [](TestRoutes& svr) { svr.server().set_read_timeout(1, 0); });
   RawClient c(s.port());
   c.send("GET /hello HTTP/1.1\r\nHo");
   EXPECT_TRUE(c.closed_by_server(4s));
 }
 
-TEST(EventLoopServer, ConnectionCloseAndHttp10AreHonoured) {
-  LoopServer s({}, no_routes);
+TEST_P(EventLoopServerTest, ConnectionCloseAndHttp10AreHonoured) {
+  LoopServer s(GetParam(), {}, no_routes);
   RawClient a(s.port());
   a.send(get("/hello", "Connection: close\r\n"));
   const Answer closing = a.read_answer();
@@ -401,8 +432,8 @@ TEST(EventLoopServer, ConnectionCloseAndHttp10AreHonoured) {
   EXPECT_TRUE(b.closed_by_server(5s));
 }
 
-TEST(EventLoopServer, KeepAliveRequestCountIsHonoured) {
-  LoopServer s({}, [](httplib::Server& svr) { svr.set_keep_alive_max_count(3); });
+TEST_P(EventLoopServerTest, KeepAliveRequestCountIsHonoured) {
+  LoopServer s(GetParam(), {}, [](TestRoutes& svr) { svr.server().set_keep_alive_max_count(3); });
   RawClient c(s.port());
   for (int i = 0; i < 3; ++i) {
     c.send(get("/hello"));
@@ -413,8 +444,8 @@ TEST(EventLoopServer, KeepAliveRequestCountIsHonoured) {
   EXPECT_TRUE(c.closed_by_server(5s));
 }
 
-TEST(EventLoopServer, ClientThatShutsItsSideStillGetsItsAnswers) {
-  LoopServer s({}, no_routes);
+TEST_P(EventLoopServerTest, ClientThatShutsItsSideStillGetsItsAnswers) {
+  LoopServer s(GetParam(), {}, no_routes);
   RawClient c(s.port());
   c.send(get("/hello") + get("/peer"));
   c.shut_write();
@@ -423,16 +454,16 @@ TEST(EventLoopServer, ClientThatShutsItsSideStillGetsItsAnswers) {
   EXPECT_TRUE(c.closed_by_server(5s));
 }
 
-TEST(EventLoopServer, GarbageGetsA400) {
-  LoopServer s({}, no_routes);
+TEST_P(EventLoopServerTest, GarbageGetsA400) {
+  LoopServer s(GetParam(), {}, no_routes);
   RawClient c(s.port());
   c.send("NONSENSE\r\n\r\n");
   EXPECT_EQ(c.read_answer().status, 400);
 }
 
-TEST(EventLoopServer, ShutdownEndsStreamsAndIdleConnections) {
-  auto s = std::make_unique<LoopServer>(EventLoopOptions{}, [](httplib::Server& svr) {
-    svr.Get("/forever", [](const httplib::Request&, httplib::Response& res) {
+TEST_P(EventLoopServerTest, ShutdownEndsStreamsAndIdleConnections) {
+  auto s = std::make_unique<LoopServer>(GetParam(), EventLoopOptions{}, [](TestRoutes& svr) {
+    svr.get("/forever", [](const httplib::Request&, httplib::Response& res) {
       res.set_chunked_content_provider("text/event-stream",
                                        [](std::size_t, httplib::DataSink& sink) {
                                          std::this_thread::sleep_for(20ms);
