@@ -320,14 +320,15 @@ class Reader {
 };
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back when the scope exits by an exception.
+// Both are cached statements: sqlite3_exec would compile them on every write.
 class Transaction {
  public:
-  explicit Transaction(sqlite3* db) : db_(db) { exec(db_, "BEGIN IMMEDIATE"); }
+  explicit Transaction(sqlite3* db) : db_(db) { Stmt(db_, "BEGIN IMMEDIATE").run(); }
   ~Transaction() {
     if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
   }
   void commit() {
-    exec(db_, "COMMIT");
+    Stmt(db_, "COMMIT").run();
     done_ = true;
   }
 

@@ -670,7 +670,9 @@ class SqliteStore final : public Store {
       return q;
     }();
     auto lock = write_lock();
-    sqlite::Transaction tx(db_);
+    // A full batch is one statement, atomic on its own; a partial one needs the transaction.
+    std::optional<sqlite::Transaction> tx;
+    if (batch.size() != kRequestLogBatch) tx.emplace(db_);
     std::size_t next = 0;
     while (next < batch.size()) {
       const std::size_t rows = batch.size() - next >= kRequestLogBatch ? kRequestLogBatch : 1;
@@ -684,7 +686,7 @@ class SqliteStore final : public Store {
       s.run();
       next += rows;
     }
-    tx.commit();
+    if (tx) tx->commit();
   }
   std::vector<RequestLogRow> request_logs() override {
     flush_request_logs();
