@@ -38,7 +38,10 @@ class ReadCache {
   void put(const std::string& key, const Value& value, std::uint64_t generation) {
     std::lock_guard lock(mu_);
     if (!advance(generation)) return;
-    if (entries_.size() >= max_entries_) entries_.clear();
+    // Full: one arbitrary entry makes room (clearing all would make a busy server with more
+    // active sessions than entries miss on nearly every request).
+    if (entries_.size() >= max_entries_ && !entries_.contains(key))
+      entries_.erase(entries_.begin());
     entries_.insert_or_assign(key, value);
   }
 

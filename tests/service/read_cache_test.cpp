@@ -32,8 +32,11 @@ TEST(ReadCache, AValueReadAtAnOlderGenerationIsNotKept) {
 TEST(ReadCache, StaysWithinItsBound) {
   ReadCache<int> cache(3);
   for (const char* key : {"a", "b", "c", "d", "e"}) cache.put(key, 1, 1);
-  EXPECT_LE(cache.size(), 3u);
+  EXPECT_EQ(cache.size(), 3u);  // full: each new key pushed out one old one, not all of them
   EXPECT_EQ(cache.find("e", 1), 1);
+  cache.put("e", 2, 1);  // replacing a key evicts nothing
+  EXPECT_EQ(cache.size(), 3u);
+  EXPECT_EQ(cache.find("e", 1), 2);
 }
 
 }  // namespace
