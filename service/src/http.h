@@ -37,7 +37,7 @@ struct Ctx {
   httplib::Response& res;
   Service::State& app;
   Identity who;
-  std::string route;  // the pattern, for the request log
+  const std::string& route;  // the pattern, for the request log
 };
 
 using Handler = std::function<void(Ctx&)>;
