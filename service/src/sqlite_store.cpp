@@ -1,7 +1,9 @@
 // Store on SQLite: one writer connection guarded by a mutex (SQLite serialises writers anyway),
 // and a pool of read-only connections for the lookups every request makes (session, owner,
 // job, its images), which WAL lets run beside the writer without taking its lock; readers of
-// other processes (the CLI) never block either.
+// other processes (the CLI) never block either. The lookups of nearly every request (session,
+// owner, API key, job, job outputs) are answered from memory while the database is unchanged
+// (read_cache.h, wal_change_watch.h); their read_* twins go to SQLite.
 #include <sqlite3.h>
 
 #include <memory>
