@@ -6,8 +6,9 @@
 // are served only while the database is still at that generation: any commit, by this
 // process or another (`pixforge admin`, a second server), makes every entry stale at once, so
 // a revoked key, a deleted session or a withdrawn consent is refused on the very next request,
-// as without the cache. Stale entries are dropped as soon as a newer generation is seen, so
-// rows of a deleted owner do not linger in memory (P5).
+// as without the cache. Entries are dropped when the store itself writes and, for commits of
+// other processes, as soon as a newer generation is seen, so rows of a deleted owner do not
+// linger in memory (P5).
 #pragma once
 
 #include <cstddef>
@@ -43,6 +44,12 @@ class ReadCache {
     if (entries_.size() >= max_entries_ && !entries_.contains(key))
       entries_.erase(entries_.begin());
     entries_.insert_or_assign(key, value);
+  }
+
+  // Drops every entry (the store calls it after its own writes).
+  void clear() {
+    std::lock_guard lock(mu_);
+    entries_.clear();
   }
 
   std::size_t size() {

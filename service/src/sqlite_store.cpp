@@ -822,11 +822,32 @@ class SqliteStore final : public Store {
   static constexpr std::size_t kRequestLogBatch = 64;
 
   sqlite3* db_ = nullptr;
-  // Takes the writer's lock; first ends this thread's batched read transaction, so the reads
-  // after the write see it.
-  std::unique_lock<std::mutex> write_lock() {
+  // The writer's lock, held for one write. Taking it first ends this thread's batched read
+  // transaction, so the reads after the write see it; releasing it empties the read caches, so
+  // rows the write deleted or purged (an owner, a prompt past retention) leave memory at once
+  // instead of at the next lookup (the next lookup would not have served them: the generation
+  // changed).
+  class WriteLock {
+   public:
+    explicit WriteLock(SqliteStore& store) : store_(store), lock_(store.mu_) {}
+    ~WriteLock() { store_.forget_cached_reads(); }
+    WriteLock(const WriteLock&) = delete;
+    WriteLock& operator=(const WriteLock&) = delete;
+
+   private:
+    SqliteStore& store_;
+    std::unique_lock<std::mutex> lock_;
+  };
+  WriteLock write_lock() {
     if (readers_) sqlite::end_batch_read(*readers_);
-    return std::unique_lock(mu_);
+    return WriteLock(*this);
+  }
+  void forget_cached_reads() {
+    sessions_cache_.clear();
+    owners_cache_.clear();
+    keys_cache_.clear();
+    jobs_cache_.clear();
+    outputs_cache_.clear();
   }
   std::mutex mu_;  // the writer connection db_
   std::unique_ptr<sqlite::ReaderPool> readers_;
