@@ -8,6 +8,8 @@ namespace {
 // cpp-httplib answers 414 when the request line with its CRLF is longer than this
 // (CPPHTTPLIB_REQUEST_URI_MAX_LENGTH): the limit is on the line, not on the target alone.
 constexpr std::size_t kMaxRequestLineBytes = 8192;
+// And 400 for a header line longer than this with its CRLF (CPPHTTPLIB_HEADER_MAX_LENGTH).
+constexpr std::size_t kMaxHeaderLineBytes = 8192;
 
 constexpr std::array<std::string_view, 9> kMethods = {
     "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"};
@@ -61,6 +63,7 @@ bool parse_request_line(std::string_view line, httplib::Request& req) {
 }
 
 bool parse_header_line(std::string_view line, httplib::Request& req) {
+  if (line.size() + 2 > kMaxHeaderLineBytes) return false;
   const std::size_t colon = line.find(':');
   if (colon == 0 || colon == std::string_view::npos) return false;
   const std::string_view name = line.substr(0, colon);
