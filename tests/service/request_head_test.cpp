@@ -122,6 +122,14 @@ httplib::Request parse_ok(const std::string& head) {
   return req;
 }
 
+// A GET whose one header line is "X-Long: " and `value_bytes` bytes.
+std::string long_header_head(std::size_t value_bytes) {
+  std::string head = "GET /h HTTP/1.1\r\nX-Long: ";
+  head.append(value_bytes, 'y');
+  head.append("\r\n\r\n");
+  return head;
+}
+
 bool refused(const std::string& head) {
   httplib::Request req;
   return !parse_request_head(head, req);
@@ -262,8 +270,7 @@ TEST_F(RequestHeadTest, AcceptedHeadsAreParsedAsCppHttplibParsesThem) {
   const std::vector<std::string> heads = {
       "GET /v1/jobs/j_123?wait=1&fields=a+b HTTP/1.1\r\nHost: localhost:8080\r\n\r\n",
       "GET /a%20b+c/%2Fd%u20AC?x=%26%3D&x=2&y HTTP/1.1\r\nHost: t\r\n\r\n",
-      "GET /s?tag=x&tag=y&tag=x&empty= HTTP/1.1\r\n\r\n",
-      "GET /s? HTTP/1.1\r\n\r\n",
+      "GET /s?tag=x&tag=y&tag=x&empty= HTTP/1.1\r\n\r\n", "GET /s? HTTP/1.1\r\n\r\n",
       "POST /v1/jobs HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
       "Content-Length: 0\r\nAuthorization: Bearer pf_abc%2Bdef\r\n\r\n",
       // (PUT and PATCH carry a Content-Length: without one the library waits for the body until
@@ -276,6 +283,8 @@ TEST_F(RequestHeadTest, AcceptedHeadsAreParsedAsCppHttplibParsesThem) {
       "OPTIONS /o HTTP/1.1\r\nAccept: */*\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64)\r\n"
       "Accept-Encoding: gzip, deflate, br\r\n\r\n",
       "GET /" + std::string(8192 - 18, 'z') + " HTTP/1.1\r\n\r\n",
+      "GET /h HTTP/1.1\r\nLocation: /a%20b\r\nReferer: http://x/%41\r\n\r\n",
+      long_header_head(8182),  // the header line with its CRLF is 8192 bytes
   };
   for (const std::string& head : heads) {
     httplib::Request req;
@@ -307,6 +316,11 @@ TEST_F(RequestHeadTest, RefusedHeadsThatTheLibraryAlsoRejects) {
   const std::string long_line = "GET /" + std::string(8177, 'a') + " HTTP/1.1\r\n\r\n";
   EXPECT_TRUE(refused(long_line));
   EXPECT_EQ(library_->parsed(long_line), "HTTP/1.1 414 URI Too Long");
+  // A header line over the library's limit (8192 bytes with CRLF).
+  for (std::size_t value_bytes : {8183u, 20000u}) {
+    EXPECT_TRUE(refused(long_header_head(value_bytes))) << value_bytes;
+    EXPECT_EQ(library_->parsed(long_header_head(value_bytes)), "HTTP/1.1 400 Bad Request");
+  }
 }
 
 }  // namespace
