@@ -60,8 +60,9 @@ bool write_chunk(httplib::Stream& out, const char* data, std::size_t size) {
   return write_all(out, frame.data(), frame.size());
 }
 
-// Runs the response's content provider until it reports done (or fails, or the server stops):
-// chunked with the chunks compressed when `compressor` is set, else as raw bytes.
+// Runs the response's content provider until it reports done or, for a provider of known
+// length, has written that many bytes (or fails, or the server stops): chunked with the chunks
+// compressed when `compressor` is set, else as raw bytes.
 bool write_provided_content(httplib::Stream& out, httplib::Response& res,
                             httplib::detail::compressor* compressor,
                             const AnswerSettings& settings) {
@@ -90,8 +91,13 @@ bool write_provided_content(httplib::Stream& out, httplib::Response& res,
           nullptr, 0, true, [&](const char* c, std::size_t n) { return write_chunk(out, c, n); });
     if (ok) ok = write_all(out, "0\r\n\r\n", 5);
   };
+  // A provider of known length (set_content_provider(size, ...)) is asked for the rest of it
+  // until it has all been written, as cpp-httplib does; it need not call done().
+  const std::size_t length = chunked ? 0 : res.content_length_;
   while (ok && !done && !(settings.stopping && *settings.stopping)) {
-    if (!out.is_writable() || !res.content_provider_(offset, 0, sink)) ok = false;
+    if (length > 0 && offset >= length) return true;
+    const std::size_t left = length > 0 ? length - offset : 0;
+    if (!out.is_writable() || !res.content_provider_(offset, left, sink)) ok = false;
   }
   return ok && done;
 }
