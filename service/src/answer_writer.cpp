@@ -168,11 +168,17 @@ bool write_answer(httplib::Stream& out, const httplib::Request& req, httplib::Re
 }
 
 const char* status_text(int status) {
+  // cpp-httplib 0.11's table word for word ("Switching Protocol", "Multiple Choice",
+  // "Unprocessable Entity"), and its answer for any other code, 500's phrase.
   switch (status) {
     case 100:
       return "Continue";
     case 101:
-      return "Switching Protocols";
+      return "Switching Protocol";
+    case 102:
+      return "Processing";
+    case 103:
+      return "Early Hints";
     case 200:
       return "OK";
     case 201:
@@ -187,8 +193,14 @@ const char* status_text(int status) {
       return "Reset Content";
     case 206:
       return "Partial Content";
+    case 207:
+      return "Multi-Status";
+    case 208:
+      return "Already Reported";
+    case 226:
+      return "IM Used";
     case 300:
-      return "Multiple Choices";
+      return "Multiple Choice";
     case 301:
       return "Moved Permanently";
     case 302:
@@ -197,6 +209,10 @@ const char* status_text(int status) {
       return "See Other";
     case 304:
       return "Not Modified";
+    case 305:
+      return "Use Proxy";
+    case 306:
+      return "unused";
     case 307:
       return "Temporary Redirect";
     case 308:
@@ -215,6 +231,8 @@ const char* status_text(int status) {
       return "Method Not Allowed";
     case 406:
       return "Not Acceptable";
+    case 407:
+      return "Proxy Authentication Required";
     case 408:
       return "Request Timeout";
     case 409:
@@ -235,8 +253,16 @@ const char* status_text(int status) {
       return "Range Not Satisfiable";
     case 417:
       return "Expectation Failed";
+    case 418:
+      return "I'm a teapot";
+    case 421:
+      return "Misdirected Request";
     case 422:
-      return "Unprocessable Content";
+      return "Unprocessable Entity";
+    case 423:
+      return "Locked";
+    case 424:
+      return "Failed Dependency";
     case 425:
       return "Too Early";
     case 426:
@@ -249,8 +275,6 @@ const char* status_text(int status) {
       return "Request Header Fields Too Large";
     case 451:
       return "Unavailable For Legal Reasons";
-    case 500:
-      return "Internal Server Error";
     case 501:
       return "Not Implemented";
     case 502:
@@ -261,10 +285,18 @@ const char* status_text(int status) {
       return "Gateway Timeout";
     case 505:
       return "HTTP Version Not Supported";
+    case 506:
+      return "Variant Also Negotiates";
     case 507:
       return "Insufficient Storage";
+    case 508:
+      return "Loop Detected";
+    case 510:
+      return "Not Extended";
+    case 511:
+      return "Network Authentication Required";
     default:
-      return "Unknown";
+      return "Internal Server Error";
   }
 }
 
