@@ -39,7 +39,7 @@ bool parse_request_line(std::string_view line, httplib::Request& req) {
   if (sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos)
     return false;
   const std::string_view method = line.substr(0, sp1);
-  const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
   const std::string_view version = line.substr(sp2 + 1);
   bool known = false;
   for (std::string_view m : kMethods) known = known || m == method;
@@ -47,6 +47,8 @@ bool parse_request_line(std::string_view line, httplib::Request& req) {
   if (target.empty() || target.front() != '/') return false;
   for (char c : target)
     if (!is_target_char(c)) return false;
+  // cpp-httplib drops a "#fragment" from the target before it reads path and query.
+  target = target.substr(0, target.find('#'));
   const std::size_t question = target.find('?');
   const std::string_view path = target.substr(0, question);
   std::string_view query;
