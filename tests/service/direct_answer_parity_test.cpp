@@ -413,6 +413,33 @@ TEST_F(DirectAnswerParityTest, UnknownPathAndMethodGetTheLibrarys404) {
 
 // Every status a handler may set, 100 to 599, with the library's reason phrases (its own
 // wording, and "Internal Server Error" for codes it has no phrase for).
+// Requests outside the direct path's subset go to cpp-httplib on both servers; requests at its
+// edges must still be answered alike. (A head with bare LF line ends never completes in request
+// framing, on either server: event_loop_server_test covers its timeout.)
+TEST_F(DirectAnswerParityTest, RequestsAtTheEdgesOfTheDirectSubset) {
+  for (const std::string& request : {
+           std::string("GET /hello HTTP/1.1\r\nHost: t\r\nX-Empty:\r\n\r\n"),
+           std::string("GET /hello HTTP/1.1\r\nHost: t\r\nX-Folded: a\r\n b\r\n\r\n"),
+           std::string("GET /hello HTTP/1.1\r\nHost: t\r\nNoColon\r\n\r\n"),
+           std::string("GET /hello HTTP/1.1\r\nHost : t\r\n\r\n"),
+           std::string("GET /hello#frag HTTP/1.1\r\nHost: t\r\n\r\n"),
+           std::string("GET /v1/jobs/x?a=1#frag HTTP/1.1\r\nHost: t\r\n\r\n"),
+           std::string("GET http://t/hello HTTP/1.1\r\nHost: t\r\n\r\n"),
+           std::string("OPTIONS /hello HTTP/1.1\r\nHost: t\r\n\r\n"),
+           std::string("GET /big HTTP/1.1\r\nHost: t\r\nRange: bytes=0-9\r\n\r\n"),
+           std::string("GET /v1/jobs/x?a=1?b=2 HTTP/1.1\r\nHost: t\r\n\r\n"),
+           std::string("GET /v1/jobs/x??a=1 HTTP/1.1\r\nHost: t\r\n\r\n"),
+           std::string("GET  /hello HTTP/1.1\r\nHost: t\r\n\r\n"),
+           std::string("POST /v1/jobs HTTP/1.1\r\nHost: t\r\nContent-Length: 02\r\n\r\n{}"),
+           std::string("POST /v1/jobs HTTP/1.1\r\nHost: t\r\ncontent-length: 2\r\n\r\n{}"),
+           std::string("POST /v1/jobs HTTP/1.1\r\nHost: t\r\nContent-Type: multipart/form-data; "
+                       "boundary=x\r\nContent-Length: 0\r\n\r\n"),
+           std::string("GET /v1/jobs/%E2%82%AC HTTP/1.1\r\nHost: t\r\nX-Enc: a%0D%0Ab\r\n\r\n"),
+           std::string("GET /hello HTTP/1.1\r\nHost: t\r\nConnection: clos%65\r\n\r\n"),
+       })
+    both(request);
+}
+
 TEST_F(DirectAnswerParityTest, StatusLinesForEveryCode) {
   for (int code = 100; code < 600; ++code) both(get("/status/" + std::to_string(code)));
 }

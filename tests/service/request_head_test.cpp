@@ -174,6 +174,19 @@ TEST_F(RequestHeadTest, QueryGivesParamsWithPlusAsSpaceAndRepeatedKeysKept) {
   EXPECT_TRUE(bare.params.empty());
 }
 
+// cpp-httplib cuts the target at '#' before reading path and query (clients should not send a
+// fragment; some do).
+TEST_F(RequestHeadTest, FragmentIsDroppedFromTheTarget) {
+  const httplib::Request req = parse_ok("GET /s?a=1#frag&b=2 HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(req.target, "/s?a=1");
+  EXPECT_EQ(req.path, "/s");
+  ASSERT_EQ(req.params.size(), 1u);
+  EXPECT_EQ(req.get_param_value("a"), "1");
+  EXPECT_EQ(parse_ok("GET /p#x HTTP/1.1\r\n\r\n").path, "/p");
+  // A second '?' after the '#' is no longer part of the target.
+  EXPECT_EQ(parse_ok("GET /p#a?b?c HTTP/1.1\r\n\r\n").target, "/p");
+}
+
 TEST_F(RequestHeadTest, HeaderValuesAreTrimmedAndPercentDecoded) {
   const httplib::Request req = parse_ok(
       "GET / HTTP/1.1\r\nX-Pad: \t spaced out \t \r\nX-Enc: a%20b+c%zz%4\r\nX-Tab:\tv\r\n"
@@ -284,7 +297,10 @@ TEST_F(RequestHeadTest, AcceptedHeadsAreParsedAsCppHttplibParsesThem) {
       "Accept-Encoding: gzip, deflate, br\r\n\r\n",
       "GET /" + std::string(8192 - 18, 'z') + " HTTP/1.1\r\n\r\n",
       "GET /h HTTP/1.1\r\nLocation: /a%20b\r\nReferer: http://x/%41\r\n\r\n",
-      long_header_head(8182),  // the header line with its CRLF is 8192 bytes
+      long_header_head(8182), "GET /s#frag HTTP/1.1\r\n\r\n",
+      "GET /s?a=1&b=2#frag HTTP/1.1\r\n\r\n", "GET /s?a=1#frag&b=2 HTTP/1.1\r\n\r\n",
+      "GET /s?#frag HTTP/1.1\r\n\r\n",
+      "GET /s#a?b?c HTTP/1.1\r\n\r\n",  // the header line with its CRLF is 8192 bytes
   };
   for (const std::string& head : heads) {
     httplib::Request req;
