@@ -9,9 +9,14 @@
 //  - header names that are non-empty RFC 9110 tokens and header values that are non-empty and
 //    have no CR, LF or NUL unless the raw head spelt one as a percent escape (cpp-httplib 0.11
 //    decodes escapes in header values; the raw bytes of an accepted head never hold them);
-//  - exactly as many headers as the head has header lines.
+//  - exactly as many headers as the head has header lines;
+//  - and, for the requests the event loop answers directly (request in the subset of
+//    event_loop_server.cpp: its methods, no Range, Transfer-Encoding, Expect or multipart body),
+//    cpp-httplib's own process_request, given the same bytes in memory, must route the request to
+//    a handler and see the same method, target, path, version, params and headers.
 //   build-svc-fuzz/fuzz/fuzz_http_request_head -max_total_time=300 -max_len=4096
 //   build-svc-fuzz/corpus/head fuzz/corpus/http_request_head
+#include <algorithm>
 #include <cctype>
 #include <cstddef>
 #include <cstdint>
@@ -78,6 +83,85 @@ void check(std::string_view head, const httplib::Request& req) {
   }
 }
 
+// Everything parse_request_head fills, in the multimaps' order; the connection addresses that
+// cpp-httplib adds as headers are left out (the direct path keeps them in remote_addr only).
+std::string describe(const httplib::Request& req) {
+  std::string d = req.method + '\n' + req.target + '\n' + req.path + '\n' + req.version + '\n';
+  for (const auto& [key, value] : req.params) d += key + '=' + value + '\n';
+  for (const auto& [name, value] : req.headers) {
+    if (name == "REMOTE_ADDR" || name == "REMOTE_PORT" || name == "LOCAL_ADDR" ||
+        name == "LOCAL_PORT")
+      continue;
+    d += name + ": " + value + '\n';
+  }
+  return d;
+}
+
+// A request in memory for cpp-httplib's parser; what it answers is dropped.
+class MemoryStream : public httplib::Stream {
+ public:
+  explicit MemoryStream(std::string_view in) : in_(in) {}
+  bool is_readable() const override { return true; }
+  bool is_writable() const override { return true; }
+  ssize_t read(char* ptr, size_t size) override {
+    const std::size_t n = std::min(size, in_.size());
+    std::copy_n(in_.data(), n, ptr);
+    in_.remove_prefix(n);
+    return static_cast<ssize_t>(n);
+  }
+  ssize_t write(const char*, size_t size) override { return static_cast<ssize_t>(size); }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    ip = "127.0.0.1";
+    port = 1;
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    ip = "127.0.0.1";
+    port = 2;
+  }
+  socket_t socket() const override { return INVALID_SOCKET; }
+
+ private:
+  std::string_view in_;
+};
+
+// cpp-httplib's server with a catch-all route per method that records what the library parsed.
+class LibraryParser : public httplib::Server {
+ public:
+  LibraryParser() {
+    const auto record = [this](const httplib::Request& req, httplib::Response&) {
+      seen_ = describe(req);
+    };
+    Get(".*", record);
+    Post(".*", record);
+    Put(".*", record);
+    Patch(".*", record);
+    Delete(".*", record);
+    Options(".*", record);
+    set_payload_max_length(kMaxBody);
+  }
+  // The description of the request in `bytes` as the library parsed it; "" if no handler ran.
+  std::string parse(std::string_view bytes) {
+    seen_.clear();
+    MemoryStream stream(bytes);
+    bool closed = false;
+    process_request(stream, true, closed, nullptr);
+    return seen_;
+  }
+
+ private:
+  std::string seen_;
+};
+
+// The requests event_loop_server.cpp answers without the library (answerable_directly).
+bool answered_directly(const httplib::Request& req) {
+  const std::string& m = req.method;
+  if (m != "GET" && m != "HEAD" && m != "POST" && m != "PUT" && m != "PATCH" && m != "DELETE")
+    return false;
+  if (req.has_header("Range") || req.has_header("Transfer-Encoding") || req.has_header("Expect"))
+    return false;
+  return req.get_header_value("Content-Type").rfind("multipart/form-data", 0) != 0;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -88,7 +172,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (frame.head_bytes == 0 || frame.head_bytes > bytes.size()) std::abort();
   const std::string_view head = bytes.substr(0, frame.head_bytes);
   httplib::Request req;
-  if (pixforge::service::http::parse_request_head(head, req)) check(head, req);
+  if (pixforge::service::http::parse_request_head(head, req)) {
+    check(head, req);
+    if (answered_directly(req)) {
+      static LibraryParser* library = new LibraryParser();
+      if (library->parse(bytes.substr(0, frame.total_bytes)) != describe(req)) std::abort();
+    }
+  }
   // A second parse into a used request must not crash either (the parser only adds to it).
   httplib::Request again;
   again.method = "stale";
