@@ -5,7 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <set>
 #include <string>
+#include <string_view>
+#include <vector>
+
+#include "../../service/src/http.h"
 
 namespace pixforge::service::http {
 namespace {
@@ -141,6 +147,122 @@ TEST(RouteTableTest, NoMatchIsNullptr) {
   r.add("GET", "/a", "a");
   EXPECT_EQ(r.find("GET", "/b"), "");
   EXPECT_EQ(r.find("POST", "/a"), "");
+}
+
+// A request in memory for cpp-httplib's own router; what it answers is dropped.
+class MemoryStream : public httplib::Stream {
+ public:
+  explicit MemoryStream(std::string in) : in_(std::move(in)) {}
+  bool is_readable() const override { return true; }
+  bool is_writable() const override { return true; }
+  ssize_t read(char* ptr, size_t size) override {
+    const std::size_t n = std::min(size, in_.size() - pos_);
+    std::copy_n(in_.data() + pos_, n, ptr);
+    pos_ += n;
+    return static_cast<ssize_t>(n);
+  }
+  ssize_t write(const char*, size_t size) override { return static_cast<ssize_t>(size); }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    ip = "127.0.0.1";
+    port = 1;
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    ip = "127.0.0.1";
+    port = 2;
+  }
+  socket_t socket() const override { return INVALID_SOCKET; }
+
+ private:
+  std::string in_;
+  std::size_t pos_ = 0;
+};
+
+// cpp-httplib's router with the same routes; says which route's handler a request reaches.
+class LibraryRouter : public httplib::Server {
+ public:
+  void add(const std::string& method, const std::string& pattern, const std::string& name) {
+    auto handler = [this, name](const httplib::Request&, httplib::Response&) { found_ = name; };
+    if (method == "GET") Get(pattern, handler);
+    if (method == "POST") Post(pattern, handler);
+    if (method == "PUT") Put(pattern, handler);
+    if (method == "PATCH") Patch(pattern, handler);
+    if (method == "DELETE") Delete(pattern, handler);
+  }
+  std::string find(const std::string& method, const std::string& path) {
+    found_.clear();
+    MemoryStream stream(method + " " + path + " HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+    bool closed = false;
+    process_request(stream, true, closed, nullptr);
+    return found_;
+  }
+
+ private:
+  std::string found_;
+};
+
+// Paths a pattern might meet: each group replaced by sample ids (good, empty, too long, with a
+// dot or a slash), with suffixes. Patterns with regex syntax outside their groups give none.
+std::vector<std::string> sample_paths(const std::string& pattern) {
+  std::vector<std::string> heads = {""};
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '(') {
+      std::size_t depth = 0, end = i;
+      for (; end < pattern.size(); ++end) {
+        if (pattern[end] == '(') ++depth;
+        if (pattern[end] == ')' && --depth == 0) break;
+      }
+      std::vector<std::string> next;
+      for (const std::string& h : heads)
+        for (const std::string& id : {std::string("j_1-A"), std::string(""), std::string(64, 'x'),
+                                      std::string(65, 'x'), std::string("a.b"), std::string("a/b")})
+          next.push_back(h + id);
+      heads.swap(next);
+      i = end;
+    } else if (c == '\\' && i + 1 < pattern.size()) {
+      for (std::string& h : heads) h += pattern[++i];
+    } else if (std::string_view(R"(^$.|?*+[]{})").find(c) != std::string_view::npos) {
+      return {};
+    } else {
+      for (std::string& h : heads) h += c;
+    }
+  }
+  std::vector<std::string> paths;
+  for (const std::string& h : heads)
+    for (const char* suffix : {"", "/", "x", "/events", "/cancel"}) paths.push_back(h + suffix);
+  return paths;
+}
+
+// The service's own routes (every add_*_routes, in one order) in a RouteTable and in cpp-httplib's
+// router: every sample path, with every method, must reach the same route or none in both.
+TEST(RouteTableTest, ServiceRoutesMatchCppHttplibsRouter) {
+  Router service;
+  for (auto add : {add_consent_routes, add_account_routes, add_key_routes, add_job_routes,
+                   add_rights_routes, add_openai_routes, add_a1111_routes, add_web_routes,
+                   add_admin_routes, add_moderation_routes, add_showcase_routes})
+    add(service);
+  ASSERT_GT(service.routes().size(), 40u);
+  Routes direct;
+  LibraryRouter library;
+  std::set<std::string> paths = {"/", "", "//", "/api", "/api/v1", "/api/v1/", "/v1/images"};
+  for (std::size_t i = 0; i < service.routes().size(); ++i) {
+    const Route& route = service.routes()[i];
+    const std::string name = std::to_string(i) + " " + route.method + " " + route.pattern;
+    direct.add(route.method, route.pattern, name);
+    library.add(route.method, route.pattern, name);
+    for (const std::string& path : sample_paths(route.pattern)) paths.insert(path);
+  }
+  ASSERT_GT(paths.size(), 200u);
+  int routed = 0;
+  for (const std::string& path : paths) {
+    if (path.empty() || path.front() != '/') continue;  // not a target the parsers accept
+    for (const char* method : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}) {
+      const std::string found = direct.find(method, path);
+      EXPECT_EQ(found, library.find(method, path)) << method << " " << path;
+      routed += !found.empty();
+    }
+  }
+  EXPECT_GT(routed, 100) << "the sample paths must reach routes, not only 404s";
 }
 
 }  // namespace
