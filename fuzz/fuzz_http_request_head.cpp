@@ -11,7 +11,8 @@
 //    decodes escapes in header values; the raw bytes of an accepted head never hold them);
 //  - exactly as many headers as the head has header lines;
 //  - and, for the requests the event loop answers directly (request in the subset of
-//    event_loop_server.cpp: its methods, no Range, Transfer-Encoding, Expect or multipart body),
+//    event_loop_server.cpp: its methods, no Range, Transfer-Encoding, Expect, multipart or form
+//    body),
 //    cpp-httplib's own process_request, given the same bytes in memory, must route the request to
 //    a handler and see the same method, target, path, version, params and headers.
 //   build-svc-fuzz/fuzz/fuzz_http_request_head -max_total_time=300 -max_len=4096
@@ -159,7 +160,9 @@ bool answered_directly(const httplib::Request& req) {
     return false;
   if (req.has_header("Range") || req.has_header("Transfer-Encoding") || req.has_header("Expect"))
     return false;
-  return req.get_header_value("Content-Type").rfind("multipart/form-data", 0) != 0;
+  const std::string type = req.get_header_value("Content-Type");
+  return type.rfind("multipart/form-data", 0) != 0 &&
+         type.rfind("application/x-www-form-urlencoded", 0) != 0;
 }
 
 }  // namespace
