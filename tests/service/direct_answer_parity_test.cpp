@@ -316,6 +316,14 @@ TEST_F(DirectAnswerParityTest, PostPutPatchDeleteWithBodies) {
   EXPECT_NE(answer.find(json), std::string::npos) << answer;
   both("PUT /v1/keys/k1 HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc");
   both("PATCH /v1/keys/k1?x=1 HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n");
+  // A form body: cpp-httplib reads its fields into req.params (and refuses one over 8192 bytes).
+  both(
+      "POST /v1/jobs?q=1 HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+      "Content-Length: 11\r\n\r\na=1&b=x+y%21");
+  both(
+      "POST /v1/jobs HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+      "Content-Length: 9000\r\n\r\n" +
+      std::string(9000, 'a'));
   const std::string deleted = both("DELETE /v1/jobs/j_1 HTTP/1.1\r\nHost: t\r\n\r\n");
   EXPECT_EQ(deleted.rfind("HTTP/1.1 204 No Content\r\n", 0), 0u) << deleted;
 }
