@@ -16,7 +16,7 @@
 //    cpp-httplib's own process_request, given the same bytes in memory, must route the request to
 //    a handler and see the same method, target, path, version, params and headers.
 //   build-svc-fuzz/fuzz/fuzz_http_request_head -max_total_time=300 -max_len=4096
-//   build-svc-fuzz/corpus/head fuzz/corpus/http_request_head
+//   -dict=fuzz/http_request_head.dict build-svc-fuzz/corpus/head fuzz/corpus/http_request_head
 #include <algorithm>
 #include <cctype>
 #include <cstddef>

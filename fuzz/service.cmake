@@ -14,7 +14,7 @@
 #   build-svc-fuzz/fuzz/fuzz_service_upload -max_total_time=300 -max_len=65536 build-svc-fuzz/corpus/upload fuzz/corpus/service_upload
 #   build-svc-fuzz/fuzz/fuzz_service_json -max_total_time=300 -max_len=4096 build-svc-fuzz/corpus/json fuzz/corpus/service_json
 #   build-svc-fuzz/fuzz/fuzz_http_connection -max_total_time=300 -max_len=8192 build-svc-fuzz/corpus/http fuzz/corpus/http_connection
-#   build-svc-fuzz/fuzz/fuzz_http_request_head -max_total_time=300 -max_len=4096 build-svc-fuzz/corpus/head fuzz/corpus/http_request_head
+#   build-svc-fuzz/fuzz/fuzz_http_request_head -max_total_time=300 -max_len=4096 -dict=fuzz/http_request_head.dict build-svc-fuzz/corpus/head fuzz/corpus/http_request_head
 if(NOT TARGET pixforge_service)
   message(STATUS "fuzz: the service is not part of this build: service fuzz targets skipped")
   return()
