@@ -78,6 +78,10 @@ void add_routes(Add add) {
     res.set_content("partial", "text/plain");
     throw std::runtime_error("handler failed late");
   });
+  add("GET", "/peer", [](const httplib::Request& req, httplib::Response& res) {
+    res.set_content(req.remote_addr + " [" + req.get_header_value("REMOTE_ADDR") + "]",
+                    "text/plain");
+  });
   add("GET", "/forbidden",
       [](const httplib::Request&, httplib::Response& res) { res.status = 403; });
   add("GET", "/big", [](const httplib::Request&, httplib::Response& res) {
@@ -349,6 +353,17 @@ TEST_F(DirectAnswerParityTest, HandlerThatThrowsAfterSettingHeaders) {
   EXPECT_EQ(answers.direct.find("X-Before"), std::string::npos) << answers.direct;
   library.erase(library.find(stray), stray.size());
   EXPECT_EQ(library, answers.direct);
+}
+
+// A third difference, seen only by handlers: cpp-httplib also copies the connection's addresses
+// into the request headers (REMOTE_ADDR, REMOTE_PORT, LOCAL_ADDR, LOCAL_PORT), after any a
+// client sent under those names; the direct path sets req.remote_addr and the ports only (four
+// header insertions per request saved). The service reads req.remote_addr, never those headers.
+TEST_F(DirectAnswerParityTest, ConnectionAddressesAreInRemoteAddrNotInHeaders) {
+  const Answers answers = ask_both(get("/peer"), false);
+  EXPECT_NE(answers.library.find("\r\n\r\n127.0.0.1 [127.0.0.1]"), std::string::npos)
+      << answers.library;
+  EXPECT_NE(answers.direct.find("\r\n\r\n127.0.0.1 []"), std::string::npos) << answers.direct;
 }
 
 TEST_F(DirectAnswerParityTest, ErrorStatusWithEmptyBodyGetsTheErrorHandlersJson) {
