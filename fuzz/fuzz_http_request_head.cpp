@@ -165,7 +165,7 @@ bool answered_directly(const httplib::Request& req) {
     return false;
   const std::string type = req.get_header_value("Content-Type");
   return type.rfind("multipart/form-data", 0) != 0 &&
-         type.rfind("application/x-www-form-urlencoded", 0) != 0;
+         type.find("application/x-www-form-urlencoded") == std::string::npos;
 }
 
 }  // namespace

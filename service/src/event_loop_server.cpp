@@ -71,18 +71,17 @@ std::string head_too_large_answer(std::size_t limit) {
 }
 
 // The requests answered without the library (request_head.h has the rest of the subset): the
-// methods with routes, no byte ranges (the library answers 206/416), no multipart body (the
-// library parses its parts into req.files), no form body (the library reads its fields into
-// req.params, and answers 413 to one over 8192 bytes).
+// methods with routes, no byte ranges (the library answers 206/416), no form body (the library
+// parses multipart parts into req.files and url-encoded fields into req.params).
 bool answerable_directly(const httplib::Request& req) {
   const std::string& m = req.method;
   if (m != "GET" && m != "HEAD" && m != "POST" && m != "PUT" && m != "PATCH" && m != "DELETE")
     return false;
   if (req.has_header("Range") || req.has_header("Transfer-Encoding") || req.has_header("Expect"))
     return false;
-  const std::string type = req.get_header_value("Content-Type");
+  const std::string& type = req.get_header_value("Content-Type");
   return type.rfind("multipart/form-data", 0) != 0 &&
-         type.rfind("application/x-www-form-urlencoded", 0) != 0;
+         type.find("application/x-www-form-urlencoded") == std::string::npos;
 }
 
 }  // namespace
