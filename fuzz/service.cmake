@@ -3,6 +3,9 @@
 #                        function every upload of the three APIs goes through (P4).
 #   fuzz_service_json:   request bodies through the native, A1111 and OpenAI parameter parsers.
 #   fuzz_http_connection: raw client bytes through request framing and a live event-loop server.
+#   fuzz_http_request_head: raw client bytes through request framing and the event loop's own
+#                        head parser (request_head.h), checking what it accepts; it needs only
+#                        those two sources and cpp-httplib, so it builds in seconds.
 # The service sources and the engine's image codecs (which decode uploads) are compiled a second
 # time with coverage and ASan/UBSan; the `pixforge serve` wiring (service.cpp) and the embedded
 # web UI (routes_web.cpp) are left out: nothing these targets reach refers to them.
@@ -11,6 +14,7 @@
 #   build-svc-fuzz/fuzz/fuzz_service_upload -max_total_time=300 -max_len=65536 build-svc-fuzz/corpus/upload fuzz/corpus/service_upload
 #   build-svc-fuzz/fuzz/fuzz_service_json -max_total_time=300 -max_len=4096 build-svc-fuzz/corpus/json fuzz/corpus/service_json
 #   build-svc-fuzz/fuzz/fuzz_http_connection -max_total_time=300 -max_len=8192 build-svc-fuzz/corpus/http fuzz/corpus/http_connection
+#   build-svc-fuzz/fuzz/fuzz_http_request_head -max_total_time=300 -max_len=4096 -dict=fuzz/http_request_head.dict build-svc-fuzz/corpus/head fuzz/corpus/http_request_head
 if(NOT TARGET pixforge_service)
   message(STATUS "fuzz: the service is not part of this build: service fuzz targets skipped")
   return()
@@ -50,3 +54,12 @@ foreach(target fuzz_service_upload fuzz_service_json fuzz_http_connection)
   target_link_options(${target} PRIVATE -fsanitize=fuzzer,address,undefined)
   pixforge_target_defaults(${target})
 endforeach()
+
+add_executable(fuzz_http_request_head "${CMAKE_CURRENT_SOURCE_DIR}/fuzz_http_request_head.cpp"
+               "${CMAKE_SOURCE_DIR}/service/src/request_head.cpp"
+               "${CMAKE_SOURCE_DIR}/service/src/request_framing.cpp")
+target_include_directories(fuzz_http_request_head PRIVATE "${CMAKE_SOURCE_DIR}/service/src")
+target_link_libraries(fuzz_http_request_head PRIVATE PkgConfig::HTTPLIB)
+target_compile_options(fuzz_http_request_head PRIVATE ${PIXFORGE_FUZZ_FLAGS})
+target_link_options(fuzz_http_request_head PRIVATE -fsanitize=fuzzer,address,undefined)
+pixforge_target_defaults(fuzz_http_request_head)

@@ -60,8 +60,9 @@ bool write_chunk(httplib::Stream& out, const char* data, std::size_t size) {
   return write_all(out, frame.data(), frame.size());
 }
 
-// Runs the response's content provider until it reports done (or fails, or the server stops):
-// chunked with the chunks compressed when `compressor` is set, else as raw bytes.
+// Runs the response's content provider until it reports done or, for a provider of known
+// length, has written that many bytes (or fails, or the server stops): chunked with the chunks
+// compressed when `compressor` is set, else as raw bytes.
 bool write_provided_content(httplib::Stream& out, httplib::Response& res,
                             httplib::detail::compressor* compressor,
                             const AnswerSettings& settings) {
@@ -90,8 +91,13 @@ bool write_provided_content(httplib::Stream& out, httplib::Response& res,
           nullptr, 0, true, [&](const char* c, std::size_t n) { return write_chunk(out, c, n); });
     if (ok) ok = write_all(out, "0\r\n\r\n", 5);
   };
+  // A provider of known length (set_content_provider(size, ...)) is asked for the rest of it
+  // until it has all been written, as cpp-httplib does; it need not call done().
+  const std::size_t length = chunked ? 0 : res.content_length_;
   while (ok && !done && !(settings.stopping && *settings.stopping)) {
-    if (!out.is_writable() || !res.content_provider_(offset, 0, sink)) ok = false;
+    if (length > 0 && offset >= length) return true;
+    const std::size_t left = length > 0 ? length - offset : 0;
+    if (!out.is_writable() || !res.content_provider_(offset, left, sink)) ok = false;
   }
   return ok && done;
 }
@@ -162,11 +168,17 @@ bool write_answer(httplib::Stream& out, const httplib::Request& req, httplib::Re
 }
 
 const char* status_text(int status) {
+  // cpp-httplib 0.11's table word for word ("Switching Protocol", "Multiple Choice",
+  // "Unprocessable Entity"), and its answer for any other code, 500's phrase.
   switch (status) {
     case 100:
       return "Continue";
     case 101:
-      return "Switching Protocols";
+      return "Switching Protocol";
+    case 102:
+      return "Processing";
+    case 103:
+      return "Early Hints";
     case 200:
       return "OK";
     case 201:
@@ -181,8 +193,14 @@ const char* status_text(int status) {
       return "Reset Content";
     case 206:
       return "Partial Content";
+    case 207:
+      return "Multi-Status";
+    case 208:
+      return "Already Reported";
+    case 226:
+      return "IM Used";
     case 300:
-      return "Multiple Choices";
+      return "Multiple Choice";
     case 301:
       return "Moved Permanently";
     case 302:
@@ -191,6 +209,10 @@ const char* status_text(int status) {
       return "See Other";
     case 304:
       return "Not Modified";
+    case 305:
+      return "Use Proxy";
+    case 306:
+      return "unused";
     case 307:
       return "Temporary Redirect";
     case 308:
@@ -209,6 +231,8 @@ const char* status_text(int status) {
       return "Method Not Allowed";
     case 406:
       return "Not Acceptable";
+    case 407:
+      return "Proxy Authentication Required";
     case 408:
       return "Request Timeout";
     case 409:
@@ -229,8 +253,16 @@ const char* status_text(int status) {
       return "Range Not Satisfiable";
     case 417:
       return "Expectation Failed";
+    case 418:
+      return "I'm a teapot";
+    case 421:
+      return "Misdirected Request";
     case 422:
-      return "Unprocessable Content";
+      return "Unprocessable Entity";
+    case 423:
+      return "Locked";
+    case 424:
+      return "Failed Dependency";
     case 425:
       return "Too Early";
     case 426:
@@ -243,8 +275,6 @@ const char* status_text(int status) {
       return "Request Header Fields Too Large";
     case 451:
       return "Unavailable For Legal Reasons";
-    case 500:
-      return "Internal Server Error";
     case 501:
       return "Not Implemented";
     case 502:
@@ -255,10 +285,18 @@ const char* status_text(int status) {
       return "Gateway Timeout";
     case 505:
       return "HTTP Version Not Supported";
+    case 506:
+      return "Variant Also Negotiates";
     case 507:
       return "Insufficient Storage";
+    case 508:
+      return "Loop Detected";
+    case 510:
+      return "Not Extended";
+    case 511:
+      return "Network Authentication Required";
     default:
-      return "Unknown";
+      return "Internal Server Error";
   }
 }
 

@@ -24,7 +24,8 @@ struct AnswerSettings {
 bool write_answer(httplib::Stream& out, const httplib::Request& req, httplib::Response& res,
                   const AnswerSettings& settings);
 
-// The reason phrase of an HTTP status ("Not Found"); "Unknown" for unassigned codes.
+// The reason phrase cpp-httplib 0.11 writes for an HTTP status ("Not Found"); "Internal Server
+// Error" for codes it has no phrase for, as the library does.
 const char* status_text(int status);
 
 }  // namespace pixforge::service::http

@@ -5,8 +5,11 @@
 namespace pixforge::service::http {
 namespace {
 
-// cpp-httplib answers 414 above this (CPPHTTPLIB_REQUEST_URI_MAX_LENGTH).
-constexpr std::size_t kMaxTargetBytes = 8192;
+// cpp-httplib answers 414 when the request line with its CRLF is longer than this
+// (CPPHTTPLIB_REQUEST_URI_MAX_LENGTH): the limit is on the line, not on the target alone.
+constexpr std::size_t kMaxRequestLineBytes = 8192;
+// And 400 for a header line longer than this with its CRLF (CPPHTTPLIB_HEADER_MAX_LENGTH).
+constexpr std::size_t kMaxHeaderLineBytes = 8192;
 
 constexpr std::array<std::string_view, 9> kMethods = {
     "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"};
@@ -29,20 +32,23 @@ bool is_target_char(char c) {
 }
 
 bool parse_request_line(std::string_view line, httplib::Request& req) {
+  if (line.size() + 2 > kMaxRequestLineBytes) return false;
   const std::size_t sp1 = line.find(' ');
   if (sp1 == std::string_view::npos) return false;
   const std::size_t sp2 = line.find(' ', sp1 + 1);
   if (sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos)
     return false;
   const std::string_view method = line.substr(0, sp1);
-  const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
   const std::string_view version = line.substr(sp2 + 1);
   bool known = false;
   for (std::string_view m : kMethods) known = known || m == method;
   if (!known || (version != "HTTP/1.1" && version != "HTTP/1.0")) return false;
-  if (target.empty() || target.front() != '/' || target.size() > kMaxTargetBytes) return false;
+  if (target.empty() || target.front() != '/') return false;
   for (char c : target)
     if (!is_target_char(c)) return false;
+  // cpp-httplib drops a "#fragment" from the target before it reads path and query.
+  target = target.substr(0, target.find('#'));
   const std::size_t question = target.find('?');
   const std::string_view path = target.substr(0, question);
   std::string_view query;
@@ -59,6 +65,7 @@ bool parse_request_line(std::string_view line, httplib::Request& req) {
 }
 
 bool parse_header_line(std::string_view line, httplib::Request& req) {
+  if (line.size() + 2 > kMaxHeaderLineBytes) return false;
   const std::size_t colon = line.find(':');
   if (colon == 0 || colon == std::string_view::npos) return false;
   const std::string_view name = line.substr(0, colon);

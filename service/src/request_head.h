@@ -2,8 +2,9 @@
 // httplib::Request, as cpp-httplib's own parser would fill it, for the requests the event loop
 // answers itself (event_loop_server.h). It accepts a strict subset: anything else (bare LF line
 // ends, folded or nameless header lines, empty header values, a target that is not a path,
-// control bytes, other versions, a target over cpp-httplib's length limit) returns false and the
-// request goes to cpp-httplib's parser, which answers it as before (usually 400 or 414).
+// control bytes, other versions, a request or header line over cpp-httplib's length limits)
+// returns false and the request goes to cpp-httplib's parser, which answers it as before (usually
+// 400 or 414).
 #pragma once
 
 #include <httplib.h>
