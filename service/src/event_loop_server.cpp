@@ -321,10 +321,11 @@ bool EventLoopServer::answer_one(Connection& conn, const RequestFrame& frame) {
   ++conn.requests;
   const bool last =
       conn.requests >= keep_alive_max_count_ || stopping_ || frame.kind == Kind::kBodyTooLarge;
-  // A complete request is read up to its end and no further; a body too large is not read at
-  // all (the library answers 413 from the head); a streamed body is received as it is parsed.
   if (frame.kind == Kind::kComplete)
     if (const std::optional<bool> keep = answer_directly(conn, frame, last)) return *keep;
+  // Left to the library. A complete request is read up to its end and no further; a body too
+  // large is not read at all (the library answers 413 from the head); a streamed body is
+  // received as it is parsed.
   std::size_t end = 0;
   if (frame.kind == Kind::kComplete) end = conn.in_pos + frame.total_bytes;
   if (frame.kind == Kind::kBodyTooLarge) end = conn.in_pos + frame.head_bytes;
