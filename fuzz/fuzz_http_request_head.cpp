@@ -28,8 +28,11 @@
 
 #include "request_framing.h"
 #include "request_head.h"
+#include "service/memory_stream.h"
 
 namespace {
+
+using pixforge::service::testing::MemoryStream;
 
 constexpr std::size_t kMaxBody = 4096;
 constexpr std::size_t kMaxHead = 16384;
@@ -99,33 +102,6 @@ std::string describe(const httplib::Request& req) {
   return d;
 }
 
-// A request in memory for cpp-httplib's parser; what it answers is dropped.
-class MemoryStream : public httplib::Stream {
- public:
-  explicit MemoryStream(std::string_view in) : in_(in) {}
-  bool is_readable() const override { return true; }
-  bool is_writable() const override { return true; }
-  ssize_t read(char* ptr, size_t size) override {
-    const std::size_t n = std::min(size, in_.size());
-    std::copy_n(in_.data(), n, ptr);
-    in_.remove_prefix(n);
-    return static_cast<ssize_t>(n);
-  }
-  ssize_t write(const char*, size_t size) override { return static_cast<ssize_t>(size); }
-  void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    ip = "127.0.0.1";
-    port = 1;
-  }
-  void get_local_ip_and_port(std::string& ip, int& port) const override {
-    ip = "127.0.0.1";
-    port = 2;
-  }
-  socket_t socket() const override { return INVALID_SOCKET; }
-
- private:
-  std::string_view in_;
-};
-
 // cpp-httplib's server with a catch-all route per method that records what the library parsed.
 class LibraryParser : public httplib::Server {
  public:
@@ -146,7 +122,7 @@ class LibraryParser : public httplib::Server {
   // The description of the request in `bytes` as the library parsed it; "" if no handler ran.
   std::string parse(std::string_view bytes) {
     seen_.clear();
-    MemoryStream stream(bytes);
+    MemoryStream stream{std::string(bytes)};
     bool closed = false;
     process_request(stream, true, closed, nullptr);
     return seen_;

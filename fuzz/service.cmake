@@ -58,7 +58,8 @@ endforeach()
 add_executable(fuzz_http_request_head "${CMAKE_CURRENT_SOURCE_DIR}/fuzz_http_request_head.cpp"
                "${CMAKE_SOURCE_DIR}/service/src/request_head.cpp"
                "${CMAKE_SOURCE_DIR}/service/src/request_framing.cpp")
-target_include_directories(fuzz_http_request_head PRIVATE "${CMAKE_SOURCE_DIR}/service/src")
+target_include_directories(fuzz_http_request_head PRIVATE "${CMAKE_SOURCE_DIR}/service/src"
+                                                  "${CMAKE_SOURCE_DIR}/tests")
 target_link_libraries(fuzz_http_request_head PRIVATE PkgConfig::HTTPLIB)
 target_compile_options(fuzz_http_request_head PRIVATE ${PIXFORGE_FUZZ_FLAGS})
 target_link_options(fuzz_http_request_head PRIVATE -fsanitize=fuzzer,address,undefined)

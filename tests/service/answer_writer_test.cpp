@@ -13,36 +13,12 @@
 #include <utility>
 #include <vector>
 
+#include "memory_stream.h"
+
 namespace pixforge::service::http {
 namespace {
 
-// A connection in memory: what is written is appended to `written`; it can refuse writes once
-// `accept_bytes` have gone (a client that went away).
-class MemoryStream : public httplib::Stream {
- public:
-  std::string written;
-  std::size_t accept_bytes = SIZE_MAX;
-  int writes = 0;
-
-  bool is_readable() const override { return false; }
-  bool is_writable() const override { return written.size() < accept_bytes; }
-  ssize_t read(char*, size_t) override { return -1; }
-  ssize_t write(const char* ptr, size_t size) override {
-    if (written.size() + size > accept_bytes) return -1;
-    written.append(ptr, size);
-    ++writes;
-    return static_cast<ssize_t>(size);
-  }
-  void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    ip = "127.0.0.1";
-    port = 1;
-  }
-  void get_local_ip_and_port(std::string& ip, int& port) const override {
-    ip = "127.0.0.1";
-    port = 2;
-  }
-  socket_t socket() const override { return INVALID_SOCKET; }
-};
+using testing::MemoryStream;
 
 const AnswerSettings kKeepAlive{false, "timeout=5, max=1000", nullptr};
 const AnswerSettings kClose{true, "", nullptr};

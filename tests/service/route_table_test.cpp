@@ -12,9 +12,12 @@
 #include <vector>
 
 #include "../../service/src/http.h"
+#include "memory_stream.h"
 
 namespace pixforge::service::http {
 namespace {
+
+using testing::MemoryStream;
 
 // Routes whose handlers write their own name into the answer, so a found handler says which
 // route it is.
@@ -148,34 +151,6 @@ TEST(RouteTableTest, NoMatchIsNullptr) {
   EXPECT_EQ(r.find("GET", "/b"), "");
   EXPECT_EQ(r.find("POST", "/a"), "");
 }
-
-// A request in memory for cpp-httplib's own router; what it answers is dropped.
-class MemoryStream : public httplib::Stream {
- public:
-  explicit MemoryStream(std::string in) : in_(std::move(in)) {}
-  bool is_readable() const override { return true; }
-  bool is_writable() const override { return true; }
-  ssize_t read(char* ptr, size_t size) override {
-    const std::size_t n = std::min(size, in_.size() - pos_);
-    std::copy_n(in_.data() + pos_, n, ptr);
-    pos_ += n;
-    return static_cast<ssize_t>(n);
-  }
-  ssize_t write(const char*, size_t size) override { return static_cast<ssize_t>(size); }
-  void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    ip = "127.0.0.1";
-    port = 1;
-  }
-  void get_local_ip_and_port(std::string& ip, int& port) const override {
-    ip = "127.0.0.1";
-    port = 2;
-  }
-  socket_t socket() const override { return INVALID_SOCKET; }
-
- private:
-  std::string in_;
-  std::size_t pos_ = 0;
-};
 
 // cpp-httplib's router with the same routes; says which route's handler a request reaches.
 class LibraryRouter : public httplib::Server {
