@@ -132,18 +132,6 @@ class LibraryParser : public httplib::Server {
   std::string seen_;
 };
 
-// The requests event_loop_server.cpp answers without the library (answerable_directly).
-bool answered_directly(const httplib::Request& req) {
-  const std::string& m = req.method;
-  if (m != "GET" && m != "HEAD" && m != "POST" && m != "PUT" && m != "PATCH" && m != "DELETE")
-    return false;
-  if (req.has_header("Range") || req.has_header("Transfer-Encoding") || req.has_header("Expect"))
-    return false;
-  const std::string type = req.get_header_value("Content-Type");
-  return type.rfind("multipart/form-data", 0) != 0 &&
-         type.find("application/x-www-form-urlencoded") == std::string::npos;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -156,7 +144,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   httplib::Request req;
   if (pixforge::service::http::parse_request_head(head, req)) {
     check(head, req);
-    if (answered_directly(req)) {
+    if (pixforge::service::http::answerable_directly(req)) {
       static LibraryParser* library = new LibraryParser();
       const std::string seen = library->parse(bytes.substr(0, frame.total_bytes));
       if (seen != describe(req)) {

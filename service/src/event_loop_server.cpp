@@ -70,20 +70,6 @@ std::string head_too_large_answer(std::size_t limit) {
          std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
 }
 
-// The requests answered without the library (request_head.h has the rest of the subset): the
-// methods with routes, no byte ranges (the library answers 206/416), no form body (the library
-// parses multipart parts into req.files and url-encoded fields into req.params).
-bool answerable_directly(const httplib::Request& req) {
-  const std::string& m = req.method;
-  if (m != "GET" && m != "HEAD" && m != "POST" && m != "PUT" && m != "PATCH" && m != "DELETE")
-    return false;
-  if (req.has_header("Range") || req.has_header("Transfer-Encoding") || req.has_header("Expect"))
-    return false;
-  const std::string& type = req.get_header_value("Content-Type");
-  return type.rfind("multipart/form-data", 0) != 0 &&
-         type.find("application/x-www-form-urlencoded") == std::string::npos;
-}
-
 }  // namespace
 
 EventLoopServer::EventLoopServer(Options options) : options_(options) {

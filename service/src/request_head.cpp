@@ -104,4 +104,15 @@ bool parse_request_head(std::string_view head, httplib::Request& req) {
   return false;
 }
 
+bool answerable_directly(const httplib::Request& req) {
+  const std::string& m = req.method;
+  if (m != "GET" && m != "HEAD" && m != "POST" && m != "PUT" && m != "PATCH" && m != "DELETE")
+    return false;
+  if (req.has_header("Range") || req.has_header("Transfer-Encoding") || req.has_header("Expect"))
+    return false;
+  const std::string type = req.get_header_value("Content-Type");
+  return type.rfind("multipart/form-data", 0) != 0 &&
+         type.find("application/x-www-form-urlencoded") == std::string::npos;
+}
+
 }  // namespace pixforge::service::http

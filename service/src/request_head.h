@@ -18,4 +18,10 @@ namespace pixforge::service::http {
 // as cpp-httplib 0.11 does); leaves the body, addresses and matches to the caller.
 bool parse_request_head(std::string_view head, httplib::Request& req);
 
+// Whether a parsed request is one the event loop answers itself: the methods with routes, no
+// byte ranges (the library answers 206/416), no Transfer-Encoding or Expect (streamed bodies),
+// no form body (the library parses multipart parts into req.files and url-encoded fields into
+// req.params).
+bool answerable_directly(const httplib::Request& req);
+
 }  // namespace pixforge::service::http
