@@ -16,10 +16,10 @@
 // TLS stays on httplib::SSLServer.
 //
 // Most requests do not go through the library's parser and writer either: a complete request in
-// the plain subset (request_head.h: GET, HEAD, POST, PUT, PATCH, DELETE, no Range, no multipart
+// the plain subset (request_head.h: GET, HEAD, POST, PUT, PATCH, DELETE, no Range, no form
 // body) is parsed, routed (route_table.h) and answered (answer_writer.h) here, with the same
-// handlers and the same answers; the rest (multipart uploads, streamed bodies, ranges, anything
-// unusual) is left to process_request. The library's per-header formatting, iostreams and
+// handlers and the same answers; the rest (multipart uploads, form bodies, streamed bodies,
+// ranges, anything unusual) is left to process_request. The library's per-header formatting, iostreams and
 // regex-per-route routing were a fifth of a job poll's CPU.
 #pragma once
 
