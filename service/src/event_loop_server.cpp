@@ -86,18 +86,7 @@ EventLoopServer::~EventLoopServer() {
 
 void EventLoopServer::route(const std::string& method, const std::string& pattern,
                             Handler handler) {
-  if (method == "GET")
-    Get(pattern, handler);
-  else if (method == "POST")
-    Post(pattern, handler);
-  else if (method == "PUT")
-    Put(pattern, handler);
-  else if (method == "PATCH")
-    Patch(pattern, handler);
-  else if (method == "DELETE")
-    Delete(pattern, handler);
-  else
-    throw std::logic_error("EventLoopServer::route: unsupported method " + method);
+  add_library_route(*this, method, pattern, handler);
   direct_.routes.add(method, pattern, std::move(handler));
 }
 

@@ -155,18 +155,8 @@ void install(httplib::Server& server, Service::State& app, const Router& router)
     };
     if (event_loop)
       event_loop->route(route.method, route.pattern, h);
-    else if (route.method == "GET")
-      server.Get(route.pattern, h);
-    else if (route.method == "POST")
-      server.Post(route.pattern, h);
-    else if (route.method == "PUT")
-      server.Put(route.pattern, h);
-    else if (route.method == "PATCH")
-      server.Patch(route.pattern, h);
-    else if (route.method == "DELETE")
-      server.Delete(route.pattern, h);
     else
-      throw std::logic_error("unsupported method in route table: " + route.method);
+      add_library_route(server, route.method, route.pattern, h);
   }
   // Unmatched paths and errors raised by httplib itself (413 body too large, 400 bad request).
   auto on_error = [&app](const httplib::Request& req, httplib::Response& res) {

@@ -1,5 +1,6 @@
 #include "route_table.h"
 
+#include <stdexcept>
 #include <string_view>
 
 namespace pixforge::service::http {
@@ -35,6 +36,22 @@ const RouteTable::Handler* RouteTable::find(httplib::Request& req) const {
     if (std::regex_match(path, req.matches, route.pattern)) return &route.handler;
   }
   return nullptr;
+}
+
+void add_library_route(httplib::Server& server, const std::string& method,
+                       const std::string& pattern, const httplib::Server::Handler& handler) {
+  if (method == "GET")
+    server.Get(pattern, handler);
+  else if (method == "POST")
+    server.Post(pattern, handler);
+  else if (method == "PUT")
+    server.Put(pattern, handler);
+  else if (method == "PATCH")
+    server.Patch(pattern, handler);
+  else if (method == "DELETE")
+    server.Delete(pattern, handler);
+  else
+    throw std::logic_error("unsupported method in route table: " + method);
 }
 
 }  // namespace pixforge::service::http

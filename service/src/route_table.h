@@ -35,4 +35,9 @@ class RouteTable {
   std::vector<Route> routes_;
 };
 
+// Registers `handler` on cpp-httplib's own router under `method` (GET, POST, PUT, PATCH or
+// DELETE; anything else is a logic error).
+void add_library_route(httplib::Server& server, const std::string& method,
+                       const std::string& pattern, const httplib::Server::Handler& handler);
+
 }  // namespace pixforge::service::http
